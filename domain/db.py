@@ -1,0 +1,56 @@
+"""Builds the Piccolo engine from `DATABASE_URL` and manages its connection pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+
+def engine_from_url(url: str) -> Engine:
+    """`postgresql://user:pw@host:port/db` or `sqlite:///relative.db` / `sqlite:////abs.db`."""
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql"}:
+        config = {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": unquote(parsed.username or "postgres"),
+            "database": (parsed.path or "/postgres").lstrip("/"),
+        }
+        if parsed.password:
+            config["password"] = unquote(parsed.password)
+        return PostgresEngine(config=config)
+    if parsed.scheme == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A generous busy timeout: the API, `coso sync` and the demo may write at once.
+        return SQLiteEngine(path=path, timeout=30)
+    raise ValueError(f"DATABASE_URL must start with postgresql:// or sqlite:///, got {url!r}")
+
+
+def engine() -> Engine:
+    from piccolo.engine import engine_finder
+
+    found = engine_finder()
+    assert found is not None, "domain.piccolo_conf defines DB"
+    return found
+
+
+async def open_pool(max_size: int) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(max_size=max_size)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+def query_count() -> int:
+    """How many statements the engine has run so far (Piccolo numbers every query)."""
+    return engine().query_id

@@ -1,0 +1,91 @@
+"""The closed vocabularies of the BRIEF, shared by tables, rules and the API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class WorkspaceRole(StrEnum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+
+
+class Role(StrEnum):
+    """A user's role on one brand; a user may hold several."""
+
+    STRATEGIST = "STRATEGIST"
+    MANAGER = "MANAGER"
+    COMMUNITY_MANAGER = "COMMUNITY_MANAGER"
+    CLIENT = "CLIENT"
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    LINKEDIN = "linkedin"
+    X = "x"
+    TIKTOK = "tiktok"
+    YOUTUBE = "youtube"
+    PINTEREST = "pinterest"
+
+
+class PostStatus(StrEnum):
+    DRAFT = "DRAFT"
+    IN_REVIEW = "IN_REVIEW"
+    APPROVED = "APPROVED"
+    SCHEDULED = "SCHEDULED"
+    PUBLISHED = "PUBLISHED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+    ARCHIVED = "ARCHIVED"
+
+
+class PostFormat(StrEnum):
+    TEXT = "TEXT"
+    IMAGE = "IMAGE"
+    GIF = "GIF"
+    VIDEO = "VIDEO"
+    CAROUSEL = "CAROUSEL"
+    STORY = "STORY"
+    REEL = "REEL"
+    LINK = "LINK"
+
+
+class ContentPillar(StrEnum):
+    """Seed 003's contenuti didascalici / argomentativi / promozionali."""
+
+    INFORMATIVE = "INFORMATIVE"
+    OPINION = "OPINION"
+    PROMOTIONAL = "PROMOTIONAL"
+
+
+class MediaType(StrEnum):
+    OWNED = "OWNED"
+    PAID = "PAID"
+    EARNED = "EARNED"
+
+
+class CampaignObjective(StrEnum):
+    BRAND_AWARENESS = "BRAND_AWARENESS"
+    PRODUCT_LAUNCH = "PRODUCT_LAUNCH"
+    STORE_PROMOTION = "STORE_PROMOTION"
+    ENGAGEMENT = "ENGAGEMENT"
+    LEAD_GENERATION = "LEAD_GENERATION"
+    SHOWCASE = "SHOWCASE"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PLANNED = "PLANNED"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class SourceKind(StrEnum):
+    """Where a metric observation came from."""
+
+    PLATFORM_API = "PLATFORM_API"
+    IMPORT = "IMPORT"
+    MANUAL = "MANUAL"

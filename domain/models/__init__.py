@@ -1,0 +1,19 @@
+"""Coso's Piccolo tables, one module per area; import them from here."""
+
+from domain.models.accounts import ApiToken, User, Workspace, WorkspaceMember
+from domain.models.audit import AuditLog
+from domain.models.brands import Brand, Channel, Membership, Strategy
+from domain.models.campaigns import Campaign, CampaignChannel
+from domain.models.metrics import ChannelMetric, PostMetric
+from domain.models.posts import Post, PostTransition
+
+ALL_TABLES = [
+    Workspace, User, WorkspaceMember, ApiToken,
+    Brand, Membership, Channel, Strategy,
+    Campaign, CampaignChannel,
+    Post, PostTransition,
+    ChannelMetric, PostMetric,
+    AuditLog,
+]
+
+__all__ = [t.__name__ for t in ALL_TABLES] + ["ALL_TABLES"]

@@ -1,0 +1,1 @@
+"""Pure business rules: no ORM, no I/O, unit-tested in microseconds."""
