@@ -42,7 +42,7 @@ def engine() -> Engine:
 async def open_pool(max_size: int) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(max_size=max_size)
+        await db.start_connection_pool(min_size=1, max_size=max_size)
 
 
 async def close_pool() -> None:

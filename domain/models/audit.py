@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import OnDelete, JSON, ForeignKey, Integer, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Varchar
 from piccolo.table import Table
 
 from domain.models.accounts import User, Workspace

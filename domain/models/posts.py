@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import OnDelete, JSON, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

@@ -1,0 +1,59 @@
+"""The BRIEF's role matrix: which per-brand roles may do which action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from domain.enums import Role
+
+
+class Action(StrEnum):
+    READ = "READ"  # brand, campaigns, posts, metrics, reports
+    EDIT_BRAND = "EDIT_BRAND"  # name, locale, brand kit
+    MANAGE_MEMBERS = "MANAGE_MEMBERS"
+    EDIT_STRATEGY = "EDIT_STRATEGY"
+    EDIT_CAMPAIGN = "EDIT_CAMPAIGN"
+    EDIT_CAMPAIGN_BUDGET = "EDIT_CAMPAIGN_BUDGET"
+    EDIT_POST = "EDIT_POST"  # create/edit posts and the editorial calendar
+    SUBMIT_POST = "SUBMIT_POST"
+    REVIEW_POST = "REVIEW_POST"  # approve or reject
+    SCHEDULE_POST = "SCHEDULE_POST"  # schedule, unschedule, publish
+    ARCHIVE_POST = "ARCHIVE_POST"
+    CONNECT_CHANNEL = "CONNECT_CHANNEL"
+    REQUEST_SYNC = "REQUEST_SYNC"
+    RECORD_METRICS = "RECORD_METRICS"  # manual entry and imports
+    INBOX_READ = "INBOX_READ"
+    INBOX_WRITE = "INBOX_WRITE"  # reply, assign, resolve, sentiment
+    REQUEST_REPORT = "REQUEST_REPORT"  # request and schedule reports
+
+
+_S, _M, _CM, _C = Role.STRATEGIST, Role.MANAGER, Role.COMMUNITY_MANAGER, Role.CLIENT
+
+MATRIX: dict[Action, frozenset[Role]] = {
+    Action.READ: frozenset({_S, _M, _CM, _C}),
+    Action.EDIT_BRAND: frozenset(),  # workspace owners and admins only
+    Action.MANAGE_MEMBERS: frozenset(),  # workspace owners and admins only
+    Action.EDIT_STRATEGY: frozenset({_S}),
+    Action.EDIT_CAMPAIGN: frozenset({_S, _M}),
+    Action.EDIT_CAMPAIGN_BUDGET: frozenset({_S}),
+    Action.EDIT_POST: frozenset({_M}),
+    Action.SUBMIT_POST: frozenset({_M}),
+    Action.REVIEW_POST: frozenset({_S, _M, _C}),
+    Action.SCHEDULE_POST: frozenset({_M}),
+    Action.ARCHIVE_POST: frozenset({_M}),
+    Action.CONNECT_CHANNEL: frozenset({_M}),
+    Action.REQUEST_SYNC: frozenset({_M}),
+    Action.RECORD_METRICS: frozenset({_M}),
+    Action.INBOX_READ: frozenset({_S, _M, _CM}),
+    Action.INBOX_WRITE: frozenset({_CM}),
+    Action.REQUEST_REPORT: frozenset({_S, _M}),
+}
+
+
+def can(roles: Iterable[Role], action: Action, *, workspace_admin: bool = False) -> bool:
+    """Whether a user with these roles on a brand (or its workspace's admin) may act."""
+    if workspace_admin:
+        return True
+    allowed = MATRIX[action]
+    return any(role in allowed for role in roles)

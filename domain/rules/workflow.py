@@ -1,0 +1,88 @@
+"""The post workflow: DRAFT → IN_REVIEW → APPROVED → SCHEDULED → PUBLISHED, and its exits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.enums import PostStatus as S
+from domain.rules.permissions import Action
+
+
+class Transition(StrEnum):
+    SUBMIT = "SUBMIT"
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    SCHEDULE = "SCHEDULE"
+    UNSCHEDULE = "UNSCHEDULE"
+    PUBLISH = "PUBLISH"
+    FAIL = "FAIL"
+    ARCHIVE = "ARCHIVE"
+    REOPEN = "REOPEN"  # back to DRAFT for rework
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    sources: frozenset[S]
+    target: S
+    action: Action
+
+
+_EDITABLE = frozenset({S.DRAFT, S.REJECTED, S.FAILED})
+
+RULES: dict[Transition, Rule] = {
+    Transition.SUBMIT: Rule(frozenset({S.DRAFT, S.REJECTED}), S.IN_REVIEW, Action.SUBMIT_POST),
+    Transition.APPROVE: Rule(frozenset({S.IN_REVIEW}), S.APPROVED, Action.REVIEW_POST),
+    Transition.REJECT: Rule(frozenset({S.IN_REVIEW, S.APPROVED}), S.REJECTED, Action.REVIEW_POST),
+    Transition.SCHEDULE: Rule(frozenset({S.APPROVED, S.FAILED}), S.SCHEDULED, Action.SCHEDULE_POST),
+    Transition.UNSCHEDULE: Rule(frozenset({S.SCHEDULED}), S.APPROVED, Action.SCHEDULE_POST),
+    Transition.PUBLISH: Rule(frozenset({S.SCHEDULED, S.APPROVED}), S.PUBLISHED,
+                             Action.SCHEDULE_POST),
+    Transition.FAIL: Rule(frozenset({S.SCHEDULED, S.APPROVED}), S.FAILED, Action.SCHEDULE_POST),
+    Transition.ARCHIVE: Rule(frozenset(set(S) - {S.ARCHIVED, S.SCHEDULED}), S.ARCHIVED,
+                             Action.ARCHIVE_POST),
+    Transition.REOPEN: Rule(frozenset({S.REJECTED, S.FAILED, S.ARCHIVED, S.APPROVED}), S.DRAFT,
+                            Action.EDIT_POST),
+}
+
+
+class WorkflowError(ValueError):
+    """An illegal transition; `code` is stable for API clients."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+def is_editable(status: S) -> bool:
+    """Content can change only before review; a reviewed post must be reopened first."""
+    return status in _EDITABLE
+
+
+def next_status(
+    current: S,
+    transition: Transition,
+    *,
+    reason: str = "",
+    scheduled_at: datetime | None = None,
+    now: datetime | None = None,
+) -> S:
+    """The status `transition` leads to from `current`, or a WorkflowError saying why not."""
+    rule = RULES[transition]
+    if current not in rule.sources:
+        allowed = ", ".join(sorted(rule.sources))
+        raise WorkflowError(
+            "ILLEGAL_TRANSITION",
+            f"cannot {transition.lower()} a {current} post (allowed from: {allowed})",
+            "status",
+        )
+    if transition is Transition.REJECT and not reason.strip():
+        raise WorkflowError("REASON_REQUIRED", "a rejection needs a reason", "reason")
+    if transition is Transition.SCHEDULE:
+        if scheduled_at is None:
+            raise WorkflowError("SCHEDULE_REQUIRED", "set a scheduled time first", "scheduledAt")
+        if now is not None and scheduled_at <= now:
+            raise WorkflowError("SCHEDULE_IN_PAST", "the scheduled time has passed", "scheduledAt")
+    return rule.target

@@ -1,0 +1,31 @@
+"""The schema migrates on both engines and enforces its natural keys."""
+
+from __future__ import annotations
+
+import pytest
+from piccolo.query.mixins import OnConflictAction
+
+from domain.migrate import migrate
+from domain.models import User, Workspace
+
+pytestmark = pytest.mark.storage
+
+
+async def test_migrate_twice_is_a_no_op():
+    report = await migrate()
+    assert "No migrations need to be run" in report
+
+
+async def test_natural_key_upsert_updates_in_place():
+    await Workspace.insert(Workspace(name="A", slug="a"))
+    await Workspace.insert(Workspace(name="B", slug="a")).on_conflict(
+        target=Workspace.slug, action=OnConflictAction.do_update, values=[Workspace.name]
+    )
+    rows = await Workspace.select(Workspace.name).where(Workspace.slug == "a")
+    assert rows == [{"name": "B"}]
+
+
+async def test_unique_email():
+    await User.insert(User(email="x@example.com"))
+    with pytest.raises(Exception):  # noqa: B017 - engines raise different classes
+        await User.insert(User(email="x@example.com"))
