@@ -1,0 +1,285 @@
+"""The one way metric observations are written: validated, then upserted on their natural key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from piccolo.columns import Column, ForeignKey
+from piccolo.query.mixins import OnConflictAction
+from piccolo.table import Table
+
+from domain.db import engine
+from domain.enums import SourceKind
+from domain.models import Channel, ChannelMetric, Post, PostMetric
+from domain.models.columns import now
+from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
+
+# 11 bound parameters a row: 1,000 rows stay well under both engines' limits
+# (asyncpg 32,767 arguments, SQLite 32,766 variables since 3.32).
+CHUNK_SIZE = 1000
+# The value column is NUMERIC(20, 4); checking here makes SQLite (which stores a float)
+# refuse exactly what PostgreSQL would refuse or round.
+MAX_SCALE = 4
+MAX_ABS_VALUE = Decimal(10) ** 16
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_TEXT_LIMITS = {"source_name": 200, "source_version": 40, "raw_metric": 200}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """One day's value of one canonical metric for one post or channel, with provenance."""
+
+    subject_id: int
+    """The post id (post metrics) or channel id (channel metrics)."""
+    metric: str
+    day: date
+    value: Decimal
+    source_kind: SourceKind
+    currency: str | None = None
+    source_name: str = ""
+    """The platform, the import file, or the user who typed it in."""
+    source_version: str = ""
+    """The platform API version, e.g. "v23.0"."""
+    raw_metric: str = ""
+    """The platform's own name for the metric, e.g. "post_total_media_view_unique"."""
+    fetched_at: datetime | None = None
+    """When the value was read from its source; now when omitted."""
+    note: str = ""
+
+
+class Problem(NamedTuple):
+    field: str
+    code: str
+    message: str
+
+
+class RowProblem(NamedTuple):
+    index: int
+    field: str
+    code: str
+    message: str
+
+
+class MetricValidationError(ValueError):
+    """A batch was refused and nothing written; `problems` lists every reason, by row index."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(f"row {p.index}: {p.message}" for p in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{len(self.problems)} invalid metric rows: {shown}{more}")
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    written: int
+    """Rows sent to the database: inserted + updated."""
+    inserted: int
+    """Rows whose (subject, metric, day) was not stored before."""
+    updated: int
+    """Rows that replaced a stored observation (provenance and fetch time included)."""
+    unchanged: int
+    """Of the updated rows, those whose value and currency were already the stored ones."""
+
+
+def validate_observation(obs: Observation, level: Level) -> list[Problem]:
+    """Everything wrong with one observation for a post (Level.POST) or channel (Level.CHANNEL)."""
+    problems: list[Problem] = []
+    add = problems.append
+    if isinstance(obs.subject_id, bool) or not isinstance(obs.subject_id, int) \
+            or obs.subject_id <= 0:
+        add(Problem("subject_id", "INVALID", f"subject id must be a positive integer, "
+                                             f"got {obs.subject_id!r}"))
+    definition = CANONICAL_METRICS.get(obs.metric)
+    if definition is None:
+        add(Problem("metric", "UNKNOWN_METRIC", f"unknown metric {obs.metric!r}"))
+    elif not definition.allowed_on(level):
+        add(Problem("metric", "WRONG_LEVEL",
+                    f"{obs.metric} is a {definition.level.lower()} metric, "
+                    f"not a {level.lower()} metric"))
+    if isinstance(obs.day, datetime) or not isinstance(obs.day, date):
+        add(Problem("day", "INVALID", f"day must be a date, got {obs.day!r}"))
+    problems.extend(_value_problems(obs.value, counts=definition is None
+                                    or definition.unit is Unit.COUNT))
+    if definition is not None:
+        if definition.unit is Unit.MONEY:
+            if not isinstance(obs.currency, str) or not _CURRENCY.match(obs.currency):
+                add(Problem("currency", "CURRENCY",
+                            f"{obs.metric} is money: give a 3-letter ISO currency code "
+                            f"like EUR, got {obs.currency!r}"))
+        elif obs.currency is not None:
+            add(Problem("currency", "CURRENCY",
+                        f"{obs.metric} is a count and takes no currency, got {obs.currency!r}"))
+    try:
+        SourceKind(obs.source_kind)
+    except ValueError:
+        add(Problem("source_kind", "INVALID", f"unknown source kind {obs.source_kind!r}"))
+    for name, limit in _TEXT_LIMITS.items():
+        text = getattr(obs, name)
+        if not isinstance(text, str):
+            add(Problem(name, "INVALID", f"{name} must be text"))
+        elif len(text) > limit:
+            add(Problem(name, "TOO_LONG", f"{name} is longer than {limit} characters"))
+    if obs.fetched_at is not None and (
+        not isinstance(obs.fetched_at, datetime) or obs.fetched_at.tzinfo is None
+    ):
+        add(Problem("fetched_at", "INVALID", "fetched_at must be a timezone-aware datetime"))
+    return problems
+
+
+def _value_problems(value: Any, *, counts: bool) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return [Problem("value", "INVALID",
+                        f"value must be a Decimal or an int, got {type(value).__name__}")]
+    value = Decimal(value)
+    if not value.is_finite():
+        return [Problem("value", "NOT_FINITE", f"value must be a finite number, got {value}")]
+    problems = []
+    if abs(value) >= MAX_ABS_VALUE:
+        problems.append(Problem("value", "OUT_OF_RANGE", f"value {value} is too large"))
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_SCALE:
+        problems.append(Problem("value", "PRECISION",
+                                f"value {value} has more than {MAX_SCALE} decimal places"))
+    if counts:
+        if value < 0:
+            problems.append(Problem("value", "NEGATIVE", f"a count cannot be negative: {value}"))
+        if value != value.to_integral_value():
+            problems.append(Problem("value", "NOT_WHOLE", f"a count must be whole: {value}"))
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    table: type[ChannelMetric] | type[PostMetric]
+    subject: ForeignKey
+    subject_table: type[Table]
+    level: Level
+
+
+_CHANNEL = _Target(ChannelMetric, ChannelMetric.channel, Channel, Level.CHANNEL)
+_POST = _Target(PostMetric, PostMetric.post, Post, Level.POST)
+
+
+async def upsert_channel_metrics(rows: Iterable[Observation]) -> UpsertResult:
+    """Write daily channel observations; all or nothing, idempotent on (channel, metric, day)."""
+    return await _upsert(_CHANNEL, list(rows))
+
+
+async def upsert_post_metrics(rows: Iterable[Observation]) -> UpsertResult:
+    """Write daily post observations; all or nothing, idempotent on (post, metric, day)."""
+    return await _upsert(_POST, list(rows))
+
+
+def _batch_problems(rows: Sequence[Observation], level: Level) -> list[RowProblem]:
+    problems: list[RowProblem] = []
+    first_seen: dict[tuple[Any, str, Any], int] = {}
+    for index, obs in enumerate(rows):
+        if not isinstance(obs, Observation):
+            problems.append(RowProblem(index, "", "INVALID", "not an Observation"))
+            continue
+        own = validate_observation(obs, level)
+        problems.extend(RowProblem(index, *p) for p in own)
+        if own:
+            continue
+        key = (obs.subject_id, obs.metric, obs.day)
+        if key in first_seen:
+            # One statement cannot update a row twice, and which value wins would be a guess.
+            problems.append(RowProblem(
+                index, "day", "DUPLICATE",
+                f"{obs.metric} on {obs.day} for {obs.subject_id} is also row {first_seen[key]}"))
+        else:
+            first_seen[key] = index
+    return problems
+
+
+async def _missing_subjects(target: _Target, rows: Sequence[Observation]) -> list[RowProblem]:
+    ids = sorted({obs.subject_id for obs in rows})
+    pk = target.subject_table._meta.primary_key
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start:start + CHUNK_SIZE]
+        found.update(r["id"] for r in await target.subject_table.select(pk.as_alias("id"))
+                     .where(pk.is_in(chunk)))
+    name = target.subject._meta.name
+    return [
+        RowProblem(index, "subject_id", "UNKNOWN_SUBJECT", f"no {name} with id {obs.subject_id}")
+        for index, obs in enumerate(rows)
+        if obs.subject_id not in found
+    ]
+
+
+async def _upsert(target: _Target, rows: list[Observation]) -> UpsertResult:
+    problems = _batch_problems(rows, target.level)
+    if problems:
+        raise MetricValidationError(problems)
+    if not rows:
+        return UpsertResult(0, 0, 0, 0)
+    table = target.table
+    subject_name = target.subject._meta.name
+    update_columns: list[Column] = [
+        table.value, table.currency, table.source_kind, table.source_name,
+        table.source_version, table.raw_metric, table.fetched_at, table.note,
+    ]
+    fetched_default = now()
+    inserted = updated = unchanged = 0
+    async with engine().transaction():
+        # Inside the transaction so a subject deleted meanwhile still fails the whole batch.
+        problems = await _missing_subjects(target, rows)
+        if problems:
+            raise MetricValidationError(problems)
+        for start in range(0, len(rows), CHUNK_SIZE):
+            chunk = rows[start:start + CHUNK_SIZE]
+            stored = await _stored_values(target, chunk)
+            for obs in chunk:
+                before = stored.get((obs.subject_id, obs.metric, obs.day))
+                if before is None:
+                    inserted += 1
+                else:
+                    updated += 1
+                    unchanged += before == (Decimal(obs.value), obs.currency)
+            await table.insert(*[
+                table(**{
+                    subject_name: obs.subject_id,
+                    "metric": obs.metric,
+                    "day": obs.day,
+                    "value": Decimal(obs.value),
+                    "currency": obs.currency,
+                    "source_kind": SourceKind(obs.source_kind).value,
+                    "source_name": obs.source_name,
+                    "source_version": obs.source_version,
+                    "raw_metric": obs.raw_metric,
+                    "fetched_at": obs.fetched_at or fetched_default,
+                    "note": obs.note,
+                })
+                for obs in chunk
+            ]).on_conflict(
+                target=(target.subject, table.metric, table.day),
+                action=OnConflictAction.do_update,
+                values=update_columns,
+            )
+    return UpsertResult(len(rows), inserted, updated, unchanged)
+
+
+async def _stored_values(
+    target: _Target, chunk: Sequence[Observation]
+) -> dict[tuple[int, str, date], tuple[Decimal, str | None]]:
+    """Stored (value, currency) by key for the chunk; one query over the chunk's bounding box."""
+    table = target.table
+    days = [obs.day for obs in chunk]
+    subject = target.subject
+    rows = await table.select(
+        subject.as_alias("subject"), table.metric, table.day,
+        table.value, table.currency,
+    ).where(
+        subject.is_in(sorted({obs.subject_id for obs in chunk})),
+        table.metric.is_in(sorted({obs.metric for obs in chunk})),
+        table.day >= min(days),
+        table.day <= max(days),
+    )
+    return {(r["subject"], r["metric"], r["day"]): (r["value"], r["currency"]) for r in rows}
