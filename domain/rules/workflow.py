@@ -29,7 +29,8 @@ class Rule:
     action: Action
 
 
-_EDITABLE = frozenset({S.DRAFT, S.REJECTED, S.FAILED})
+# Not FAILED: a failed post can be rescheduled without review, so edits go through REOPEN.
+_EDITABLE = frozenset({S.DRAFT, S.REJECTED})
 
 RULES: dict[Transition, Rule] = {
     Transition.SUBMIT: Rule(frozenset({S.DRAFT, S.REJECTED}), S.IN_REVIEW, Action.SUBMIT_POST),
