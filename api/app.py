@@ -1,0 +1,65 @@
+"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql and a health check at /health."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from api.graphql.access import ANONYMOUS, load_access
+from api.graphql.context import Context
+from api.graphql.schema import schema
+from domain.db import close_pool, engine, open_pool
+from domain.services.tokens import authenticate
+from domain.settings import get_settings
+
+
+async def context_for(authorization: str | None, request: Any = None) -> Context:
+    """The viewer behind an `Authorization: Bearer …` header (anonymous without one)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    user = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return Context(user=None, access=ANONYMOUS, request=request)
+    return Context(user=user.to_dict(), access=await load_access(user.id), request=request)
+
+
+class CosoGraphQL(GraphQL):
+    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
+        return await context_for(request.headers.get("authorization"), request)
+
+
+async def health(_: Request) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        await engine().run_ddl("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+        checks["database"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "degraded", **checks},
+                        status_code=200 if healthy else 503)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    await open_pool(get_settings().db_pool_size)
+    yield
+    await close_pool()
+
+
+def create_app() -> Starlette:
+    graphql = CosoGraphQL(schema, graphql_ide="graphiql")
+    return Starlette(
+        routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
+                Route("/health", health, methods=["GET"])],
+        lifespan=lifespan,
+    )
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Coso's GraphQL API (strawberry): schema, types, loaders and mutations."""

@@ -1,0 +1,47 @@
+"""Errors: `UserError`s in mutation payloads, `PublicError`s a client may read, the rest masked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+
+
+@strawberry.type(description="A problem with the input: which field, a stable code, a message.")
+class UserError:
+    field: str | None
+    code: str
+    message: str
+
+
+class InputError(Exception):
+    """Raised by mutation code; becomes the payload's `userErrors`, nothing is written."""
+
+    def __init__(self, errors: Iterable[UserError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(e.message for e in self.errors))
+
+    @classmethod
+    def one(cls, field: str | None, code: str, message: str) -> InputError:
+        return cls([UserError(field=field, code=code, message=message)])
+
+
+def not_found(field: str, type_name: str) -> InputError:
+    # Same answer for a missing and a foreign id: tenants never learn what others have.
+    return InputError.one(field, "NOT_FOUND", f"no {type_name} with this id")
+
+
+def forbidden(field: str | None, message: str) -> InputError:
+    return InputError.one(field, "FORBIDDEN", message)
+
+
+class PublicError(Exception):
+    """A query-level error whose message is safe to show (bad arguments, limits)."""
+
+
+def should_mask(error: Exception) -> bool:
+    """Mask everything except validation errors and PublicErrors: no internals leak."""
+    original = getattr(error, "original_error", None)
+    if original is None:
+        return False
+    return not isinstance(original, PublicError)

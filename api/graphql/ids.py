@@ -1,0 +1,25 @@
+"""Global IDs: base64 "Type:pk" (Relay), decoded with a check of the expected type."""
+
+from __future__ import annotations
+
+from strawberry import relay
+
+from api.graphql.errors import InputError
+
+
+def global_id(type_name: str, pk: int) -> relay.GlobalID:
+    return relay.GlobalID(type_name=type_name, node_id=str(pk))
+
+
+def decode_id(value: relay.GlobalID | str, type_name: str, *, field: str = "id") -> int:
+    """The primary key inside a global id of `type_name`, else an InputError on `field`."""
+    try:
+        gid = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
+        pk = int(gid.node_id)
+    except (ValueError, TypeError):
+        raise InputError.one(field, "INVALID_ID", f"{field} is not a valid id") from None
+    if gid.type_name != type_name:
+        raise InputError.one(
+            field, "WRONG_TYPE", f"{field} must be a {type_name} id, got a {gid.type_name} id"
+        )
+    return pk

@@ -1,0 +1,1 @@
+"""DataLoaders, built fresh per request: every query runs once per batch, not per row."""

@@ -1,0 +1,74 @@
+"""The per-request set of DataLoaders, so a request never sees another's cache."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.table import Table
+from strawberry.dataloader import DataLoader
+
+from api.graphql.loaders.metrics import series_loader
+from api.graphql.loaders.rows import count_loader, page_loader, row_loader
+from api.graphql.loaders.sql import Cond, fetch, where
+from domain.models import (
+    Brand,
+    Campaign,
+    CampaignChannel,
+    Channel,
+    Membership,
+    Post,
+    PostTransition,
+    Strategy,
+    User,
+    Workspace,
+)
+
+
+def children_loader(table: type[Table], parent: str) -> DataLoader[int, list[dict[str, Any]]]:
+    """Every child row per parent (short lists: channels, members, transitions), in id order."""
+    name = table._meta.tablename
+
+    async def load(parents: Sequence[int]) -> list[list[dict[str, Any]]]:
+        sql, args = where([Cond(parent, "IN", tuple(parents))])
+        rows = await fetch(table, f'SELECT * FROM "{name}" WHERE {sql} ORDER BY "id"', args)
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            grouped[row[parent]].append(row)
+        return [grouped.get(pk, []) for pk in parents]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(slots=True)
+class Loaders:
+    workspace: DataLoader = field(default_factory=lambda: row_loader(Workspace))
+    user: DataLoader = field(default_factory=lambda: row_loader(User))
+    brand: DataLoader = field(default_factory=lambda: row_loader(Brand))
+    channel: DataLoader = field(default_factory=lambda: row_loader(Channel))
+    strategy: DataLoader = field(default_factory=lambda: row_loader(Strategy))
+    campaign: DataLoader = field(default_factory=lambda: row_loader(Campaign))
+    post: DataLoader = field(default_factory=lambda: row_loader(Post))
+
+    channels_of_brand: DataLoader = field(default_factory=lambda: children_loader(Channel, "brand"))
+    strategies_of_brand: DataLoader = field(
+        default_factory=lambda: children_loader(Strategy, "brand"))
+    members_of_brand: DataLoader = field(
+        default_factory=lambda: children_loader(Membership, "brand"))
+    channels_of_campaign: DataLoader = field(
+        default_factory=lambda: children_loader(CampaignChannel, "campaign"))
+    transitions_of_post: DataLoader = field(
+        default_factory=lambda: children_loader(PostTransition, "post"))
+    campaigns_of_brand: DataLoader = field(
+        default_factory=lambda: children_loader(Campaign, "brand"))
+
+    campaign_page: DataLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
+    campaign_count: DataLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))
+    post_page: dict[str, DataLoader] = field(
+        default_factory=lambda: {p: page_loader(Post, p) for p in ("brand", "campaign", "channel")})
+    post_count: dict[str, DataLoader] = field(
+        default_factory=lambda: {p: count_loader(Post, p) for p in ("brand", "campaign", "channel")})
+
+    series: DataLoader = field(default_factory=series_loader)

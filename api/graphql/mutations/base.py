@@ -1,0 +1,52 @@
+"""The one way a mutation runs: check, write in a transaction, audit, or report userErrors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from api.graphql.context import Info
+from api.graphql.errors import InputError, UserError, forbidden, not_found
+from domain.db import engine
+from domain.rules.permissions import Action
+
+P = TypeVar("P")
+
+
+@strawberry.interface(description="Every mutation payload: empty userErrors means it worked.")
+class Payload:
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def run(payload: type[P], work: Callable[[], Awaitable[P]]) -> P:
+    """Run `work` in one transaction; an InputError rolls it back and becomes userErrors."""
+    try:
+        async with engine().transaction():
+            return await work()
+    except InputError as error:
+        return payload(user_errors=error.errors)  # type: ignore[call-arg]
+
+
+def require(info: Info, brand_id: int | None, action: Action, *, field: str = "id",
+            type_name: str = "object") -> int:
+    """The brand id if the viewer may do `action` there; a hidden brand reads as not found."""
+    access = info.context.access
+    if brand_id is None or not access.can_read(brand_id):
+        raise not_found(field, type_name)
+    if not access.can(brand_id, action):
+        raise forbidden(field, f"your role on this brand does not allow {action.lower()}")
+    return brand_id
+
+
+async def load_for(
+    info: Info, loader_name: str, pk: int, action: Action, *, field: str, type_name: str,
+    brand: Callable[[dict[str, Any]], int] = lambda row: row["brand"],
+) -> dict[str, Any]:
+    """Load a row the viewer may act on; the same NOT_FOUND for missing and foreign rows."""
+    row = await getattr(info.context.loaders, loader_name).load(pk)
+    if row is None:
+        raise not_found(field, type_name)
+    require(info, brand(row), action, field=field, type_name=type_name)
+    return row

@@ -1,0 +1,91 @@
+"""Root query fields: viewer, brands, brand(slug), node(id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from api.graphql.context import Info
+from api.graphql.loaders.sql import Cond, fetch, where
+from api.graphql.pagination import Connection, PageRequest, build_connection
+from api.graphql.types.brand import Brand
+from api.graphql.types.enums import Role
+from api.graphql.types.user import User
+from api.graphql.types.workspace import Workspace, visible_workspace_ids
+from domain.models import Brand as BrandTable
+
+
+@strawberry.type(description="The viewer's roles on one brand.")
+class BrandMembership:
+    brand: Brand
+    roles: list[Role]
+    workspace_admin: bool
+
+
+@strawberry.type
+class Viewer:
+    user: User
+    _user_row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    async def workspaces(self, info: Info) -> list[Workspace]:
+        ids = sorted(await visible_workspace_ids(info))
+        rows = await info.context.loaders.workspace.load_many(ids)
+        return [Workspace.from_row(r) for r in rows if r]
+
+    @strawberry.field(description="Every brand the viewer can see, with their roles on it.")
+    async def memberships(self, info: Info) -> list[BrandMembership]:
+        access = info.context.access
+        rows = await info.context.loaders.brand.load_many(sorted(access.brand_ids))
+        return [
+            BrandMembership(brand=Brand.from_row(r), roles=sorted(access.roles_on(r["id"])),
+                            workspace_admin=r["id"] in access.admin_brands)
+            for r in rows if r
+        ]
+
+
+async def _visible_brand_rows(info: Info, conds: list[Cond], page: PageRequest | None):
+    ids = tuple(sorted(info.context.access.brand_ids))
+    all_conds = [Cond("id", "IN", ids), *conds]
+    if page is not None and page.after is not None:
+        all_conds.append(Cond("id", ">", page.after))
+    sql, args = where(all_conds)
+    limit = "" if page is None else f" LIMIT {page.first + 1}"
+    return await fetch(BrandTable, f'SELECT * FROM "brand" WHERE {sql} ORDER BY "id"{limit}',
+                       args)
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id; null when missing or not visible.")
+
+    @strawberry.field
+    async def viewer(self, info: Info) -> Viewer:
+        row = info.context.require_user()
+        return Viewer(user=User.from_row(row), _user_row=row)
+
+    @strawberry.field(description="The brands the viewer can see, in creation order.")
+    async def brands(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Brand]:
+        info.context.require_user()
+        page = PageRequest.parse(first, after)
+        rows = await _visible_brand_rows(info, [], page)
+
+        async def count() -> int:
+            return len(info.context.access.brand_ids)
+
+        return build_connection(rows, page, Brand.from_row, count)
+
+    @strawberry.field(description="A brand the viewer can see by slug; `workspace` (a slug) "
+                                  "disambiguates when two workspaces use the same one.")
+    async def brand(self, info: Info, slug: str, workspace: str | None = None) -> Brand | None:
+        info.context.require_user()
+        rows = await _visible_brand_rows(info, [Cond("slug", "=", slug)], None)
+        if workspace is not None:
+            spaces = await info.context.loaders.workspace.load_many([r["workspace"] for r in rows])
+            rows = [r for r, w in zip(rows, spaces, strict=True) if w and w["slug"] == workspace]
+        return Brand.from_row(rows[0]) if rows else None

@@ -1,0 +1,77 @@
+"""Channel: a brand's account on one platform."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from api.graphql.context import Info
+from api.graphql.loaders.metrics import Subject
+from api.graphql.pagination import Connection
+from api.graphql.types.enums import Platform
+from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
+from api.graphql.types.node import load_visible
+
+if TYPE_CHECKING:
+    from api.graphql.types.brand import Brand
+    from api.graphql.types.post import Post, PostFilter
+
+_types = "api.graphql.types"
+
+
+@strawberry.type
+class Channel(relay.Node):
+    id: relay.NodeID[int]
+    platform: Platform
+    handle: str
+    name: str
+    external_id: str
+    created_at: datetime
+    _row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Channel:
+        return cls(id=row["id"], platform=row["platform"], handle=row["handle"],
+                   name=row["name"], external_id=row["external_id"],
+                   created_at=row["created_at"], _row=row)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Channel | None]:
+        return await load_visible(info, info.context.loaders.channel, node_ids, cls.from_row)
+
+    @strawberry.field
+    async def brand(self, info: Info) -> Annotated[Brand, strawberry.lazy(f"{_types}.brand")]:
+        from api.graphql.types.brand import Brand
+
+        return Brand.from_row(await info.context.loaders.brand.load(self._row["brand"]))
+
+    @strawberry.field
+    async def posts(
+        self, info: Info,
+        filter: Annotated[PostFilter, strawberry.lazy(f"{_types}.post")] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Post, strawberry.lazy(f"{_types}.post")]]:
+        from api.graphql.types.post import post_connection
+
+        return await post_connection(info, "channel", self.id, self._row["brand"], filter,
+                                     first, after)
+
+    @strawberry.field
+    async def kpis(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Kpis:
+        brand = await info.context.loaders.brand.load(self._row["brand"])
+        return await load_kpis(info, Subject.CHANNEL, self.id, from_, to, brand["currency"])
+
+    @strawberry.field
+    async def metrics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+        names: list[str] | None = None,
+    ) -> list[MetricSeries]:
+        return await load_series(info, Subject.CHANNEL, self.id, from_, to, names)

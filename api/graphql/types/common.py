@@ -1,0 +1,51 @@
+"""Small value types shared by several object types: money, periods, KPI targets."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.errors import PublicError
+
+MAX_PERIOD_DAYS = 731
+
+
+@strawberry.type(description="An exact amount of money in an ISO 4217 currency.")
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: Decimal | None, currency: str) -> Money | None:
+        return None if amount is None else cls(amount=amount, currency=currency)
+
+
+@strawberry.type
+class KpiTarget:
+    kpi: str
+    target: float
+
+    @classmethod
+    def from_json(cls, items: Any) -> list[KpiTarget]:
+        return [cls(kpi=i["kpi"], target=float(i["target"])) for i in items or []]
+
+
+@strawberry.input
+class KpiTargetInput:
+    kpi: str
+    target: float
+
+
+def check_period(start: date, end: date) -> None:
+    """Reject reversed or oversized windows before any query runs."""
+    if end < start:
+        raise PublicError("to must not be before from")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise PublicError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+
+
+__all__ = ["JSON", "KpiTarget", "KpiTargetInput", "Money", "check_period"]

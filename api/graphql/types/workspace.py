@@ -1,0 +1,62 @@
+"""Workspace: one agency or company, owning brands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from api.graphql.context import Info
+from api.graphql.types.enums import WorkspaceRole
+
+
+@strawberry.type(description="The agency's white-label for reports.")
+class WhiteLabel:
+    agency_name: str
+    agency_logo: str
+    report_footer: str
+
+
+@strawberry.type
+class Workspace(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    slug: str
+    white_label: WhiteLabel
+    _row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Workspace:
+        return cls(id=row["id"], name=row["name"], slug=row["slug"],
+                   white_label=WhiteLabel(agency_name=row["agency_name"],
+                                          agency_logo=row["agency_logo"],
+                                          report_footer=row["report_footer"]),
+                   _row=row)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Workspace | None]:
+        visible = await visible_workspace_ids(info)
+        rows = await info.context.loaders.workspace.load_many([int(i) for i in node_ids])
+        return [cls.from_row(r) if r and r["id"] in visible else None for r in rows]
+
+    @strawberry.field(description="The viewer's role in this workspace, if owner or admin.")
+    async def viewer_role(self, info: Info) -> WorkspaceRole | None:
+        from domain.models import WorkspaceMember
+
+        if self.id not in info.context.access.admin_workspaces:
+            return None
+        row = await WorkspaceMember.select(WorkspaceMember.role).where(
+            WorkspaceMember.workspace == self.id,
+            WorkspaceMember.user == info.context.user_id).first()
+        return row["role"] if row else None
+
+
+async def visible_workspace_ids(info: Info) -> set[int]:
+    """Workspaces the viewer administers or holds a brand role in."""
+    access = info.context.access
+    brands = await info.context.loaders.brand.load_many(sorted(access.roles))
+    return set(access.admin_workspaces) | {b["workspace"] for b in brands if b}
