@@ -28,3 +28,10 @@ async def gql(query: str, as_: Any = None, variables: dict[str, Any] | None = No
     out = GqlResult(result.data or {})
     out.errors = [e.message for e in result.errors or []]
     return out
+
+
+def gid(type_name: str, pk: int) -> str:
+    """The global id the API shows for a row."""
+    from api.graphql.ids import global_id
+
+    return str(global_id(type_name, pk))

@@ -42,6 +42,9 @@ def children_loader(table: type[Table], parent: str) -> DataLoader[int, list[dic
     return DataLoader(load_fn=load)
 
 
+_POST_PARENTS = ("brand", "campaign", "channel")
+
+
 @dataclass(slots=True)
 class Loaders:
     workspace: DataLoader = field(default_factory=lambda: row_loader(Workspace))
@@ -67,8 +70,8 @@ class Loaders:
     campaign_page: DataLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
     campaign_count: DataLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))
     post_page: dict[str, DataLoader] = field(
-        default_factory=lambda: {p: page_loader(Post, p) for p in ("brand", "campaign", "channel")})
+        default_factory=lambda: {p: page_loader(Post, p) for p in _POST_PARENTS})
     post_count: dict[str, DataLoader] = field(
-        default_factory=lambda: {p: count_loader(Post, p) for p in ("brand", "campaign", "channel")})
+        default_factory=lambda: {p: count_loader(Post, p) for p in _POST_PARENTS})
 
     series: DataLoader = field(default_factory=series_loader)
