@@ -10,7 +10,9 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.errors import InputError, UserError, forbidden, not_found
 from domain.db import engine
+from domain.errors import ValidationFailed
 from domain.rules.permissions import Action
+from domain.rules.workflow import WorkflowError
 
 P = TypeVar("P")
 
@@ -26,7 +28,13 @@ async def run(payload: type[P], work: Callable[[], Awaitable[P]]) -> P:
         async with engine().transaction():
             return await work()
     except InputError as error:
-        return payload(user_errors=error.errors)  # type: ignore[call-arg]
+        errors = error.errors
+    except ValidationFailed as error:
+        errors = [UserError(field=p.field, code=p.code, message=p.message)
+                  for p in error.problems]
+    except WorkflowError as error:
+        errors = [UserError(field=error.field, code=error.code, message=str(error))]
+    return payload(user_errors=errors)  # type: ignore[call-arg]
 
 
 def require(info: Info, brand_id: int | None, action: Action, *, field: str = "id",
