@@ -58,7 +58,7 @@ def get_settings() -> Settings:
         host=env.get("COSO_HOST", "127.0.0.1"),
         port=int(env.get("COSO_PORT", "8000")),
         db_pool_size=int(env.get("COSO_DB_POOL_SIZE", "10")),
-        max_query_depth=int(env.get("COSO_MAX_QUERY_DEPTH", "10")),
+        max_query_depth=int(env.get("COSO_MAX_QUERY_DEPTH", "15")),
         max_query_tokens=int(env.get("COSO_MAX_QUERY_TOKENS", "2000")),
         max_aliases=int(env.get("COSO_MAX_ALIASES", "30")),
         debug=_flag(env.get("COSO_DEBUG", "")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import strawberry
+from strawberry.relay.types import GlobalIDValueError
 
 
 @strawberry.type(description="A problem with the input: which field, a stable code, a message.")
@@ -44,4 +45,5 @@ def should_mask(error: Exception) -> bool:
     original = getattr(error, "original_error", None)
     if original is None:
         return False
-    return not isinstance(original, PublicError)
+    # A malformed or mistyped global id says only what the client sent.
+    return not isinstance(original, PublicError | GlobalIDValueError)

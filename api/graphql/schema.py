@@ -33,3 +33,7 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+
+
+if __name__ == "__main__":  # python -m api.graphql.schema > api/schema.graphql
+    print(schema.as_str())
