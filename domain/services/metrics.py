@@ -9,8 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from piccolo.columns import Column, ForeignKey
-from piccolo.query.mixins import OnConflictAction
+from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 from domain.db import engine
@@ -220,12 +219,6 @@ async def _upsert(target: _Target, rows: list[Observation]) -> UpsertResult:
         raise MetricValidationError(problems)
     if not rows:
         return UpsertResult(0, 0, 0, 0)
-    table = target.table
-    subject_name = target.subject._meta.name
-    update_columns: list[Column] = [
-        table.value, table.currency, table.source_kind, table.source_name,
-        table.source_version, table.raw_metric, table.fetched_at, table.note,
-    ]
     fetched_default = now()
     inserted = updated = unchanged = 0
     async with engine().transaction():
@@ -243,26 +236,8 @@ async def _upsert(target: _Target, rows: list[Observation]) -> UpsertResult:
                 else:
                     updated += 1
                     unchanged += before == (Decimal(obs.value), obs.currency)
-            await table.insert(*[
-                table(**{
-                    subject_name: obs.subject_id,
-                    "metric": obs.metric,
-                    "day": obs.day,
-                    "value": Decimal(obs.value),
-                    "currency": obs.currency,
-                    "source_kind": SourceKind(obs.source_kind).value,
-                    "source_name": obs.source_name,
-                    "source_version": obs.source_version,
-                    "raw_metric": obs.raw_metric,
-                    "fetched_at": obs.fetched_at or fetched_default,
-                    "note": obs.note,
-                })
-                for obs in chunk
-            ]).on_conflict(
-                target=(target.subject, table.metric, table.day),
-                action=OnConflictAction.do_update,
-                values=update_columns,
-            )
+            sql, args = _upsert_statement(target, chunk, fetched_default)
+            await target.table.raw(sql, *args)
     return UpsertResult(len(rows), inserted, updated, unchanged)
 
 
@@ -283,3 +258,41 @@ async def _stored_values(
         table.day <= max(days),
     )
     return {(r["subject"], r["metric"], r["day"]): (r["value"], r["currency"]) for r in rows}
+
+
+_VALUE_COLUMNS = ("metric", "day", "value", "currency", "source_kind", "source_name",
+                  "source_version", "raw_metric", "fetched_at", "note")
+_UPDATED_COLUMNS = _VALUE_COLUMNS[2:]
+
+
+def _upsert_statement(
+    target: _Target, chunk: Sequence[Observation], fetched_default: datetime
+) -> tuple[str, list[Any]]:
+    """One multi-row INSERT ... ON CONFLICT (natural key) DO UPDATE for the chunk.
+
+    It is the statement `Table.insert(*rows).on_conflict(...)` compiles to, written out
+    because Piccolo builds a Table instance and a QueryString per row: tens of microseconds
+    a row, most of a bulk write's time (the demo seed ran 2.5x slower). The values stay
+    bound parameters (`{}`), adapted by the engine exactly as Piccolo's own inserts are.
+    """
+    table = target.table
+    subject = target.subject._meta.db_column_name
+    columns = [subject, *(getattr(table, c)._meta.db_column_name for c in _VALUE_COLUMNS)]
+    updated = [getattr(table, c)._meta.db_column_name for c in _UPDATED_COLUMNS]
+    row = "(" + ", ".join("{}" for _ in columns) + ")"
+    sql = (
+        f"INSERT INTO {table._meta.get_formatted_tablename()} "
+        f"({', '.join(_quoted(c) for c in columns)}) VALUES {', '.join([row] * len(chunk))} "
+        f"ON CONFLICT ({_quoted(subject)}, {_quoted('metric')}, {_quoted('day')}) DO UPDATE "
+        f"SET {', '.join(f'{_quoted(c)} = EXCLUDED.{_quoted(c)}' for c in updated)}"
+    )
+    args: list[Any] = []
+    for obs in chunk:
+        args += (obs.subject_id, obs.metric, obs.day, Decimal(obs.value), obs.currency,
+                 SourceKind(obs.source_kind).value, obs.source_name, obs.source_version,
+                 obs.raw_metric, obs.fetched_at or fetched_default, obs.note)
+    return sql, args
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
