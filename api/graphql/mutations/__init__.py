@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-MUTATION_CLASSES: tuple[type, ...] = ()
+from api.graphql.mutations.brands import BrandMutations
+
+MUTATION_CLASSES: tuple[type, ...] = (
+    BrandMutations,
+)

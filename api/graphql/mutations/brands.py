@@ -1,0 +1,263 @@
+"""Mutations for workspaces, brands and channels."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from api.graphql.access import load_access
+from api.graphql.context import Info
+from api.graphql.errors import forbidden, not_found
+from api.graphql.ids import decode_id, global_id
+from api.graphql.mutations.base import Payload, load_for, require, run
+from api.graphql.types.brand import Brand
+from api.graphql.types.channel import Channel
+from api.graphql.types.enums import Platform
+from api.graphql.types.workspace import Workspace, visible_workspace_ids
+from domain.enums import WorkspaceRole
+from domain.rules.permissions import Action
+from domain.services import brands as service
+from domain.services.members import workspace_role
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The fields the client sent: null or absent means "keep the current value"."""
+    return {k: v for k, v in values.items() if v is not None and v is not strawberry.UNSET}
+
+
+async def workspace_for(info: Info, value: strawberry.ID, *, field: str,
+                        owner_only: bool = False) -> int:
+    """A workspace the viewer owns or administers (owns, with `owner_only`).
+
+    Members of its brands see the workspace and are refused; everyone else gets NOT_FOUND.
+    """
+    pk = decode_id(value, "Workspace", field=field)
+    if pk not in await visible_workspace_ids(info):
+        raise not_found(field, "workspace")
+    if pk not in info.context.access.admin_workspaces:
+        raise forbidden(field, "only the workspace's owners and admins may do this")
+    if owner_only and await workspace_role(pk, info.context.user_id) is not WorkspaceRole.OWNER:
+        raise forbidden(field, "only the workspace's owners may do this")
+    return pk
+
+
+def forget(loader: DataLoader, *keys: Any) -> None:
+    """Drop rows this request changed from a loader's cache (absent keys are fine)."""
+    for key in keys:
+        with suppress(KeyError):
+            loader.clear(key)
+
+
+async def refresh_access(info: Info) -> None:
+    """The viewer's roles changed in this request: later fields must see the new ones."""
+    info.context.access = await load_access(info.context.user_id)
+
+
+@strawberry.input
+class WhiteLabelInput:
+    agency_name: str | None = None
+    agency_logo: str | None = strawberry.field(default=None,
+                                               description="An http(s) URL; empty for none.")
+    report_footer: str | None = None
+
+
+@strawberry.input(description="Brand kit fields; those left out keep their value.")
+class BrandKitInput:
+    logo: str | None = strawberry.field(default=None,
+                                        description="An http(s) URL; empty for none.")
+    primary_color: str | None = strawberry.field(default=None, description="#RRGGBB")
+    secondary_color: str | None = strawberry.field(default=None, description="#RRGGBB")
+    font: str | None = None
+
+
+@strawberry.input
+class CreateBrandInput:
+    workspace: strawberry.ID
+    name: str
+    slug: str
+    locale: str | None = strawberry.field(default=None, description="e.g. en_US (default)")
+    timezone: str | None = strawberry.field(default=None, description="IANA, default UTC")
+    currency: str | None = strawberry.field(default=None, description="ISO 4217, default EUR")
+    kit: BrandKitInput | None = None
+
+
+@strawberry.input(description="Fields left out (or null) keep their value.")
+class UpdateBrandInput:
+    id: strawberry.ID
+    name: str | None = None
+    slug: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    currency: str | None = None
+    kit: BrandKitInput | None = None
+
+
+def _brand_fields(data: CreateBrandInput | UpdateBrandInput) -> dict[str, Any]:
+    kit = data.kit or BrandKitInput()
+    return given(name=data.name, slug=data.slug, locale=data.locale, timezone=data.timezone,
+                 currency=data.currency, logo=kit.logo, primary_color=kit.primary_color,
+                 secondary_color=kit.secondary_color, font=kit.font)
+
+
+@strawberry.input
+class CreateChannelInput:
+    brand: strawberry.ID
+    platform: Platform
+    handle: str
+    name: str = ""
+    external_id: str = ""
+
+
+@strawberry.input(description="Fields left out (or null) keep their value; the platform stays.")
+class UpdateChannelInput:
+    id: strawberry.ID
+    handle: str | None = None
+    name: str | None = None
+    external_id: str | None = None
+
+
+@strawberry.type
+class WorkspacePayload(Payload):
+    workspace: Workspace | None = None
+
+
+@strawberry.type
+class BrandPayload(Payload):
+    brand: Brand | None = None
+
+
+@strawberry.type
+class DeleteBrandPayload(Payload):
+    deleted_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class ChannelPayload(Payload):
+    channel: Channel | None = None
+
+
+@strawberry.type
+class DeleteChannelPayload(Payload):
+    deleted_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class BrandMutations:
+    @strawberry.mutation(description="A new workspace (agency or company); the viewer owns it.")
+    async def create_workspace(self, info: Info, name: str, slug: str) -> WorkspacePayload:
+        user_id = info.context.user_id
+
+        async def work() -> WorkspacePayload:
+            row = await service.create_workspace(user_id, name=name, slug=slug)
+            await refresh_access(info)
+            return WorkspacePayload(workspace=Workspace.from_row(row))
+
+        return await run(WorkspacePayload, work)
+
+    @strawberry.mutation(description="Rename a workspace or change its white-label. "
+                                     "Workspace owners and admins.")
+    async def update_workspace(self, info: Info, id: strawberry.ID, name: str | None = None,
+                               white_label: WhiteLabelInput | None = None) -> WorkspacePayload:
+        user_id = info.context.user_id
+
+        async def work() -> WorkspacePayload:
+            pk = await workspace_for(info, id, field="id")
+            label = white_label or WhiteLabelInput()
+            row = await service.update_workspace(
+                user_id, pk, **given(name=name, agency_name=label.agency_name,
+                                     agency_logo=label.agency_logo,
+                                     report_footer=label.report_footer))
+            forget(info.context.loaders.workspace, pk)
+            return WorkspacePayload(workspace=Workspace.from_row(row))
+
+        return await run(WorkspacePayload, work)
+
+    @strawberry.mutation(description="A new brand in a workspace. Workspace owners and admins.")
+    async def create_brand(self, info: Info, input: CreateBrandInput) -> BrandPayload:
+        user_id = info.context.user_id
+
+        async def work() -> BrandPayload:
+            workspace_id = await workspace_for(info, input.workspace, field="workspace")
+            row = await service.create_brand(user_id, workspace_id,
+                                             service.BrandValues(**_brand_fields(input)))
+            await refresh_access(info)
+            return BrandPayload(brand=Brand.from_row(row))
+
+        return await run(BrandPayload, work)
+
+    @strawberry.mutation(description="Change a brand's name, slug, locale, timezone, currency "
+                                     "or kit. Workspace owners and admins.")
+    async def update_brand(self, info: Info, input: UpdateBrandInput) -> BrandPayload:
+        user_id = info.context.user_id
+
+        async def work() -> BrandPayload:
+            pk = decode_id(input.id, "Brand")
+            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="brand",
+                           brand=lambda row: row["id"])
+            row = await service.update_brand(user_id, pk, **_brand_fields(input))
+            forget(info.context.loaders.brand, pk)
+            return BrandPayload(brand=Brand.from_row(row))
+
+        return await run(BrandPayload, work)
+
+    @strawberry.mutation(description="Delete a brand with its channels, campaigns, posts, "
+                                     "metrics and members. Workspace owners and admins.")
+    async def delete_brand(self, info: Info, id: strawberry.ID) -> DeleteBrandPayload:
+        user_id = info.context.user_id
+
+        async def work() -> DeleteBrandPayload:
+            pk = decode_id(id, "Brand")
+            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="brand",
+                           brand=lambda row: row["id"])
+            await service.delete_brand(user_id, pk)
+            forget(info.context.loaders.brand, pk)
+            await refresh_access(info)
+            return DeleteBrandPayload(deleted_id=strawberry.ID(str(global_id("Brand", pk))))
+
+        return await run(DeleteBrandPayload, work)
+
+    @strawberry.mutation(description="Add a brand's account on a platform. Managers.")
+    async def create_channel(self, info: Info, input: CreateChannelInput) -> ChannelPayload:
+        user_id = info.context.user_id
+
+        async def work() -> ChannelPayload:
+            brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
+                               Action.CONNECT_CHANNEL, field="brand", type_name="brand")
+            row = await service.create_channel(user_id, brand_id, service.ChannelValues(
+                platform=input.platform, handle=input.handle, name=input.name,
+                external_id=input.external_id))
+            return ChannelPayload(channel=Channel.from_row(row))
+
+        return await run(ChannelPayload, work)
+
+    @strawberry.mutation(description="Change a channel's handle, name or external id. Managers.")
+    async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
+        user_id = info.context.user_id
+
+        async def work() -> ChannelPayload:
+            pk = decode_id(input.id, "Channel")
+            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
+                           type_name="channel")
+            row = await service.update_channel(user_id, pk, **given(
+                handle=input.handle, name=input.name, external_id=input.external_id))
+            forget(info.context.loaders.channel, pk)
+            return ChannelPayload(channel=Channel.from_row(row))
+
+        return await run(ChannelPayload, work)
+
+    @strawberry.mutation(description="Delete a channel with its posts and metrics. Managers.")
+    async def delete_channel(self, info: Info, id: strawberry.ID) -> DeleteChannelPayload:
+        user_id = info.context.user_id
+
+        async def work() -> DeleteChannelPayload:
+            pk = decode_id(id, "Channel")
+            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
+                           type_name="channel")
+            await service.delete_channel(user_id, pk)
+            forget(info.context.loaders.channel, pk)
+            return DeleteChannelPayload(deleted_id=strawberry.ID(str(global_id("Channel", pk))))
+
+        return await run(DeleteChannelPayload, work)

@@ -1,0 +1,418 @@
+"""Use cases for workspaces, brands and channels: validated all at once, written with an audit row.
+
+Permission checks are the caller's (the API knows the viewer); these functions trust the
+actor id they are given and check only what the data itself forbids.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from functools import cache
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import available_timezones
+
+import asyncpg
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+from piccolo.table import Table
+
+from domain.db import engine
+from domain.enums import Platform, WorkspaceRole
+from domain.errors import Problem, ValidationFailed
+from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
+from domain.services.audit import record
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+URL_LIMIT = 2000
+FOOTER_LIMIT = 2000
+
+
+# -- shared checks (also used by the strategy and member use cases) -----------------------
+
+
+class Checks:
+    """Collects every problem of one input, so the caller hears about all of them at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, code: str, message: str) -> None:
+        self.problems.append(Problem(field, code, message))
+
+    def text(self, field: str, value: str, *, limit: int, required: bool = False) -> None:
+        if required and not value.strip():
+            self.add(field, "REQUIRED", f"{field} must not be blank")
+        if len(value) > limit:
+            self.add(field, "TOO_LONG", f"{field} is longer than {limit} characters")
+
+    def slug(self, field: str, value: str) -> None:
+        if not value:
+            self.add(field, "REQUIRED", f"{field} must not be blank")
+        elif len(value) > 80:
+            self.add(field, "TOO_LONG", f"{field} is longer than 80 characters")
+        elif not SLUG.match(value):
+            self.add(field, "INVALID_SLUG",
+                     f"{field} takes lowercase letters, digits and single hyphens, got {value!r}")
+
+    def currency(self, field: str, value: str) -> None:
+        if value not in known_currencies():
+            self.add(field, "INVALID_CURRENCY",
+                     f"{field} must be an ISO 4217 code like EUR, got {value!r}")
+
+    def url(self, field: str, value: str) -> None:
+        """An http(s) URL, or empty for none."""
+        if len(value) > URL_LIMIT:
+            self.add(field, "TOO_LONG", f"{field} is longer than {URL_LIMIT} characters")
+        elif value and not is_web_url(value):
+            self.add(field, "INVALID_URL", f"{field} must be an http or https URL")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ValidationFailed(self.problems)
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones() | {"UTC"})
+
+
+def normalize_locale(value: str) -> str | None:
+    """Babel's canonical spelling (`en-us` → `en_US`), or None for an unknown locale."""
+    try:
+        return str(Locale.parse(value.strip().replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+
+
+def is_web_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in {"http", "https"} and bool(parsed.netloc) and " " not in value
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    return isinstance(error, asyncpg.UniqueViolationError) or (
+        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error))
+
+
+async def lock_row(table: type[Table], pk: int) -> None:
+    """Serialize writers that check-then-write under one parent row (PostgreSQL only).
+
+    SQLite needs nothing: it lets one writer at a time into the database anyway.
+    """
+    if engine().engine_type == "postgres":
+        await table.select(table._meta.primary_key).where(
+            table._meta.primary_key == pk).lock_rows()
+
+
+async def row_of(table: type[Table], pk: int) -> dict[str, Any] | None:
+    return await table.select().where(table._meta.primary_key == pk).output(
+        load_json=True).first()
+
+
+async def must_exist(table: type[Table], pk: int, field: str) -> dict[str, Any]:
+    row = await row_of(table, pk)
+    if row is None:
+        raise ValidationFailed.one(field, "NOT_FOUND", f"no {table.__name__} with this id")
+    return row
+
+
+async def insert_unique(table: type[Table], values: dict[str, Any],
+                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
+    """Insert one row; a unique index refusing it (a concurrent twin) becomes `on_taken()`."""
+    try:
+        inserted = await table.insert(table(**values)).returning(table._meta.primary_key)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise on_taken() from None
+        raise
+    return await must_exist(table, inserted[0]["id"], "id")
+
+
+async def update_unique(table: type[Table], pk: int, values: dict[str, Any],
+                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
+    try:
+        if values:
+            await table.update(values).where(table._meta.primary_key == pk)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise on_taken() from None
+        raise
+    return await must_exist(table, pk, "id")
+
+
+# -- workspaces ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkspaceValues:
+    name: str
+    slug: str = ""
+    agency_name: str = ""
+    agency_logo: str = ""
+    report_footer: str = ""
+
+
+def _workspace_problems(values: WorkspaceValues) -> list[Problem]:
+    checks = Checks()
+    checks.text("name", values.name, limit=200, required=True)
+    checks.slug("slug", values.slug)
+    checks.text("whiteLabel.agencyName", values.agency_name, limit=200)
+    checks.url("whiteLabel.agencyLogo", values.agency_logo)
+    checks.text("whiteLabel.reportFooter", values.report_footer, limit=FOOTER_LIMIT)
+    return checks.problems
+
+
+def _workspace_slug_taken() -> ValidationFailed:
+    return ValidationFailed.one("slug", "SLUG_TAKEN", "another workspace uses this slug")
+
+
+async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, Any]:
+    """A new workspace owned by the actor."""
+    values = WorkspaceValues(name=name.strip(), slug=slug.strip())
+    checks = Checks()
+    checks.problems.extend(_workspace_problems(values))
+    slug_ok = not any(p.field == "slug" for p in checks.problems)
+    if slug_ok and await Workspace.exists().where(Workspace.slug == values.slug):
+        checks.problems.append(_workspace_slug_taken().problems[0])
+    checks.raise_if_any()
+    async with engine().transaction():
+        row = await insert_unique(Workspace, asdict(values), _workspace_slug_taken)
+        await WorkspaceMember.insert(WorkspaceMember(
+            workspace=row["id"], user=actor_id, role=WorkspaceRole.OWNER))
+        await record(actor_id=actor_id, action="workspace.create", object_type="Workspace",
+                     object_id=row["id"], workspace_id=row["id"], after=row)
+    return row
+
+
+async def update_workspace(actor_id: int, workspace_id: int, **changes: str) -> dict[str, Any]:
+    """Rename a workspace or change its white-label (agency_name, agency_logo, report_footer)."""
+    async with engine().transaction():
+        before = await must_exist(Workspace, workspace_id, "id")
+        current = WorkspaceValues(**{k: before[k] for k in (
+            "name", "slug", "agency_name", "agency_logo", "report_footer")})
+        cleaned = {k: v.strip() for k, v in changes.items()}
+        values = replace(current, **cleaned)
+        problems = _workspace_problems(values)
+        if problems:
+            raise ValidationFailed(problems)
+        changed = {k: v for k, v in cleaned.items() if before[k] != v}
+        after = await update_unique(Workspace, workspace_id, changed, _workspace_slug_taken)
+        if changed:
+            await record(actor_id=actor_id, action="workspace.update", object_type="Workspace",
+                         object_id=workspace_id, workspace_id=workspace_id, before=before,
+                         after=after)
+    return after
+
+
+# -- brands --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrandValues:
+    name: str
+    slug: str
+    locale: str = "en_US"
+    timezone: str = "UTC"
+    currency: str = "EUR"
+    logo: str = ""
+    primary_color: str = "#1F2937"
+    secondary_color: str = "#3B82F6"
+    font: str = ""
+
+
+BRAND_FIELDS = tuple(BrandValues.__dataclass_fields__)
+
+
+def _clean_brand(values: BrandValues) -> BrandValues:
+    locale = normalize_locale(values.locale)
+    return replace(
+        values, name=values.name.strip(), slug=values.slug.strip(),
+        locale=locale or values.locale, timezone=values.timezone.strip(),
+        currency=values.currency.strip().upper(), logo=values.logo.strip(),
+        primary_color=values.primary_color.strip().upper(),
+        secondary_color=values.secondary_color.strip().upper(), font=values.font.strip(),
+    )
+
+
+def brand_problems(values: BrandValues) -> list[Problem]:
+    """Everything wrong with a brand's fields, before looking at the database."""
+    checks = Checks()
+    checks.text("name", values.name, limit=200, required=True)
+    checks.slug("slug", values.slug)
+    if normalize_locale(values.locale) is None:
+        checks.add("locale", "INVALID_LOCALE",
+                   f"locale must be a known locale like en_US or it_IT, got {values.locale!r}")
+    if values.timezone not in known_timezones():
+        checks.add("timezone", "INVALID_TIMEZONE",
+                   f"timezone must be an IANA zone like Europe/Rome, got {values.timezone!r}")
+    checks.currency("currency", values.currency)
+    checks.url("kit.logo", values.logo)
+    for field, color in (("kit.primaryColor", values.primary_color),
+                         ("kit.secondaryColor", values.secondary_color)):
+        if not COLOR.match(color):
+            checks.add(field, "INVALID_COLOR", f"{field} must be #RRGGBB, got {color!r}")
+    checks.text("kit.font", values.font, limit=100)
+    return checks.problems
+
+
+def _brand_slug_taken() -> ValidationFailed:
+    return ValidationFailed.one("slug", "SLUG_TAKEN", "another brand of this workspace uses "
+                                                      "this slug")
+
+
+async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | None) -> None:
+    problems = brand_problems(values)
+    if not any(p.field == "slug" for p in problems):
+        taken = Brand.exists().where(Brand.workspace == workspace_id, Brand.slug == values.slug)
+        if brand_id is not None:
+            taken = taken.where(Brand.id != brand_id)
+        if await taken:
+            problems.append(_brand_slug_taken().problems[0])
+    if problems:
+        raise ValidationFailed(problems)
+
+
+async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) -> dict[str, Any]:
+    values = _clean_brand(values)
+    async with engine().transaction():
+        await must_exist(Workspace, workspace_id, "workspace")
+        await _check_brand(values, workspace_id, None)
+        row = await insert_unique(Brand, {"workspace": workspace_id, **asdict(values)},
+                                  _brand_slug_taken)
+        await record(actor_id=actor_id, action="brand.create", object_type="Brand",
+                     object_id=row["id"], workspace_id=workspace_id, brand_id=row["id"],
+                     after=row)
+    return row
+
+
+async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str, Any]:
+    """Change any of `BRAND_FIELDS`; the others keep their value."""
+    async with engine().transaction():
+        before = await must_exist(Brand, brand_id, "id")
+        current = BrandValues(**{k: before[k] for k in BRAND_FIELDS})
+        values = _clean_brand(replace(current, **changes))
+        await _check_brand(values, before["workspace"], brand_id)
+        changed = {k: v for k, v in asdict(values).items() if before[k] != v}
+        after = await update_unique(Brand, brand_id, changed, _brand_slug_taken)
+        if changed:
+            await record(actor_id=actor_id, action="brand.update", object_type="Brand",
+                         object_id=brand_id, workspace_id=before["workspace"],
+                         brand_id=brand_id, before=before, after=after)
+    return after
+
+
+async def delete_brand(actor_id: int, brand_id: int) -> None:
+    """Delete a brand and, through the foreign keys, everything it holds; the audit log stays."""
+    async with engine().transaction():
+        before = await must_exist(Brand, brand_id, "id")
+        held = {
+            "channels": await Channel.count().where(Channel.brand == brand_id),
+            "campaigns": await Campaign.count().where(Campaign.brand == brand_id),
+            "posts": await Post.count().where(Post.brand == brand_id),
+        }
+        await Brand.delete().where(Brand.id == brand_id)
+        await record(actor_id=actor_id, action="brand.delete", object_type="Brand",
+                     object_id=brand_id, workspace_id=before["workspace"], brand_id=brand_id,
+                     before={**before, "deleted_with": held})
+
+
+# -- channels ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelValues:
+    platform: str
+    handle: str
+    name: str = ""
+    external_id: str = ""
+
+
+CHANNEL_FIELDS = ("handle", "name", "external_id")
+
+
+def channel_problems(values: ChannelValues) -> list[Problem]:
+    checks = Checks()
+    if values.platform not in {p.value for p in Platform}:
+        checks.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
+    checks.text("handle", values.handle, limit=200, required=True)
+    checks.text("name", values.name, limit=200)
+    checks.text("externalId", values.external_id, limit=200)
+    return checks.problems
+
+
+def _handle_taken() -> ValidationFailed:
+    return ValidationFailed.one("handle", "HANDLE_TAKEN",
+                                "this brand already has a channel with this handle on this "
+                                "platform")
+
+
+async def _check_channel(values: ChannelValues, brand_id: int, channel_id: int | None) -> None:
+    problems = channel_problems(values)
+    if not problems:
+        taken = Channel.exists().where(Channel.brand == brand_id,
+                                       Channel.platform == values.platform,
+                                       Channel.handle == values.handle)
+        if channel_id is not None:
+            taken = taken.where(Channel.id != channel_id)
+        if await taken:
+            problems.append(_handle_taken().problems[0])
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _clean_channel(values: ChannelValues) -> ChannelValues:
+    return replace(values, platform=str(values.platform), handle=values.handle.strip(),
+                   name=values.name.strip(), external_id=values.external_id.strip())
+
+
+async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) -> dict[str, Any]:
+    values = _clean_channel(values)
+    async with engine().transaction():
+        brand = await must_exist(Brand, brand_id, "brand")
+        await _check_channel(values, brand_id, None)
+        row = await insert_unique(Channel, {"brand": brand_id, **asdict(values)}, _handle_taken)
+        await record(actor_id=actor_id, action="channel.create", object_type="Channel",
+                     object_id=row["id"], workspace_id=brand["workspace"], brand_id=brand_id,
+                     after=row)
+    return row
+
+
+async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict[str, Any]:
+    """Change a channel's handle, name or external id; its platform is what it is."""
+    async with engine().transaction():
+        before = await must_exist(Channel, channel_id, "id")
+        brand = await must_exist(Brand, before["brand"], "id")
+        current = ChannelValues(platform=before["platform"],
+                                **{k: before[k] for k in CHANNEL_FIELDS})
+        values = _clean_channel(replace(current, **changes))
+        await _check_channel(values, before["brand"], channel_id)
+        changed = {k: v for k, v in asdict(values).items() if before[k] != v}
+        after = await update_unique(Channel, channel_id, changed, _handle_taken)
+        if changed:
+            await record(actor_id=actor_id, action="channel.update", object_type="Channel",
+                         object_id=channel_id, workspace_id=brand["workspace"],
+                         brand_id=before["brand"], before=before, after=after)
+    return after
+
+
+async def delete_channel(actor_id: int, channel_id: int) -> None:
+    """Delete a channel with its posts and metrics (foreign keys cascade)."""
+    async with engine().transaction():
+        before = await must_exist(Channel, channel_id, "id")
+        brand = await must_exist(Brand, before["brand"], "id")
+        posts = await Post.count().where(Post.channel == channel_id)
+        await Channel.delete().where(Channel.id == channel_id)
+        await record(actor_id=actor_id, action="channel.delete", object_type="Channel",
+                     object_id=channel_id, workspace_id=brand["workspace"],
+                     brand_id=before["brand"], before={**before, "deleted_with": {
+                         "posts": posts}})
