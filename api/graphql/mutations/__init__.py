@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from api.graphql.mutations.brands import BrandMutations
+from api.graphql.mutations.strategies import StrategyMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
+    StrategyMutations,
 )
