@@ -1,0 +1,328 @@
+"""The `coso` command: migrate, seed the demo, serve the API, manage users and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import domain  # noqa: F401 - sets PICCOLO_CONF before Piccolo loads (typer, rich do not)
+from domain.db import close_pool, engine, open_pool
+from domain.enums import Role, WorkspaceRole
+from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
+from domain.services.audit import record
+from domain.services.tokens import hash_token, issue_token, revoke_token
+from domain.settings import get_settings
+
+T = TypeVar("T")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+GRAPHQL_URL = "http://127.0.0.1:8000/graphql"
+
+app = typer.Typer(help="Coso: social media marketing, GraphQL-first.", no_args_is_help=True,
+                  add_completion=False)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Stop with a one-line message (no traceback); 2 means the input was wrong."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run one command's async work with a database pool open around it."""
+
+    async def main() -> T:
+        db = engine()
+        # A pool bound to another event loop (an embedding app, the test session) is
+        # left alone; queries then use their own connections.
+        own_pool = getattr(db, "pool", False) is None
+        if own_pool:
+            await open_pool(max_size=2)
+        try:
+            return await work()
+        finally:
+            if own_pool:
+                await close_pool()
+
+    return asyncio.run(main())
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending migrations to the database named by DATABASE_URL."""
+    from domain.migrate import MigrationFailed
+    from domain.migrate import migrate as run_migrations
+
+    try:
+        run(lambda: run_migrations(quiet=False))
+    except MigrationFailed as error:
+        fail(f"migration failed: {error}", code=1)
+
+
+@app.command()
+def demo() -> None:
+    """Migrate, seed the demo agency (idempotent) and print a fresh token per demo user."""
+    from domain.demo import seed_demo
+    from domain.migrate import migrate as run_migrations
+
+    async def work() -> list[Any]:
+        await run_migrations()
+        return await seed_demo()
+
+    logins = run(work)
+    table = Table(title="Demo users (tokens replace those of earlier runs)", show_lines=True)
+    table.add_column("user", overflow="fold")
+    table.add_column("roles", overflow="fold")
+    table.add_column("token", no_wrap=True, overflow="ignore")
+    for login in logins:
+        roles = [f"workspace {login.workspace_role}"] if login.workspace_role else []
+        roles += [f"{slug}: {', '.join(held)}" for slug, held in login.brand_roles.items()]
+        table.add_row(f"{login.name}\n{login.email}", "\n".join(roles), login.token)
+    console.print(table)
+    console.print(
+        f"Open [bold]{GRAPHQL_URL}[/] (after [bold]coso serve[/]) and set the header\n"
+        f'  {{"Authorization": "Bearer {logins[0].token}"}}', highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [COSO_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind [COSO_PORT].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the GraphQL API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    if workers > 1 and settings.uses_sqlite:
+        fail("SQLite serves one process: use --workers 1, or set DATABASE_URL to PostgreSQL "
+             "for several workers")
+    if workers > 1 and reload:
+        fail("--reload runs a single process: drop --workers or --reload")
+    if settings.secret_key_is_default and not _is_loopback(host):
+        errors.print(f"[bold yellow]warning:[/] serving on {host} with the development "
+                     "COSO_SECRET_KEY: set a secret of your own before exposing Coso",
+                     highlight=False)
+    uvicorn.run("api.app:app", host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not EMAIL.match(email):
+        fail(f"{value!r} is not an e-mail address")
+    return email
+
+
+def _choice(kind: str, value: str, allowed: type[WorkspaceRole] | type[Role]) -> Any:
+    try:
+        return allowed(value.strip().upper())
+    except ValueError:
+        fail(f"unknown {kind} {value!r}: use one of {', '.join(allowed)}")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The user's e-mail (their login name).")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace_role: Annotated[str | None, typer.Option(
+        help="Make the user OWNER or ADMIN of --workspace.")] = None,
+    brand: Annotated[str | None, typer.Option(help="Brand slug to give roles on.")] = None,
+    role: Annotated[list[str] | None, typer.Option(
+        help="A role on --brand: STRATEGIST, MANAGER, COMMUNITY_MANAGER or CLIENT; repeatable.")
+    ] = None,
+) -> None:
+    """Create a user (or add roles to an existing one) in a workspace and on a brand."""
+    address = _email(email)
+    name = name.strip()
+    if not name or len(name) > 200:
+        fail("--name must be 1 to 200 characters")
+    ws_role = _choice("workspace role", workspace_role, WorkspaceRole) if workspace_role else None
+    roles = sorted({_choice("role", r, Role) for r in role or []})
+    if ws_role and not workspace:
+        fail("--workspace-role needs --workspace SLUG")
+    if roles and not brand:
+        fail("--role needs --brand SLUG")
+    if brand and not roles:
+        fail("--brand needs at least one --role")
+
+    async def work() -> tuple[bool, dict[str, Any] | None, dict[str, Any] | None]:
+        ws_row = brand_row = None
+        if workspace:
+            ws_row = await Workspace.select(Workspace.id).where(
+                Workspace.slug == workspace).first()
+            if ws_row is None:
+                fail(f"no workspace with slug {workspace!r}")
+        if brand:
+            query = Brand.select(Brand.id, Brand.workspace, Brand.name).where(Brand.slug == brand)
+            if ws_row:
+                query = query.where(Brand.workspace == ws_row["id"])
+            found = await query
+            if not found:
+                fail(f"no brand with slug {brand!r}" + (f" in {workspace!r}" if ws_row else ""))
+            if len(found) > 1:
+                fail(f"several workspaces have a brand {brand!r}: add --workspace SLUG")
+            brand_row = found[0]
+        async with engine().transaction():
+            user = await User.select(User.id).where(User.email == address).first()
+            created = user is None
+            if user is None:
+                user = (await User.insert(User(email=address, name=name)))[0]
+                await record(actor_id=None, action="user.create", object_type="User",
+                             object_id=user["id"], after={"email": address, "name": name})
+            if ws_role and ws_row:
+                await WorkspaceMember.insert(
+                    WorkspaceMember(workspace=ws_row["id"], user=user["id"], role=ws_role)
+                ).on_conflict(target=(WorkspaceMember.workspace, WorkspaceMember.user),
+                              action="DO UPDATE", values=[WorkspaceMember.role])
+                await record(actor_id=None, action="workspace_admin.set", object_type="User",
+                             object_id=user["id"], workspace_id=ws_row["id"],
+                             after={"email": address, "role": ws_role})
+            if brand_row:
+                await Membership.insert(*[
+                    Membership(user=user["id"], brand=brand_row["id"], role=r) for r in roles
+                ]).on_conflict(target=(Membership.user, Membership.brand, Membership.role),
+                               action="DO NOTHING")
+                await record(actor_id=None, action="member.add", object_type="User",
+                             object_id=user["id"], workspace_id=brand_row["workspace"],
+                             brand_id=brand_row["id"],
+                             after={"email": address, "roles": [r.value for r in roles]})
+        return created, ws_row, brand_row
+
+    created, ws_row, brand_row = run(work)
+    console.print(f"{'created' if created else 'existing'} user [bold]{address}[/]",
+                  highlight=False)
+    if ws_row:
+        console.print(f"  workspace {workspace}: {ws_role or 'no workspace role'}")
+    if brand_row:
+        console.print(f"  brand {brand}: {', '.join(roles)}")
+    if created:
+        console.print(f"Issue a token with: coso token create --user {address}", highlight=False)
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+async def _user_id(address: str) -> int:
+    user = await User.select(User.id, User.is_active).where(User.email == address).first()
+    if user is None:
+        fail(f"no user with e-mail {address!r}")
+    if not user["is_active"]:
+        fail(f"user {address!r} is deactivated")
+    return user["id"]
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="The token owner's e-mail.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Issue an API token; it is printed once and cannot be shown again."""
+    address = _email(user)
+    if len(name) > 100:
+        fail("--name is longer than 100 characters")
+
+    async def work() -> str:
+        async with engine().transaction():
+            user_id = await _user_id(address)
+            token = await issue_token(user_id, name)
+            row = await ApiToken.select(ApiToken.id, ApiToken.prefix).where(
+                ApiToken.token_hash == hash_token(token)).first()
+            assert row is not None
+            await record(actor_id=None, action="api_token.create", object_type="ApiToken",
+                         object_id=row["id"], after={"user": address, "name": name,
+                                                     "prefix": row["prefix"]})
+        return token
+
+    token = run(work)
+    errors.print(f"API token for {address} (shown only now, store it safely):",
+                 highlight=False)
+    typer.echo(token)  # alone on stdout, so `$(coso token create ...)` captures just it
+
+
+@token_app.command("revoke")
+def token_revoke(id: Annotated[int, typer.Option(help="The token's id (see token list).")]
+                 ) -> None:
+    """Revoke a token: requests using it are refused from now on."""
+
+    async def work() -> dict[str, Any]:
+        async with engine().transaction():
+            row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.prefix,
+                                        ApiToken.revoked_at, ApiToken.user.email).where(
+                ApiToken.id == id).first()
+            if row is None:
+                fail(f"no token with id {id}")
+            if row["revoked_at"] is not None:
+                fail(f"token {id} ({row['prefix']}…) is already revoked")
+            await revoke_token(id, row["user"])
+            await record(actor_id=None, action="api_token.revoke", object_type="ApiToken",
+                         object_id=id, after={"user": row["user.email"],
+                                              "prefix": row["prefix"]})
+        return row
+
+    row = run(work)
+    console.print(f"revoked token {id} ({row['prefix']}…) of {row['user.email']}",
+                  highlight=False)
+
+
+@token_app.command("list")
+def token_list(user: Annotated[str, typer.Option(help="The tokens' owner's e-mail.")]) -> None:
+    """List a user's tokens: id, prefix, name, created, last used, revoked."""
+    address = _email(user)
+
+    async def work() -> list[dict[str, Any]]:
+        user_id = await _user_id(address)
+        return await ApiToken.select(
+            ApiToken.id, ApiToken.prefix, ApiToken.name, ApiToken.created_at,
+            ApiToken.last_used_at, ApiToken.revoked_at,
+        ).where(ApiToken.user == user_id).order_by(ApiToken.id)
+
+    rows = run(work)
+    table = Table(title=f"API tokens of {address}")
+    for column in ("id", "prefix", "name", "created", "last used", "revoked"):
+        table.add_column(column, no_wrap=column in ("id", "prefix"))
+    for r in rows:
+        table.add_row(str(r["id"]), r["prefix"] + "…", r["name"], _when(r["created_at"]),
+                      _when(r["last_used_at"]), _when(r["revoked_at"]))
+    console.print(table if rows else f"{address} has no tokens", highlight=False)
+
+
+def _when(value: Any) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+if __name__ == "__main__":
+    app()
