@@ -10,6 +10,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.pagination import Connection, PageRequest, build_connection
+from api.graphql.types.api_token import ApiToken, viewer_tokens
 from api.graphql.types.brand import Brand
 from api.graphql.types.enums import Role
 from api.graphql.types.user import User
@@ -44,6 +45,10 @@ class Viewer:
                             workspace_admin=r["id"] in access.admin_brands)
             for r in rows if r
         ]
+
+    @strawberry.field(description="The viewer's API tokens, revoked ones included.")
+    async def tokens(self, info: Info) -> list[ApiToken]:
+        return await viewer_tokens(self._user_row["id"])
 
 
 async def _visible_brand_rows(info: Info, conds: list[Cond], page: PageRequest | None):

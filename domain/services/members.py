@@ -71,12 +71,14 @@ async def _write_roles(actor_id: int, brand: dict[str, Any], user: dict[str, Any
 
 def _role_problems(checks: Checks, roles: Iterable[str], *, required: bool) -> set[Role]:
     valid: set[Role] = set()
+    invalid = False
     for role in roles:
         try:
             valid.add(Role(role))
         except ValueError:
+            invalid = True
             checks.add("roles", "INVALID_ROLE", f"unknown role {role!r}")
-    if required and not valid and not checks.problems:
+    if required and not valid and not invalid:
         checks.add("roles", "REQUIRED", "give at least one role")
     return valid
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
+from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.strategies import StrategyMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
     StrategyMutations,
+    MemberMutations,
     PostMutations,
     CampaignMutations,
 )
