@@ -14,7 +14,7 @@ times, in this one process and on the same data:
 * graphql-core: the same query text run by `graphql.graphql()` over an equivalent SDL
   schema whose resolvers read the same tree, loaded from the database once beforehand
   into plain dicts and lists (no SQL, no auth); its scalars serialize like ours: Decimal
-  `value` → `str(Decimal)` ("1234.0000"), Date `day` → ISO string, Post `id` → the same
+  `value` → `str(Decimal)` ("1234"), Date `day` → ISO string, Post `id` → the same
   base64 relay global id; both results are checked equal before timing;
 * orjson: `orjson.dumps` of our result tree (a floor: just writing the output).
 
@@ -216,9 +216,6 @@ async def seed(url: str) -> Seeded:
 # --------------------------------------------------------------------------- reference
 
 
-_FOUR_PLACES = Decimal("0.0001")
-
-
 def _global_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
@@ -244,7 +241,7 @@ def _scalar(scalar: Any, output: Callable[[Any], Any], parse: Callable[[Any], An
 
 async def preload_tree(brand_id: int) -> dict[str, dict[str, Any]]:
     """brand slug → brand dict with its posts (id order) and each post's daily series."""
-    from api.graphql.loaders.metrics import _decimal
+    from api.graphql.loaders.metrics import exact_decimal
     from domain.models import Brand, Post, PostMetric
 
     brand = await Brand.select(Brand.id, Brand.slug).where(Brand.id == brand_id).first()
@@ -257,10 +254,9 @@ async def preload_tree(brand_id: int) -> dict[str, dict[str, Any]]:
         'ORDER BY m."post", m."metric", m."day"', brand_id)
     for row in rows:
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-        # NUMERIC(20, 4) as ours returns it on both engines (SQLite: its float sums are
-        # brought back to 4 places), so values print alike: "8119.0000".
+        # Normalised as ours shows it on both engines, so values print alike: "8119".
         by_post[row["post"]].setdefault(row["metric"], []).append(
-            {"day": day, "value": _decimal(row["value"]).quantize(_FOUR_PLACES)})
+            {"day": day, "value": exact_decimal(row["value"])})
     for post in posts:
         post["series"] = by_post[post["id"]]
     return {brand["slug"]: {**brand, "posts": posts}}

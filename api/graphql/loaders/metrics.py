@@ -21,6 +21,7 @@ from api.graphql.loaders.sql import Cond, fetch, where
 from domain.models import ChannelMetric, PostMetric
 
 _EXACT = Decimal("0.0001")
+_WHOLE = Decimal(1)
 
 
 class Subject(StrEnum):
@@ -63,11 +64,15 @@ _ACCOUNT_LEVEL = {
 }
 
 
-def _decimal(value: Any) -> Decimal:
-    # SQLite stores NUMERIC as REAL, so sums come back as floats: back to exact 4 places.
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(repr(value)).quantize(_EXACT)
+def exact_decimal(value: Any) -> Decimal:
+    """A stored value as the API shows it on either engine: "1403", "12.5", never "1403.0000".
+
+    SQLite stores NUMERIC as REAL, so its sums come back as floats: back to 4 places first.
+    """
+    exact = (value if isinstance(value, Decimal) else Decimal(repr(value))).quantize(_EXACT)
+    if exact == exact.to_integral_value():
+        return exact.quantize(_WHOLE)
+    return exact.normalize()
 
 
 async def _level_rows(
@@ -97,7 +102,7 @@ def _collect(rows: list[dict[str, Any]]) -> dict[int, SubjectSeries]:
         if series is None:
             series = out[row["subject"]][row["metric"]] = Series(row["metric"])
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-        series.points.append((day, _decimal(row["value"])))
+        series.points.append((day, exact_decimal(row["value"])))
         series.currency = series.currency or row["currency"]
     return out
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import strawberry
+from babel.numbers import get_currency_precision
 from strawberry.scalars import JSON
 
 from api.graphql.errors import PublicError
@@ -21,7 +22,11 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal | None, currency: str) -> Money | None:
-        return None if amount is None else cls(amount=amount, currency=currency)
+        """Rounded to the currency's minor unit (2 for EUR, 0 for JPY), as Babel knows it."""
+        if amount is None:
+            return None
+        places = Decimal(1).scaleb(-get_currency_precision(currency))
+        return cls(amount=Decimal(amount).quantize(places, ROUND_HALF_EVEN), currency=currency)
 
 
 @strawberry.type
