@@ -54,6 +54,8 @@ def text_problems(text: str, platform: str | None, *, has_media: bool) -> list[P
     """A post needs text or media; its text must fit Coso's ceiling and its platform's."""
     if not text.strip() and not has_media:
         return [Problem("text", "REQUIRED", "a post needs text or at least one media item")]
+    if not storable(text):
+        return [_unstorable("text")]
     limit = text_limit(platform)
     if len(text) > limit:
         own = platform in _PLATFORMS and PLATFORM_TEXT_LIMITS[Platform(platform)] == limit
@@ -72,6 +74,8 @@ def clean_tags(tags: Sequence[str]) -> tuple[list[str], list[Problem]]:
         tag = raw.strip()
         if not tag:
             problems.append(Problem(f"tags[{i}]", "REQUIRED", "a tag cannot be empty"))
+        elif not storable(tag):
+            problems.append(_unstorable(f"tags[{i}]"))
         elif len(tag) > MAX_TAG_LENGTH:
             problems.append(Problem(f"tags[{i}]", "TOO_LONG",
                                     f"a tag takes at most {MAX_TAG_LENGTH} characters"))
@@ -102,7 +106,9 @@ def media_problems(media: Sequence[MediaItem]) -> list[Problem]:
         if item.kind not in MEDIA_KINDS:
             problems.append(Problem(f"{field}.kind", "INVALID",
                                     f"kind must be one of {', '.join(MEDIA_KINDS)}"))
-        if len(item.alt) > MAX_ALT_LENGTH:
+        if not storable(item.alt):
+            problems.append(_unstorable(f"{field}.alt"))
+        elif len(item.alt) > MAX_ALT_LENGTH:
             problems.append(Problem(f"{field}.alt", "TOO_LONG",
                                     f"alt text takes at most {MAX_ALT_LENGTH} characters"))
     return problems
@@ -114,4 +120,19 @@ def _is_web_url(url: str) -> bool:
     except ValueError:
         return False
     return (parsed.scheme in {"http", "https"} and bool(parsed.hostname)
-            and not any(c.isspace() for c in url))
+            and storable(url) and not any(c.isspace() for c in url))
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text: no NUL, no lone surrogate (not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable(field: str) -> Problem:
+    return Problem(field, "INVALID", f"{field} contains a NUL or an invalid character")

@@ -8,6 +8,7 @@ from typing import Any, Final, TypeVar
 
 from domain.db import engine
 from domain.errors import Problem, ValidationFailed
+from domain.rules.content import storable
 
 Q = TypeVar("Q")
 
@@ -42,6 +43,8 @@ class Problems:
         cleaned = (value or "").strip()
         if required and not cleaned:
             self.add(field, "REQUIRED", f"{field} is required")
+        elif not storable(cleaned):
+            self.add(field, "INVALID", f"{field} contains a NUL or an invalid character")
         elif len(cleaned) > max_length:
             self.add(field, "TOO_LONG", f"{field} takes at most {max_length} characters")
         return cleaned

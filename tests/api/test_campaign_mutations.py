@@ -241,6 +241,17 @@ async def test_null_for_a_required_field_is_refused(world):
         ("name", "REQUIRED"), ("startsOn", "REQUIRED")}
 
 
+async def test_text_the_database_cannot_store_is_a_user_error(world):
+    result = await gql(UPDATE, as_=world.user("strategist"), variables={"input": {
+        "id": gid("Campaign", world.campaign.id), "name": "a\x00b",
+        "description": "\ud800", "utm": {"term": "\x00"},
+        "plannedBudget": {"amount": "1E+400", "currency": "GBP"}}})
+    assert result.errors == []
+    assert {(e["field"], e["code"]) for e in result["updateCampaign"]["userErrors"]} == {
+        ("name", "INVALID"), ("description", "INVALID"), ("utm.term", "INVALID"),
+        ("plannedBudget.amount", "INVALID")}
+
+
 async def test_delete_refused_while_a_post_uses_it(world):
     before = await _state(world.campaign.id)
     result = await gql(DELETE, as_=world.user("owner"),

@@ -292,6 +292,21 @@ async def test_create_reports_every_problem_at_once(world):
     assert await _state(None) == before
 
 
+async def test_text_the_database_cannot_store_is_a_user_error(world):
+    result = await gql(UPDATE, as_=world.user("manager"), variables={"input": {
+        "id": gid("Post", world.post.id), "text": "nul\x00here", "tags": ["lone\ud800"],
+        "media": [{"url": "https://cdn.example/\x00", "alt": "\udfff"}]}})
+    assert result.errors == []
+    assert {(e["field"], e["code"]) for e in result["updatePost"]["userErrors"]} == {
+        ("text", "INVALID"), ("tags[0]", "INVALID"), ("media[0].url", "INVALID"),
+        ("media[0].alt", "INVALID")}
+    await Post.update({Post.status: PostStatus.IN_REVIEW}).where(Post.id == world.post.id)
+    rejected = await gql(REJECT, as_=world.user("client"),
+                         variables={"id": gid("Post", world.post.id), "reason": "\x00"})
+    assert [(e["field"], e["code"]) for e in rejected["rejectPost"]["userErrors"]] == [
+        ("reason", "INVALID")]
+
+
 async def test_update_checks_text_against_the_new_channel(world):
     await Post.update({Post.text: "y" * 300}).where(Post.id == world.post.id)
     x = await make_channel(world.brand, platform=Platform.X)
@@ -318,7 +333,8 @@ async def test_update_clears_campaign_and_keeps_omitted_fields(world):
 
 
 @pytest.mark.parametrize(("value", "code"), [
-    ("not-a-global-id", "INVALID_ID"), ("Q2FtcGFpZ246MQ==", "WRONG_TYPE")])  # Campaign:1
+    ("not-a-global-id", "INVALID_ID"), ("Q2FtcGFpZ246MQ==", "WRONG_TYPE"),  # Campaign:1
+    (gid("Post", 2**70), "NOT_FOUND"), (gid("Post", -3), "NOT_FOUND")])
 async def test_bad_ids_are_user_errors(world, value, code):
     result = await gql(SUBMIT, as_=world.user("manager"), variables={"id": value})
     assert result.errors == []

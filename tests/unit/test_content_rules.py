@@ -10,6 +10,7 @@ from domain.rules.content import (
     MediaItem,
     clean_tags,
     media_problems,
+    storable,
     text_limit,
     text_problems,
 )
@@ -59,3 +60,10 @@ def test_media_kind_alt_and_count():
                                                      ("media[0].alt", "TOO_LONG")]
     many = [MediaItem(url=f"https://x.example/{i}") for i in range(21)]
     assert [(p.field, p.code) for p in media_problems(many)] == [("media", "TOO_MANY")]
+
+
+def test_storable_text():
+    assert storable("Ciao 👋 — àèì")
+    assert not storable("a\x00b")
+    assert not storable("lone \ud800 surrogate")
+    assert [p.code for p in text_problems("a\x00", "x", has_media=False)] == ["INVALID"]
