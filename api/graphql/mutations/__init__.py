@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.members import MemberMutations
+from api.graphql.mutations.metrics import MetricMutations
 from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.strategies import StrategyMutations
 
@@ -12,6 +13,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
     StrategyMutations,
     MemberMutations,
+    MetricMutations,
     PostMutations,
     CampaignMutations,
 )
