@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from api.graphql.errors import InputError
+from api.graphql.errors import InputError, not_found
+
+MAX_PK = 2**31 - 1  # SERIAL: a larger key cannot exist, and must not reach the database
+
+
+def valid_pk(pk: int) -> bool:
+    return 0 < pk <= MAX_PK
 
 
 def global_id(type_name: str, pk: int) -> relay.GlobalID:
@@ -22,4 +28,6 @@ def decode_id(value: relay.GlobalID | str, type_name: str, *, field: str = "id")
         raise InputError.one(
             field, "WRONG_TYPE", f"{field} must be a {type_name} id, got a {gid.type_name} id"
         )
+    if not valid_pk(pk):
+        raise not_found(field, type_name)
     return pk

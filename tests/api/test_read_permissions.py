@@ -91,3 +91,13 @@ async def test_every_member_reads_the_whole_brand(world, viewer):
     assert result["brand"]["posts"]["totalCount"] == 1
     emails = {m["user"]["email"] for m in result["brand"]["members"]}
     assert "manager@agency.example" in emails and "boss@rival.example" not in emails
+
+
+@pytest.mark.parametrize("raw", ["Post:99999999999999", "Post:-1", "Post:abc", "Brand:1.5",
+                                 "Workspace:99999999999999"])
+async def test_node_ids_no_row_can_have_read_as_missing(world, raw):
+    import base64
+
+    encoded = base64.b64encode(raw.encode()).decode()
+    result = await gql(NODE, as_=world.user("owner"), variables={"id": encoded})
+    assert result.errors == [] and result["node"] is None

@@ -8,12 +8,18 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from api.graphql.context import Info
+from api.graphql.ids import valid_pk
 
 T = TypeVar("T")
 
 
 def brand_of(row: dict[str, Any]) -> int:
     return row["brand"]
+
+
+def node_keys(ids: Iterable[Any]) -> list[int]:
+    """Primary keys from node ids; one no row can have (0) for junk, so it reads as missing."""
+    return [int(i) if str(i).isdigit() and valid_pk(int(i)) else 0 for i in ids]
 
 
 async def load_visible(
@@ -26,7 +32,7 @@ async def load_visible(
     """Rows by id, each None unless the viewer may read its brand."""
     access = info.context.access
     out: list[T | None] = []
-    for row in await loader.load_many([int(i) for i in ids]):
+    for row in await loader.load_many(node_keys(ids)):
         out.append(build(row) if row is not None and access.can_read(brand(row)) else None)
     return out
 

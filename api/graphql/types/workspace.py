@@ -10,6 +10,7 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.types.enums import WorkspaceRole
+from api.graphql.types.node import node_keys
 
 
 @strawberry.type(description="The agency's white-label for reports.")
@@ -40,7 +41,7 @@ class Workspace(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Workspace | None]:
         visible = await visible_workspace_ids(info)
-        rows = await info.context.loaders.workspace.load_many([int(i) for i in node_ids])
+        rows = await info.context.loaders.workspace.load_many(node_keys(node_ids))
         return [cls.from_row(r) if r and r["id"] in visible else None for r in rows]
 
     @strawberry.field(description="The viewer's role in this workspace, if owner or admin.")
