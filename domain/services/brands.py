@@ -24,6 +24,7 @@ from domain.db import engine
 from domain.enums import Platform, WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
+from domain.rules.content import storable
 from domain.services.audit import record
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -47,7 +48,9 @@ class Checks:
     def text(self, field: str, value: str, *, limit: int, required: bool = False) -> None:
         if required and not value.strip():
             self.add(field, "REQUIRED", f"{field} must not be blank")
-        if len(value) > limit:
+        elif not storable(value):
+            self.add(field, "INVALID", f"{field} contains a NUL or an invalid character")
+        elif len(value) > limit:
             self.add(field, "TOO_LONG", f"{field} is longer than {limit} characters")
 
     def slug(self, field: str, value: str) -> None:
@@ -68,7 +71,7 @@ class Checks:
         """An http(s) URL, or empty for none."""
         if len(value) > URL_LIMIT:
             self.add(field, "TOO_LONG", f"{field} is longer than {URL_LIMIT} characters")
-        elif value and not is_web_url(value):
+        elif value and not (storable(value) and is_web_url(value)):
             self.add(field, "INVALID_URL", f"{field} must be an http or https URL")
 
     def raise_if_any(self) -> None:

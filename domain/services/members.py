@@ -10,6 +10,7 @@ from domain.db import engine
 from domain.enums import Role, WorkspaceRole
 from domain.errors import ValidationFailed
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
+from domain.rules.content import storable
 from domain.services.audit import record
 from domain.services.brands import Checks, lock_row, must_exist, row_of
 from domain.services.tokens import hash_token, issue_token, revoke_token
@@ -28,7 +29,7 @@ def _email_problems(checks: Checks, field: str, email: str) -> None:
         checks.add(field, "REQUIRED", f"{field} must not be blank")
     elif len(email) > 254:
         checks.add(field, "TOO_LONG", f"{field} is longer than 254 characters")
-    elif not EMAIL.match(email):
+    elif not (storable(email) and EMAIL.match(email)):
         checks.add(field, "INVALID_EMAIL", f"{email!r} is not an e-mail address")
 
 

@@ -363,3 +363,22 @@ async def test_channel_of_a_brand_the_manager_does_not_manage():
     result = await gql(DELETE_CHANNEL, as_=manager, variables={"id": gid("Channel", channel.id)})
     assert codes(result, "deleteChannel") == {("id", "FORBIDDEN")}
     assert await Channel.count() == 1
+
+
+async def test_what_postgresql_cannot_store_is_a_user_error(world):
+    owner = world.user("owner")
+    huge = await gql(DELETE_BRAND, as_=owner, variables={"id": gid("Brand", 2**40)})
+    missing = await gql(DELETE_BRAND, as_=owner, variables={"id": gid("Brand", 999_999)})
+    assert huge["deleteBrand"] == missing["deleteBrand"]
+    channel = await gql(UPDATE_CHANNEL, as_=owner, variables={"input": {
+        "id": gid("Channel", 2**40), "name": "x"}})
+    assert codes(channel, "updateChannel") == {("id", "NOT_FOUND")}
+    nul = await gql(UPDATE_BRAND, as_=owner, variables={"input": {
+        "id": gid("Brand", world.brand.id), "name": "Ac\x00me", "kit": {"font": "\ud800"},
+        "locale": "en\x00"}})
+    assert codes(nul, "updateBrand") == {("name", "INVALID"), ("kit.font", "INVALID"),
+                                         ("locale", "INVALID_LOCALE")}
+    logo = await gql(UPDATE_WORKSPACE, as_=owner, variables={
+        "id": gid("Workspace", world.workspace.id),
+        "whiteLabel": {"agencyLogo": "https://cdn.example/\x00.png"}})
+    assert codes(logo, "updateWorkspace") == {("whiteLabel.agencyLogo", "INVALID_URL")}

@@ -333,3 +333,22 @@ async def test_member_of_a_brand_role_list(world):
     rows = await Membership.select(Membership.role).where(
         Membership.user.email == "cm2@agency.example")
     assert [r["role"] for r in rows] == [Role.COMMUNITY_MANAGER]
+
+
+async def test_what_postgresql_cannot_store_is_a_user_error(world):
+    owner = world.user("owner")
+    email = await gql(ADD_MEMBER, as_=owner, variables={
+        "brand": gid("Brand", world.brand.id), "email": "a\x00b@example.com",
+        "roles": ["CLIENT"]})
+    assert codes(email, "addMember") == {("email", "INVALID_EMAIL")}
+    name = await gql(CREATE_API_TOKEN, as_=owner, variables={"name": "bot \ud83d"})
+    assert codes(name, "createApiToken") == {("name", "INVALID")}
+    huge = await gql(REMOVE_MEMBER, as_=owner, variables={
+        "brand": gid("Brand", world.brand.id), "user": gid("User", 2**40)})
+    missing = await gql(REMOVE_MEMBER, as_=owner, variables={
+        "brand": gid("Brand", world.brand.id), "user": gid("User", 999_999)})
+    assert huge["removeMember"] == missing["removeMember"]
+    assert codes(huge, "removeMember") == {("user", "NOT_FOUND")}
+    token = await gql(REVOKE_API_TOKEN, as_=owner, variables={"id": gid("ApiToken", 2**40)})
+    other = await gql(REVOKE_API_TOKEN, as_=owner, variables={"id": gid("ApiToken", 999_999)})
+    assert token["revokeApiToken"] == other["revokeApiToken"]

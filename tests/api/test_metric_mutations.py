@@ -166,3 +166,13 @@ async def test_an_empty_batch_writes_nothing(world):
     assert result["recordMetrics"] == {"written": 0, "inserted": 0, "updated": 0,
                                        "unchanged": 0, "userErrors": []}
     assert await AuditLog.count() == 0
+
+
+async def test_what_postgresql_cannot_store_is_a_user_error(world):
+    batch = rows(world)
+    batch[0]["note"] = "typed\x00in"
+    batch[1]["post"] = gid("Post", 2**40)
+    result = await gql(RECORD_METRICS, as_=world.user("manager"), variables={"input": batch})
+    assert codes(result, "recordMetrics") == {("rows.0.note", "INVALID"),
+                                              ("rows.1.post", "NOT_FOUND")}
+    assert await PostMetric.count() == 0

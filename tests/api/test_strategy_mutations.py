@@ -230,3 +230,13 @@ async def test_concurrent_overlapping_creates_let_one_through(world):
     outcomes = await asyncio.gather(create(1), create(2), create(3))
     assert sorted(outcomes) == ["OK", "OVERLAPPING_PERIOD", "OVERLAPPING_PERIOD"]
     assert await Strategy.count() == 1
+
+
+async def test_what_postgresql_cannot_store_is_a_user_error(world):
+    result = await gql(CREATE_STRATEGY, as_=world.user("strategist"), variables={"input": {
+        **full_input(world), "objectives": ["ok\x00"], "targetAudience": "\udfff"}})
+    assert codes(result, "createStrategy") == {("objectives.0", "INVALID"),
+                                               ("targetAudience", "INVALID")}
+    huge = await gql(DELETE_STRATEGY, as_=world.user("strategist"),
+                     variables={"id": gid("Strategy", 2**40)})
+    assert codes(huge, "deleteStrategy") == {("id", "NOT_FOUND")}

@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.access import load_access
 from api.graphql.context import Info
-from api.graphql.errors import forbidden, not_found
+from api.graphql.errors import InputError, forbidden, not_found
 from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.types.brand import Brand
@@ -21,6 +21,18 @@ from domain.enums import WorkspaceRole
 from domain.rules.permissions import Action
 from domain.services import brands as service
 from domain.services.members import workspace_role
+
+
+def decode(value: strawberry.ID, type_name: str, *, field: str = "id",
+           label: str | None = None) -> int:
+    """`decode_id`; with `label`, its NOT_FOUND is worded as the use case words a missing row,
+    so that an impossible key and a missing one read exactly the same."""
+    try:
+        return decode_id(value, type_name, field=field)
+    except InputError as error:
+        if label is not None and error.errors[0].code == "NOT_FOUND":
+            raise not_found(field, label) from None
+        raise
 
 
 def given(**values: Any) -> dict[str, Any]:
@@ -34,9 +46,9 @@ async def workspace_for(info: Info, value: strawberry.ID, *, field: str,
 
     Members of its brands see the workspace and are refused; everyone else gets NOT_FOUND.
     """
-    pk = decode_id(value, "Workspace", field=field)
+    pk = decode(value, "Workspace", field=field)
     if pk not in await visible_workspace_ids(info):
-        raise not_found(field, "workspace")
+        raise not_found(field, "Workspace")
     if pk not in info.context.access.admin_workspaces:
         raise forbidden(field, "only the workspace's owners and admins may do this")
     if owner_only and await workspace_role(pk, info.context.user_id) is not WorkspaceRole.OWNER:
@@ -194,8 +206,8 @@ class BrandMutations:
         user_id = info.context.user_id
 
         async def work() -> BrandPayload:
-            pk = decode_id(input.id, "Brand")
-            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="brand",
+            pk = decode(input.id, "Brand")
+            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="Brand",
                            brand=lambda row: row["id"])
             row = await service.update_brand(user_id, pk, **_brand_fields(input))
             forget(info.context.loaders.brand, pk)
@@ -209,8 +221,8 @@ class BrandMutations:
         user_id = info.context.user_id
 
         async def work() -> DeleteBrandPayload:
-            pk = decode_id(id, "Brand")
-            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="brand",
+            pk = decode(id, "Brand")
+            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="Brand",
                            brand=lambda row: row["id"])
             await service.delete_brand(user_id, pk)
             forget(info.context.loaders.brand, pk)
@@ -224,8 +236,8 @@ class BrandMutations:
         user_id = info.context.user_id
 
         async def work() -> ChannelPayload:
-            brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
-                               Action.CONNECT_CHANNEL, field="brand", type_name="brand")
+            brand_id = require(info, decode(input.brand, "Brand", field="brand"),
+                               Action.CONNECT_CHANNEL, field="brand", type_name="Brand")
             row = await service.create_channel(user_id, brand_id, service.ChannelValues(
                 platform=input.platform, handle=input.handle, name=input.name,
                 external_id=input.external_id))
@@ -238,9 +250,9 @@ class BrandMutations:
         user_id = info.context.user_id
 
         async def work() -> ChannelPayload:
-            pk = decode_id(input.id, "Channel")
+            pk = decode(input.id, "Channel")
             await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="channel")
+                           type_name="Channel")
             row = await service.update_channel(user_id, pk, **given(
                 handle=input.handle, name=input.name, external_id=input.external_id))
             forget(info.context.loaders.channel, pk)
@@ -253,9 +265,9 @@ class BrandMutations:
         user_id = info.context.user_id
 
         async def work() -> DeleteChannelPayload:
-            pk = decode_id(id, "Channel")
+            pk = decode(id, "Channel")
             await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="channel")
+                           type_name="Channel")
             await service.delete_channel(user_id, pk)
             forget(info.context.loaders.channel, pk)
             return DeleteChannelPayload(deleted_id=strawberry.ID(str(global_id("Channel", pk))))

@@ -7,9 +7,9 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.ids import decode_id, global_id
+from api.graphql.ids import global_id
 from api.graphql.mutations.base import Payload, require, run
-from api.graphql.mutations.brands import forget, refresh_access, workspace_for
+from api.graphql.mutations.brands import decode, forget, refresh_access, workspace_for
 from api.graphql.types.api_token import ApiToken
 from api.graphql.types.enums import Role, WorkspaceRole
 from api.graphql.types.member import Member
@@ -18,6 +18,10 @@ from api.graphql.types.workspace import Workspace
 from domain.enums import WorkspaceRole as DomainWorkspaceRole
 from domain.rules.permissions import Action
 from domain.services import members as service
+
+# Worded as the use cases word a missing one.
+MEMBER = "member of this brand"
+ADMIN = "owner or admin of this workspace"
 
 
 @strawberry.type(description="An owner or admin of a workspace.")
@@ -84,8 +88,8 @@ class MemberMutations:
         user_id = info.context.user_id
 
         async def work() -> MemberPayload:
-            brand_id = require(info, decode_id(brand, "Brand", field="brand"),
-                               Action.MANAGE_MEMBERS, field="brand", type_name="brand")
+            brand_id = require(info, decode(brand, "Brand", field="brand"),
+                               Action.MANAGE_MEMBERS, field="brand", type_name="Brand")
             user, now_roles = await service.add_member(user_id, brand_id, email, roles)
             forget(info.context.loaders.members_of_brand, brand_id)
             await refresh_access(info)
@@ -100,10 +104,10 @@ class MemberMutations:
         user_id = info.context.user_id
 
         async def work() -> MemberPayload:
-            brand_id = require(info, decode_id(brand, "Brand", field="brand"),
-                               Action.MANAGE_MEMBERS, field="brand", type_name="brand")
+            brand_id = require(info, decode(brand, "Brand", field="brand"),
+                               Action.MANAGE_MEMBERS, field="brand", type_name="Brand")
             row, now_roles = await service.set_member_roles(
-                user_id, brand_id, decode_id(user, "User", field="user"), roles)
+                user_id, brand_id, decode(user, "User", field="user", label=MEMBER), roles)
             forget(info.context.loaders.members_of_brand, brand_id)
             await refresh_access(info)
             return MemberPayload(member=_member(row, now_roles))
@@ -117,9 +121,9 @@ class MemberMutations:
         user_id = info.context.user_id
 
         async def work() -> RemoveMemberPayload:
-            brand_id = require(info, decode_id(brand, "Brand", field="brand"),
-                               Action.MANAGE_MEMBERS, field="brand", type_name="brand")
-            member_id = decode_id(user, "User", field="user")
+            brand_id = require(info, decode(brand, "Brand", field="brand"),
+                               Action.MANAGE_MEMBERS, field="brand", type_name="Brand")
+            member_id = decode(user, "User", field="user", label=MEMBER)
             await service.remove_member(user_id, brand_id, member_id)
             forget(info.context.loaders.members_of_brand, brand_id)
             await refresh_access(info)
@@ -153,7 +157,7 @@ class MemberMutations:
 
         async def work() -> RemoveWorkspaceAdminPayload:
             pk = await workspace_for(info, workspace, field="workspace", owner_only=True)
-            admin_id = decode_id(user, "User", field="user")
+            admin_id = decode(user, "User", field="user", label=ADMIN)
             await service.remove_workspace_admin(user_id, pk, admin_id)
             await refresh_access(info)
             return RemoveWorkspaceAdminPayload(removed_user_id=_user_gid(admin_id),
@@ -176,7 +180,7 @@ class MemberMutations:
         user_id = info.context.user_id
 
         async def work() -> RevokeApiTokenPayload:
-            row = await service.revoke_api_token(user_id, decode_id(id, "ApiToken"))
+            row = await service.revoke_api_token(user_id, decode(id, "ApiToken", label="API token"))
             return RevokeApiTokenPayload(api_token=ApiToken.from_row(row))
 
         return await run(RevokeApiTokenPayload, work)

@@ -12,10 +12,11 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.errors import InputError
-from api.graphql.ids import decode_id
 from api.graphql.mutations.base import Payload, run
+from api.graphql.mutations.brands import decode
 from domain.enums import SourceKind
 from domain.errors import Problem, ValidationFailed
+from domain.rules.content import storable
 from domain.rules.metric_catalog import Level
 from domain.rules.permissions import Action
 from domain.services.audit import record
@@ -73,10 +74,10 @@ def _subject(index: int, data: MetricValueInput) -> _Row:
         raise ValidationFailed([_problem(index, "post", code,
                                          "give exactly one of post and channel")])
     if data.post is not None:
-        return _Row(index, Level.POST, "post", decode_id(data.post, "Post", field="post"))
+        return _Row(index, Level.POST, "post", decode(data.post, "Post", field="post"))
     assert data.channel is not None
     return _Row(index, Level.CHANNEL, "channel",
-                decode_id(data.channel, "Channel", field="channel"))
+                decode(data.channel, "Channel", field="channel"))
 
 
 async def _resolve(info: Info, rows: list[MetricValueInput]) -> tuple[list[_Row], list[Problem]]:
@@ -103,7 +104,7 @@ async def _resolve(info: Info, rows: list[MetricValueInput]) -> tuple[list[_Row]
         row = found[(subject.level, subject.subject_id)]
         if row is None or not access.can_read(row["brand"]):
             problems.append(_problem(subject.index, subject.field, "NOT_FOUND",
-                                     f"no {subject.field} with this id"))
+                                     f"no {subject.field.title()} with this id"))
         elif not access.can(row["brand"], Action.RECORD_METRICS):
             problems.append(_problem(subject.index, subject.field, "FORBIDDEN",
                                      "your role on this brand does not allow recording metrics"))
@@ -129,7 +130,10 @@ def _observations(subjects: list[_Row], rows: list[MetricValueInput],
         own = validate_observation(obs, subject.level)
         problems.extend(_problem(subject.index, _FIELDS.get(p.field, subject.field), p.code,
                                  p.message) for p in own)
-        if len(data.note) > 2000:
+        if not storable(data.note):
+            problems.append(_problem(subject.index, "note", "INVALID",
+                                     "note contains a NUL or an invalid character"))
+        elif len(data.note) > 2000:
             problems.append(_problem(subject.index, "note", "TOO_LONG",
                                      "note is longer than 2000 characters"))
         key = (subject.level, subject.subject_id, obs.metric, obs.day)

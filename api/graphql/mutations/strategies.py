@@ -9,9 +9,9 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.ids import decode_id, global_id
+from api.graphql.ids import global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
-from api.graphql.mutations.brands import forget, given
+from api.graphql.mutations.brands import decode, forget, given
 from api.graphql.types.common import KpiTargetInput
 from api.graphql.types.enums import Platform
 from api.graphql.types.strategy import Strategy
@@ -99,8 +99,8 @@ class StrategyMutations:
         user_id = info.context.user_id
 
         async def work() -> StrategyPayload:
-            brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
-                               Action.EDIT_STRATEGY, field="brand", type_name="brand")
+            brand_id = require(info, decode(input.brand, "Brand", field="brand"),
+                               Action.EDIT_STRATEGY, field="brand", type_name="Brand")
             row = await service.create_strategy(user_id, brand_id,
                                                 service.StrategyValues(**_fields(input)))
             forget(info.context.loaders.strategies_of_brand, brand_id)
@@ -114,9 +114,9 @@ class StrategyMutations:
         user_id = info.context.user_id
 
         async def work() -> StrategyPayload:
-            pk = decode_id(input.id, "Strategy")
+            pk = decode(input.id, "Strategy")
             row = await load_for(info, "strategy", pk, Action.EDIT_STRATEGY, field="id",
-                                 type_name="strategy")
+                                 type_name="Strategy")
             updated = await service.update_strategy(user_id, pk, **_fields(input))
             forget(info.context.loaders.strategy, pk)
             forget(info.context.loaders.strategies_of_brand, row["brand"])
@@ -129,9 +129,9 @@ class StrategyMutations:
         user_id = info.context.user_id
 
         async def work() -> DeleteStrategyPayload:
-            pk = decode_id(id, "Strategy")
+            pk = decode(id, "Strategy")
             row = await load_for(info, "strategy", pk, Action.EDIT_STRATEGY, field="id",
-                                 type_name="strategy")
+                                 type_name="Strategy")
             await service.delete_strategy(user_id, pk)
             forget(info.context.loaders.strategy, pk)
             forget(info.context.loaders.strategies_of_brand, row["brand"])
