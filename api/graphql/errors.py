@@ -41,9 +41,13 @@ class PublicError(Exception):
 
 
 def should_mask(error: Exception) -> bool:
-    """Mask everything except validation errors and PublicErrors: no internals leak."""
+    """Mask what a resolver raised unexpectedly; keep errors about the request itself.
+
+    Errors without a path (syntax, validation, a variable that is not a Date or a
+    Decimal) describe only what the client sent, so they stay readable.
+    """
     original = getattr(error, "original_error", None)
-    if original is None:
+    if original is None or getattr(error, "path", None) is None:
         return False
     # A malformed or mistyped global id says only what the client sent.
     return not isinstance(original, PublicError | GlobalIDValueError)

@@ -73,11 +73,11 @@ def clean_tags(tags: Sequence[str]) -> tuple[list[str], list[Problem]]:
     for i, raw in enumerate(tags):
         tag = raw.strip()
         if not tag:
-            problems.append(Problem(f"tags[{i}]", "REQUIRED", "a tag cannot be empty"))
+            problems.append(Problem(f"tags.{i}", "REQUIRED", "a tag cannot be empty"))
         elif not storable(tag):
-            problems.append(_unstorable(f"tags[{i}]"))
+            problems.append(_unstorable(f"tags.{i}"))
         elif len(tag) > MAX_TAG_LENGTH:
-            problems.append(Problem(f"tags[{i}]", "TOO_LONG",
+            problems.append(Problem(f"tags.{i}", "TOO_LONG",
                                     f"a tag takes at most {MAX_TAG_LENGTH} characters"))
         elif tag.casefold() not in seen:
             seen.add(tag.casefold())
@@ -94,7 +94,7 @@ def media_problems(media: Sequence[MediaItem]) -> list[Problem]:
         problems.append(Problem("media", "TOO_MANY",
                                 f"a post takes at most {MAX_MEDIA} media items"))
     for i, item in enumerate(media):
-        field = f"media[{i}]"
+        field = f"media.{i}"
         if not item.url.strip():
             problems.append(Problem(f"{field}.url", "REQUIRED", "a media item needs a URL"))
         elif len(item.url) > MAX_URL_LENGTH:

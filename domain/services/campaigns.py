@@ -246,7 +246,7 @@ async def _channels_in_brand(problems: Problems, brand_id: int,
         found = {row["id"] for row in rows}
     for i, channel_id in enumerate(channel_ids):
         if channel_id not in found:
-            problems.add(f"channels[{i}]", "NOT_FOUND",
+            problems.add(f"channels.{i}", "NOT_FOUND",
                          "no Channel with this id in the campaign's brand")
     return wanted
 
@@ -306,16 +306,16 @@ def _kpi_targets(problems: Problems, targets: Sequence[KpiTarget]) -> list[dict[
     for i, item in enumerate(targets):
         kpi = item.kpi.strip()
         if kpi not in KPI_TARGET_NAMES:
-            problems.add(f"kpiTargets[{i}].kpi", "INVALID",
+            problems.add(f"kpiTargets.{i}.kpi", "INVALID",
                          f"{kpi!r} is neither a KPI nor a canonical metric")
         elif kpi in seen:
-            problems.add(f"kpiTargets[{i}].kpi", "DUPLICATE", f"{kpi} has a target already")
+            problems.add(f"kpiTargets.{i}.kpi", "DUPLICATE", f"{kpi} has a target already")
         seen.add(kpi)
         target = float(item.target)
         if not math.isfinite(target):
-            problems.add(f"kpiTargets[{i}].target", "INVALID", "a target must be a number")
+            problems.add(f"kpiTargets.{i}.target", "INVALID", "a target must be a number")
         elif target < 0:
-            problems.add(f"kpiTargets[{i}].target", "NEGATIVE", "a target cannot be negative")
+            problems.add(f"kpiTargets.{i}.target", "NEGATIVE", "a target cannot be negative")
         out.append({"kpi": kpi, "target": target})
     return out
 

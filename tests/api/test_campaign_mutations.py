@@ -197,10 +197,10 @@ async def test_validation_reports_every_problem_at_once(world):
         ("productionCost", "FORBIDDEN"),
         ("productionCost.amount", "INVALID"),
         ("utm.source", "TOO_LONG"),
-        ("kpiTargets[0].kpi", "INVALID"),
-        ("kpiTargets[1].target", "NEGATIVE"),
-        ("kpiTargets[2].kpi", "DUPLICATE"),
-        ("channels[1]", "NOT_FOUND"),  # the same workspace's other brand still is foreign
+        ("kpiTargets.0.kpi", "INVALID"),
+        ("kpiTargets.1.target", "NEGATIVE"),
+        ("kpiTargets.2.kpi", "DUPLICATE"),
+        ("channels.1", "NOT_FOUND"),  # the same workspace's other brand still is foreign
     }
     assert await _state(None) == before
 
@@ -273,11 +273,11 @@ async def test_set_channels_replaces_them(world):
     foreign = await gql(SET_CHANNELS, as_=world.user("manager"), variables={
         "id": cid, "channels": [gid("Channel", world.other_channel.id), "junk"]})
     assert [(e["field"], e["code"]) for e in foreign["setCampaignChannels"]["userErrors"]] == [
-        ("channels[1]", "INVALID_ID")]
+        ("channels.1", "INVALID_ID")]
     foreign = await gql(SET_CHANNELS, as_=world.user("manager"), variables={
         "id": cid, "channels": [gid("Channel", world.other_channel.id)]})
     assert [(e["field"], e["code"]) for e in foreign["setCampaignChannels"]["userErrors"]] == [
-        ("channels[0]", "NOT_FOUND")]
+        ("channels.0", "NOT_FOUND")]
     emptied = await gql(SET_CHANNELS, as_=world.user("manager"),
                         variables={"id": cid, "channels": []})
     assert emptied["setCampaignChannels"]["campaign"]["channels"] == []
@@ -351,5 +351,5 @@ async def test_service_channels_of_another_brand_are_not_found():
     with pytest.raises(ValidationFailed) as error:
         await service.set_campaign_channels(campaign.id, [foreign.id, 10**9], None)
     assert [(p.field, p.code) for p in error.value.problems] == [
-        ("channels[0]", "NOT_FOUND"), ("channels[1]", "NOT_FOUND")]
+        ("channels.0", "NOT_FOUND"), ("channels.1", "NOT_FOUND")]
     assert await AuditLog.count() == 0

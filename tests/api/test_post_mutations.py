@@ -258,7 +258,7 @@ async def test_only_drafts_and_rejected_posts_are_editable(world):
     result = await gql(UPDATE, as_=world.user("manager"), variables={"input": {
         "id": gid("Post", world.post.id), "text": "Sneaky edit", "tags": [""]}})
     codes = {(e["field"], e["code"]) for e in result["updatePost"]["userErrors"]}
-    assert codes == {("id", "NOT_EDITABLE"), ("tags[0]", "REQUIRED")}
+    assert codes == {("id", "NOT_EDITABLE"), ("tags.0", "REQUIRED")}
     row = await Post.select(Post.text).where(Post.id == world.post.id).first()
     assert row["text"] == world.post.text
 
@@ -281,11 +281,11 @@ async def test_create_reports_every_problem_at_once(world):
     assert {(e["field"], e["code"]) for e in payload["userErrors"]} == {
         ("campaign", "NOT_FOUND"),  # another brand's campaign reads as a missing one
         ("text", "TOO_LONG"),
-        ("tags[30]", "TOO_LONG"),
+        ("tags.30", "TOO_LONG"),
         ("tags", "TOO_MANY"),
-        ("media[0].url", "INVALID"),
-        ("media[0].kind", "INVALID"),
-        ("media[0].alt", "TOO_LONG"),
+        ("media.0.url", "INVALID"),
+        ("media.0.kind", "INVALID"),
+        ("media.0.alt", "TOO_LONG"),
         ("scheduledAt", "INVALID"),
     }
     assert "280" in next(e["message"] for e in payload["userErrors"] if e["field"] == "text")
@@ -298,8 +298,8 @@ async def test_text_the_database_cannot_store_is_a_user_error(world):
         "media": [{"url": "https://cdn.example/\x00", "alt": "\udfff"}]}})
     assert result.errors == []
     assert {(e["field"], e["code"]) for e in result["updatePost"]["userErrors"]} == {
-        ("text", "INVALID"), ("tags[0]", "INVALID"), ("media[0].url", "INVALID"),
-        ("media[0].alt", "INVALID")}
+        ("text", "INVALID"), ("tags.0", "INVALID"), ("media.0.url", "INVALID"),
+        ("media.0.alt", "INVALID")}
     await Post.update({Post.status: PostStatus.IN_REVIEW}).where(Post.id == world.post.id)
     rejected = await gql(REJECT, as_=world.user("client"),
                          variables={"id": gid("Post", world.post.id), "reason": "\x00"})
@@ -405,7 +405,7 @@ async def test_service_create_and_update_validate_everything():
             brand_id=brand.id, channel_id=channel.id, text="z" * 501,
             media=[MediaItem(url="javascript:alert(1)")], tags=["ok", " "]), None)
     assert {(p.field, p.code) for p in error.value.problems} == {
-        ("text", "TOO_LONG"), ("media[0].url", "INVALID"), ("tags[1]", "REQUIRED")}
+        ("text", "TOO_LONG"), ("media.0.url", "INVALID"), ("tags.1", "REQUIRED")}
     row = await service.create_post(service.NewPost(
         brand_id=brand.id, channel_id=channel.id, text="Pin it",
         media=[MediaItem(url="https://cdn.example/p.png", kind="gif")]), None)

@@ -91,3 +91,23 @@ async def test_internal_errors_are_masked(world, monkeypatch):
     monkeypatch.setattr(member, "load_members", boom)
     result = await gql('{ brand(slug: "acme") { members { roles } } }', as_=world.user("owner"))
     assert result.errors == ["Internal error."]
+
+
+@pytest.mark.parametrize(("type_", "value"), [("Date!", "2026-13-01"), ("Date!", "soon")])
+async def test_bad_scalar_variables_are_explained(world, type_, value):
+    query = f'query($d: {type_}) {{ brand(slug: "acme") {{ kpis(from: $d, to: $d) ' \
+            '{ engagement } } }'
+    result = await gql(query, as_=world.user("owner"), variables={"d": value})
+    assert result.errors and "Internal error." not in result.errors
+    assert "$d" in result.errors[0]
+
+
+async def test_bad_decimal_variable_is_explained(world):
+    query = """mutation($v: Decimal!, $p: ID!) { recordMetrics(input: [
+        {post: $p, metric: "clicks", day: "2026-10-01", value: $v}]) { userErrors { code } } }"""
+    from tests.api.client import gid
+
+    result = await gql(query, as_=world.user("owner"),
+                       variables={"v": "abc", "p": gid("Post", world.post.id)})
+    assert result.errors and "Internal error." not in result.errors
+    assert "$v" in result.errors[0]

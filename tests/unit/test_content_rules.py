@@ -37,8 +37,8 @@ def test_text_problems():
 def test_tags_are_trimmed_deduplicated_and_bounded():
     tags, problems = clean_tags([" Launch", "launch", "autumn ", "", "t" * 51])
     assert tags == ["Launch", "autumn"]
-    assert [(p.field, p.code) for p in problems] == [("tags[3]", "REQUIRED"),
-                                                     ("tags[4]", "TOO_LONG")]
+    assert [(p.field, p.code) for p in problems] == [("tags.3", "REQUIRED"),
+                                                     ("tags.4", "TOO_LONG")]
     tags, problems = clean_tags([f"t{i}" for i in range(31)])
     assert [(p.field, p.code) for p in problems] == [("tags", "TOO_MANY")]
 
@@ -56,8 +56,8 @@ def test_media_urls(url, code):
 
 def test_media_kind_alt_and_count():
     problems = media_problems([MediaItem(url="https://x.example/a", kind="AUDIO", alt="a" * 1001)])
-    assert [(p.field, p.code) for p in problems] == [("media[0].kind", "INVALID"),
-                                                     ("media[0].alt", "TOO_LONG")]
+    assert [(p.field, p.code) for p in problems] == [("media.0.kind", "INVALID"),
+                                                     ("media.0.alt", "TOO_LONG")]
     many = [MediaItem(url=f"https://x.example/{i}") for i in range(21)]
     assert [(p.field, p.code) for p in media_problems(many)] == [("media", "TOO_MANY")]
 

@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.ids import global_id
+from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
-from api.graphql.mutations.posts import decode_pk
 from api.graphql.types.campaign import Campaign
 from api.graphql.types.common import KpiTargetInput
 from api.graphql.types.enums import CampaignObjective, CampaignStatus
@@ -123,7 +122,7 @@ def _targets(items: list[KpiTargetInput] | None) -> list[service.KpiTarget]:
 
 
 def _channel_ids(ids: list[strawberry.ID]) -> list[int]:
-    return [decode_pk(gid, "Channel", field=f"channels[{i}]") for i, gid in enumerate(ids)]
+    return [decode_id(gid, "Channel", field=f"channels.{i}") for i, gid in enumerate(ids)]
 
 
 def _done(info: Info, payload: type[P], row: dict[str, Any]) -> P:
@@ -147,7 +146,7 @@ class CampaignMutations:
         user = info.context.require_user()
 
         async def work() -> CreateCampaignPayload:
-            brand_id = require(info, decode_pk(input.brand, "Brand", field="brand"),
+            brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
                                Action.EDIT_CAMPAIGN, field="brand", type_name="Brand")
             new = service.NewCampaign(
                 brand_id=brand_id, name=input.name, objective=input.objective,
@@ -176,7 +175,7 @@ class CampaignMutations:
             return convert(value) if convert is not None else value
 
         async def work() -> UpdateCampaignPayload:
-            pk = decode_pk(input.id, "Campaign", field="id")
+            pk = decode_id(input.id, "Campaign", field="id")
             row = await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
                                  type_name="Campaign")
             changes = service.CampaignChanges(
@@ -199,7 +198,7 @@ class CampaignMutations:
         user = info.context.require_user()
 
         async def work() -> DeleteCampaignPayload:
-            pk = decode_pk(id, "Campaign", field="id")
+            pk = decode_id(id, "Campaign", field="id")
             row = await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
                                  type_name="Campaign")
             await service.delete_campaign(
@@ -217,7 +216,7 @@ class CampaignMutations:
         user = info.context.require_user()
 
         async def work() -> SetCampaignChannelsPayload:
-            pk = decode_pk(id, "Campaign", field="id")
+            pk = decode_id(id, "Campaign", field="id")
             await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
                            type_name="Campaign")
             row = await service.set_campaign_channels(pk, _channel_ids(channels), user["id"])

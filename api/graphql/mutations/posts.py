@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import not_found
 from api.graphql.ids import decode_id
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.types.enums import ContentPillar, MediaType, PostFormat
@@ -22,18 +21,9 @@ from domain.services.usecase import KEEP
 
 UNSET: Any = strawberry.UNSET
 
-# Ids are typed `ID` and decoded by `decode_pk`, not parsed as `relay.GlobalID` arguments:
+# Ids are typed `ID` and decoded by `decode_id`, not parsed as `relay.GlobalID` arguments:
 # the schema reads the same, and a malformed id becomes a userError (INVALID_ID, WRONG_TYPE)
 # instead of a request-level error.
-MAX_PK = 2**31 - 1  # SERIAL
-
-
-def decode_pk(value: strawberry.ID, type_name: str, *, field: str) -> int:
-    """`decode_id`, and a key no row can have reads as not found, not as a database error."""
-    pk = decode_id(value, type_name, field=field)
-    if not 0 < pk <= MAX_PK:
-        raise not_found(field, type_name)
-    return pk
 
 
 @strawberry.input(description="An image, GIF or video attached to a post.")
@@ -136,7 +126,7 @@ def _media(items: list[MediaItemInput] | None) -> list[MediaItem] | None:
 
 
 def _id_or_none(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
-    return None if value is None else decode_pk(value, type_name, field=field)
+    return None if value is None else decode_id(value, type_name, field=field)
 
 
 def _done(info: Info, payload: type[P], row: dict[str, Any]) -> P:
@@ -152,7 +142,7 @@ async def _move(info: Info, payload: type[P], id: strawberry.ID,
     user = info.context.require_user()
 
     async def work() -> P:
-        pk = decode_pk(id, "Post", field="id")
+        pk = decode_id(id, "Post", field="id")
         await load_for(info, "post", pk, RULES[transition].action, field="id", type_name="Post")
         row = await service.transition_post(pk, transition, user["id"], reason=reason,
                                             scheduled_at=scheduled_at)
@@ -168,10 +158,10 @@ class PostMutations:
         user = info.context.require_user()
 
         async def work() -> CreatePostPayload:
-            brand_id = require(info, decode_pk(input.brand, "Brand", field="brand"),
+            brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
                                Action.EDIT_POST, field="brand", type_name="Brand")
             new = service.NewPost(
-                brand_id=brand_id, channel_id=decode_pk(input.channel, "Channel",
+                brand_id=brand_id, channel_id=decode_id(input.channel, "Channel",
                                                         field="channel"),
                 campaign_id=_id_or_none(input.campaign, "Campaign", "campaign"),
                 text=input.text, format=input.format, pillar=input.pillar,
@@ -192,7 +182,7 @@ class PostMutations:
             return convert(value) if convert is not None else value
 
         async def work() -> UpdatePostPayload:
-            pk = decode_pk(input.id, "Post", field="id")
+            pk = decode_id(input.id, "Post", field="id")
             await load_for(info, "post", pk, Action.EDIT_POST, field="id", type_name="Post")
             changes = service.PostChanges(
                 channel_id=given(input.channel, lambda v: _id_or_none(v, "Channel", "channel")),
