@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.enums import Role
+from domain.enums import Role, WorkspaceRole
 from domain.models import Brand, Membership, WorkspaceMember
 from domain.rules.permissions import Action, can
 
@@ -16,7 +16,12 @@ class Access:
     """Per-brand roles of the viewer, brand id → roles."""
     admin_brands: frozenset[int] = frozenset()
     """Brands of the workspaces the viewer owns or administers."""
-    admin_workspaces: frozenset[int] = frozenset()
+    workspace_roles: dict[int, WorkspaceRole] = field(default_factory=dict)
+    """Workspaces the viewer owns or administers, workspace id → role."""
+
+    @property
+    def admin_workspaces(self) -> frozenset[int]:
+        return frozenset(self.workspace_roles)
 
     @property
     def brand_ids(self) -> frozenset[int]:
@@ -45,23 +50,24 @@ async def load_access(user_id: int) -> Access:
         Membership.user == user_id
     ):
         roles.setdefault(row["brand"], set()).add(Role(row["role"]))
-    admin_workspaces = frozenset(
-        row["workspace"]
-        for row in await WorkspaceMember.select(WorkspaceMember.workspace).where(
-            WorkspaceMember.user == user_id
-        )
-    )
+    workspace_roles = {
+        row["workspace"]: WorkspaceRole(row["role"])
+        for row in await WorkspaceMember.select(
+            WorkspaceMember.workspace, WorkspaceMember.role
+        ).where(WorkspaceMember.user == user_id)
+    }
+    admin_workspaces = list(workspace_roles)
     admin_brands: frozenset[int] = frozenset()
     if admin_workspaces:
         admin_brands = frozenset(
             row["id"]
             for row in await Brand.select(Brand.id).where(
-                Brand.workspace.is_in(list(admin_workspaces))
+                Brand.workspace.is_in(admin_workspaces)
             )
         )
     return Access(
         user_id=user_id,
         roles={brand: frozenset(r) for brand, r in roles.items()},
         admin_brands=admin_brands,
-        admin_workspaces=admin_workspaces,
+        workspace_roles=workspace_roles,
     )

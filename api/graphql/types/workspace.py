@@ -45,15 +45,8 @@ class Workspace(relay.Node):
         return [cls.from_row(r) if r and r["id"] in visible else None for r in rows]
 
     @strawberry.field(description="The viewer's role in this workspace, if owner or admin.")
-    async def viewer_role(self, info: Info) -> WorkspaceRole | None:
-        from domain.models import WorkspaceMember
-
-        if self.id not in info.context.access.admin_workspaces:
-            return None
-        row = await WorkspaceMember.select(WorkspaceMember.role).where(
-            WorkspaceMember.workspace == self.id,
-            WorkspaceMember.user == info.context.user_id).first()
-        return row["role"] if row else None
+    def viewer_role(self, info: Info) -> WorkspaceRole | None:
+        return info.context.access.workspace_roles.get(self.id)
 
 
 async def visible_workspace_ids(info: Info) -> set[int]:
