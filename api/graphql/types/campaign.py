@@ -17,11 +17,11 @@ from api.graphql.loaders.sql import Cond, json_value
 from api.graphql.pagination import Connection, PageRequest, build_connection
 from api.graphql.types.common import KpiTarget, Money
 from api.graphql.types.enums import CampaignObjective, CampaignStatus
+from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_visible
 
 if TYPE_CHECKING:
-    from api.graphql.types.brand import Brand
     from api.graphql.types.channel import Channel
     from api.graphql.types.post import Post, PostFilter
 
@@ -38,7 +38,7 @@ class Utm:
 
 
 @strawberry.type
-class Campaign(relay.Node):
+class Campaign(InBrand, relay.Node):
     id: relay.NodeID[int]
     name: str
     description: str
@@ -74,12 +74,6 @@ class Campaign(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Campaign | None]:
         return await load_visible(info, info.context.loaders.campaign, node_ids, cls.from_row)
-
-    @strawberry.field
-    async def brand(self, info: Info) -> Annotated[Brand, strawberry.lazy(f"{_types}.brand")]:
-        from api.graphql.types.brand import Brand
-
-        return Brand.from_row(await info.context.loaders.brand.load(self._row["brand"]))
 
     @strawberry.field
     async def channels(

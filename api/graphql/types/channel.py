@@ -13,18 +13,18 @@ from api.graphql.context import Info
 from api.graphql.loaders.metrics import Subject
 from api.graphql.pagination import Connection
 from api.graphql.types.enums import Platform
+from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_visible
 
 if TYPE_CHECKING:
-    from api.graphql.types.brand import Brand
     from api.graphql.types.post import Post, PostFilter
 
 _types = "api.graphql.types"
 
 
 @strawberry.type
-class Channel(relay.Node):
+class Channel(InBrand, relay.Node):
     id: relay.NodeID[int]
     platform: Platform
     handle: str
@@ -44,12 +44,6 @@ class Channel(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Channel | None]:
         return await load_visible(info, info.context.loaders.channel, node_ids, cls.from_row)
-
-    @strawberry.field
-    async def brand(self, info: Info) -> Annotated[Brand, strawberry.lazy(f"{_types}.brand")]:
-        from api.graphql.types.brand import Brand
-
-        return Brand.from_row(await info.context.loaders.brand.load(self._row["brand"]))
 
     @strawberry.field
     async def posts(

@@ -17,12 +17,12 @@ from api.graphql.loaders.rows import CountKey, PageKey
 from api.graphql.loaders.sql import Cond, json_value
 from api.graphql.pagination import Connection, PageRequest, build_connection
 from api.graphql.types.enums import ContentPillar, MediaType, PostFormat, PostStatus
+from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_visible
 from api.graphql.types.user import User
 
 if TYPE_CHECKING:
-    from api.graphql.types.brand import Brand
     from api.graphql.types.campaign import Campaign
     from api.graphql.types.channel import Channel
 
@@ -53,7 +53,7 @@ class PostTransition:
 
 
 @strawberry.type
-class Post(relay.Node):
+class Post(InBrand, relay.Node):
     id: relay.NodeID[int]
     status: PostStatus
     format: PostFormat
@@ -90,12 +90,6 @@ class Post(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Post | None]:
         return await load_visible(info, info.context.loaders.post, node_ids, cls.from_row)
-
-    @strawberry.field
-    async def brand(self, info: Info) -> Annotated[Brand, strawberry.lazy(f"{_types}.brand")]:
-        from api.graphql.types.brand import Brand
-
-        return Brand.from_row(await info.context.loaders.brand.load(self._row["brand"]))
 
     @strawberry.field
     async def channel(
