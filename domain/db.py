@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlunparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -54,3 +54,21 @@ async def close_pool() -> None:
 def query_count() -> int:
     """How many statements the engine has run so far (Piccolo numbers every query)."""
     return engine().query_id
+
+
+async def recreate_postgres_database(url: str, *, create: bool = True) -> None:
+    """Drop the PostgreSQL database `url` names (and create it afresh unless told not to).
+
+    For throwaway databases only: the test suite's and the benchmarks'.
+    """
+    import asyncpg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    conn = await asyncpg.connect(urlunparse(parsed._replace(path="/postgres")))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

@@ -43,7 +43,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coso_bench"
@@ -112,24 +112,13 @@ def recreate_database(url: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    import asyncpg
+    from domain.db import recreate_postgres_database
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
+    name = urlparse(url).path.lstrip("/")
     if "bench" not in name:
         sys.exit(f"error: refusing to drop database {name!r}: the bench database's name "
                  f"must contain 'bench' (it is dropped and re-created on every run)")
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
-
-    async def run() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+    asyncio.run(recreate_postgres_database(url))
 
 
 @dataclass

@@ -11,7 +11,7 @@ import os
 import tempfile
 from urllib.parse import urlparse, urlunparse
 
-import asyncpg
+from domain.db import recreate_postgres_database  # builds no engine yet
 
 
 def _test_database_url() -> str:
@@ -19,23 +19,13 @@ def _test_database_url() -> str:
     if base.startswith("sqlite"):
         path = os.path.join(tempfile.mkdtemp(prefix="coso-test-"), "coso.db")
         return f"sqlite:///{path}"
-    parsed = urlparse(base)
     name = os.environ.get("COSO_TEST_DATABASE", "coso_test")
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
-
-    async def recreate() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(recreate())
-    return urlunparse(parsed._replace(path=f"/{name}"))
+    url = urlunparse(urlparse(base)._replace(path=f"/{name}"))
+    asyncio.run(recreate_postgres_database(url))
+    return url
 
 
-# Must happen before `domain` is imported anywhere: Piccolo builds its engine from it.
+# Must happen before Piccolo builds its engine (domain.piccolo_conf reads DATABASE_URL).
 os.environ["DATABASE_URL"] = _test_database_url()
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
