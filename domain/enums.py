@@ -89,3 +89,49 @@ class SourceKind(StrEnum):
     PLATFORM_API = "PLATFORM_API"
     IMPORT = "IMPORT"
     MANUAL = "MANUAL"
+
+
+class ChannelStatus(StrEnum):
+    """Whether Coso holds a working access token for a channel."""
+
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTED = "CONNECTED"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+
+
+class SyncKind(StrEnum):
+    METRICS = "METRICS"
+    BACKFILL = "BACKFILL"
+    PUBLISH = "PUBLISH"
+
+
+class SyncStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class ReportKind(StrEnum):
+    STRATEGY = "STRATEGY"
+    ROI = "ROI"
+
+
+class ReportFormat(StrEnum):
+    PDF = "PDF"
+    HTML = "HTML"
+
+
+class ReportStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class DeliveryStatus(StrEnum):
+    """One scheduled report for one period: claimed, then sent or failed."""
+
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"

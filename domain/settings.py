@@ -33,6 +33,35 @@ class Settings:
     """`COSO_MAX_ALIASES`: most aliases accepted in one GraphQL document."""
     debug: bool
     """`COSO_DEBUG`: show internal error messages (never in production)."""
+    platform_base_url: str | None
+    """`COSO_PLATFORM_BASE_URL`: send every platform call here (the emulator) instead of
+    the platforms' own hosts; unset in production."""
+    http_timeout: float
+    """`COSO_HTTP_TIMEOUT`: seconds before a platform call times out."""
+    sync_max_retries: int
+    """`COSO_SYNC_MAX_RETRIES`: retries of one platform call (429, 5xx, timeout)
+    before the sync run fails."""
+    sync_window_days: int
+    """`COSO_SYNC_WINDOW_DAYS`: days of metrics re-read by each scheduled sync
+    (platforms revise recent days)."""
+    backfill_days: int
+    """`COSO_BACKFILL_DAYS`: history fetched when a channel is connected."""
+    storage_dir: str
+    """`COSO_STORAGE_DIR`: where rendered reports and uploaded brand files are kept."""
+    template_dir: str | None
+    """`COSO_TEMPLATE_DIR`: report template overrides, one folder per workspace slug."""
+    smtp_host: str
+    """`COSO_SMTP_HOST`: mail server for scheduled reports."""
+    smtp_port: int
+    """`COSO_SMTP_PORT`: its port."""
+    smtp_tls: str
+    """`COSO_SMTP_TLS`: `none`, `starttls` or `tls`."""
+    smtp_username: str
+    """`COSO_SMTP_USERNAME`: login, empty for none."""
+    smtp_password: str
+    """`COSO_SMTP_PASSWORD`: password."""
+    mail_from: str
+    """`COSO_MAIL_FROM`: sender address of report e-mails."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -62,4 +91,17 @@ def get_settings() -> Settings:
         max_query_tokens=int(env.get("COSO_MAX_QUERY_TOKENS", "2000")),
         max_aliases=int(env.get("COSO_MAX_ALIASES", "30")),
         debug=_flag(env.get("COSO_DEBUG", "")),
+        platform_base_url=env.get("COSO_PLATFORM_BASE_URL") or None,
+        http_timeout=float(env.get("COSO_HTTP_TIMEOUT", "10")),
+        sync_max_retries=int(env.get("COSO_SYNC_MAX_RETRIES", "5")),
+        sync_window_days=int(env.get("COSO_SYNC_WINDOW_DAYS", "7")),
+        backfill_days=int(env.get("COSO_BACKFILL_DAYS", "90")),
+        storage_dir=env.get("COSO_STORAGE_DIR", "var/files"),
+        template_dir=env.get("COSO_TEMPLATE_DIR") or None,
+        smtp_host=env.get("COSO_SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(env.get("COSO_SMTP_PORT", "25")),
+        smtp_tls=env.get("COSO_SMTP_TLS", "none"),
+        smtp_username=env.get("COSO_SMTP_USERNAME", ""),
+        smtp_password=env.get("COSO_SMTP_PASSWORD", ""),
+        mail_from=env.get("COSO_MAIL_FROM", "reports@coso.example"),
     )

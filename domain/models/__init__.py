@@ -6,6 +6,8 @@ from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
 from domain.models.metrics import ChannelMetric, PostMetric
 from domain.models.posts import Post, PostTransition
+from domain.models.reports import Report, ReportDelivery, ReportSchedule
+from domain.models.sync import SyncRun
 
 ALL_TABLES = [
     Workspace, User, WorkspaceMember, ApiToken,
@@ -14,6 +16,8 @@ ALL_TABLES = [
     Post, PostTransition,
     ChannelMetric, PostMetric,
     AuditLog,
+    SyncRun,
+    ReportSchedule, Report, ReportDelivery,
 ]
 
 __all__ = [t.__name__ for t in ALL_TABLES] + ["ALL_TABLES"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Text, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from domain.enums import Platform, Role
+from domain.enums import ChannelStatus, Platform, Role
 from domain.models.accounts import User, Workspace
 from domain.models.columns import created_at, money
 
@@ -43,6 +43,17 @@ class Channel(Table):
     name = Varchar(length=200, default="")
     external_id = Varchar(length=200, default="")
     created_at = created_at()
+    # Connection: tokens are encrypted at rest (domain.services.secrets), never returned.
+    status = Varchar(length=20, choices=ChannelStatus, default=ChannelStatus.DISCONNECTED)
+    access_token = Text(default="")
+    refresh_token = Text(default="")
+    token_expires_at = Timestamptz(null=True, default=None)
+    connected_at = Timestamptz(null=True, default=None)
+    # Sync state: every day up to metrics_watermark is synced; advanced in the same
+    # transaction as the metric rows it covers.
+    metrics_watermark = Date(null=True, default=None)
+    backfilled_from = Date(null=True, default=None)
+    last_error = Text(default="")
 
 
 class Strategy(Table):

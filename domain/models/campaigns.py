@@ -28,6 +28,8 @@ class Campaign(Table):
     utm_content = Varchar(length=100, default="")
     kpi_targets = JSON(default=[])  # [{kpi, target}]
     created_at = created_at()
+    # The importer's own id for the campaign; (brand, ref) is unique.
+    ref = Varchar(length=200, null=True, default=None)
 
 
 class CampaignChannel(Table):

@@ -29,6 +29,13 @@ class Post(Table):
     external_id = Varchar(length=200, null=True, default=None)
     permalink = Text(default="")
     published_at = Timestamptz(null=True, default=None)
+    failure_reason = Text(default="")  # the platform's words when publishing failed
+    # Exactly-once publishing: a worker claims the post before calling the platform;
+    # a later attempt that finds a claim reconciles with the platform instead of posting.
+    publish_claim = Varchar(length=64, null=True, default=None)
+    publish_claimed_at = Timestamptz(null=True, default=None)
+    # The importer's own id for the post; (brand, ref) is unique.
+    ref = Varchar(length=200, null=True, default=None)
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     created_at = created_at()
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,110 @@
+"""The one small interface every platform connector implements, in Coso's terms.
+
+Connectors speak HTTP (httpx) to one documented API version per platform, page through
+everything, respect rate limits and map raw metrics to canonical ones. They never touch
+the database: the sync jobs (domain.sync) store what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from domain.enums import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAuth:
+    """Who to ask about: the channel's id on the platform and its decrypted token."""
+
+    platform: Platform
+    external_id: str
+    access_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One canonical metric for one day; a metric the platform did not return is absent."""
+
+    metric: str  # canonical name (domain.rules.metric_catalog)
+    day: date
+    value: Decimal
+    raw_metric: str  # the platform's own name, kept as provenance
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePost:
+    """A post as the platform knows it, with its metric points inside the asked window."""
+
+    external_id: str
+    permalink: str
+    published_at: datetime
+    text: str
+    metrics: list[MetricPoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPost:
+    text: str
+    media: list[dict]  # [{url, kind, alt}]
+    format: str  # domain.enums.PostFormat value
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    external_id: str
+    permalink: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteComment:
+    external_id: str
+    post_external_id: str
+    author: str
+    text: str
+    created_at: datetime
+
+
+class SyncError(Exception):
+    """A platform call that failed for good; `code` is stable, `message` is for people.
+
+    Codes: RATE_LIMITED, PLATFORM_ERROR, TIMEOUT, MALFORMED_RESPONSE, TOKEN_EXPIRED,
+    PERMISSION_DENIED, REJECTED (the platform refused the content), RETRY_BUDGET_EXHAUSTED.
+    """
+
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+class Connector(Protocol):
+    platform: Platform
+    api_version: str  # recorded as source_version with every metric
+
+    async def channel_metrics(self, auth: ChannelAuth, start: date, end: date) -> list[MetricPoint]:
+        """Account-level daily metrics for start..end inclusive (splits long windows)."""
+        ...
+
+    def posts(self, auth: ChannelAuth, start: date, end: date) -> AsyncIterator[RemotePost]:
+        """Posts with their daily metrics for start..end, every page."""
+        ...
+
+    async def publish(self, auth: ChannelAuth, post: OutgoingPost) -> Published:
+        """Publish now; raises SyncError(REJECTED) with the platform's reason."""
+        ...
+
+    async def find_published(self, auth: ChannelAuth, text: str, since: datetime) -> Published | None:
+        """The post with this text published since `since`, if any: how a retry after a
+        crash learns the platform already has the post instead of posting it twice."""
+        ...
+
+    def comments(self, auth: ChannelAuth, post_external_id: str) -> AsyncIterator[RemoteComment]:
+        """Every comment of one post (for the community inbox)."""
+        ...
