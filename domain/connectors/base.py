@@ -100,7 +100,9 @@ class Connector(Protocol):
         """Publish now; raises SyncError(REJECTED) with the platform's reason."""
         ...
 
-    async def find_published(self, auth: ChannelAuth, text: str, since: datetime) -> Published | None:
+    async def find_published(
+        self, auth: ChannelAuth, text: str, since: datetime
+    ) -> Published | None:
         """The post with this text published since `since`, if any: how a retry after a
         crash learns the platform already has the post instead of posting it twice."""
         ...
