@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -20,6 +19,7 @@ from api.graphql.types.enums import CampaignObjective, CampaignStatus
 from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_visible
+from domain.services.analytics import prorated_production_cost
 
 if TYPE_CHECKING:
     from api.graphql.types.channel import Channel
@@ -146,20 +146,3 @@ async def campaign_connection(
         lambda: loaders.campaign_count.load(CountKey(brand_id, conds)),
     )
 
-
-def prorated_production_cost(
-    campaigns: Sequence[dict[str, Any]], start: date, end: date
-) -> Decimal | None:
-    """Each campaign's production cost times the share of its days inside the period."""
-    total: Decimal | None = None
-    for row in campaigns:
-        cost = row["production_cost"]
-        if cost is None:
-            continue
-        overlap = (min(end, row["ends_on"]) - max(start, row["starts_on"])).days + 1
-        if overlap <= 0:
-            continue
-        days = (row["ends_on"] - row["starts_on"]).days + 1
-        share = Decimal(cost) * overlap / days if days > 0 else Decimal(cost)
-        total = (total or Decimal(0)) + share.quantize(Decimal("0.01"))
-    return total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import strawberry
@@ -14,6 +14,7 @@ from api.graphql.types.common import Money, check_period
 from domain.rules import kpis as rules
 from domain.rules.metric_catalog import CANONICAL_METRICS, MONEY_METRICS, Unit
 from domain.rules.metric_catalog import metric as metric_definition
+from domain.services.analytics import period_kpis, series_window
 
 MetricUnit = strawberry.enum(Unit, name="MetricUnit")
 
@@ -112,7 +113,7 @@ async def load_kpis(
     check_period(start, end)
     # One day more, so followers "at the start" is the stock at the end of the day before.
     by_metric = await info.context.loaders.series.load(
-        SeriesKey(subject, pk, start - timedelta(days=1), end)
+        SeriesKey(subject, pk, series_window(start), end)
     )
     return kpis_from_series(by_metric, start, end, currency, production_cost)
 
@@ -121,18 +122,8 @@ def kpis_from_series(
     by_metric: SubjectSeries, start: date, end: date, currency: str,
     production_cost: Decimal | None,
 ) -> Kpis:
-    totals: dict[str, Decimal | None] = {}
-    for name, series in by_metric.items():
-        in_period = [(d, v) for d, v in series.points if d >= start]
-        totals[name] = rules.period_value(name, in_period)
-    followers = by_metric.get("followers")
-    followers_start = followers.points[0][1] if followers and followers.points else None
-    k = rules.compute_kpis(
-        totals,
-        followers_start=followers_start,
-        followers_end=totals.get("followers"),
-        production_cost=production_cost,
-    )
+    period = period_kpis(by_metric, start, end, production_cost)
+    k = period.kpis
 
     def money(value: Decimal | None) -> Money | None:
         return Money.of(value, currency)
@@ -144,7 +135,7 @@ def kpis_from_series(
         totals=[
             MetricTotal(metric=name, value=value,
                         currency=currency if name in MONEY_METRICS else None)
-            for name, value in sorted(totals.items()) if value is not None
+            for name, value in period.totals.items()
         ],
         engagement=_float(k.engagement),
         engagement_rate=_float(k.engagement_rate),
@@ -159,7 +150,7 @@ def kpis_from_series(
         media_spend=money(k.media_spend),
         production_cost=money(production_cost),
         total_cost=money(k.total_cost),
-        revenue=money(totals.get("revenue")),
+        revenue=money(period.total("revenue")),
         follower_growth=_float(k.follower_growth),
         follower_growth_rate=_float(k.follower_growth_rate),
         amplification=_float(k.amplification),
