@@ -62,6 +62,10 @@ class Settings:
     """`COSO_SMTP_PASSWORD`: password."""
     mail_from: str
     """`COSO_MAIL_FROM`: sender address of report e-mails."""
+    report_time_limit: float
+    """`COSO_REPORT_TIME_LIMIT`: seconds one report may take to render before it is killed."""
+    report_memory_mb: int
+    """`COSO_REPORT_MEMORY_MB`: address space, in MiB, of the process rendering one report."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -104,4 +108,6 @@ def get_settings() -> Settings:
         smtp_username=env.get("COSO_SMTP_USERNAME", ""),
         smtp_password=env.get("COSO_SMTP_PASSWORD", ""),
         mail_from=env.get("COSO_MAIL_FROM", "reports@coso.example"),
+        report_time_limit=float(env.get("COSO_REPORT_TIME_LIMIT", "120")),
+        report_memory_mb=int(env.get("COSO_REPORT_MEMORY_MB", "1536")),
     )
