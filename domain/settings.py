@@ -46,6 +46,9 @@ class Settings:
     (platforms revise recent days)."""
     backfill_days: int
     """`COSO_BACKFILL_DAYS`: history fetched when a channel is connected."""
+    job_timeout: float
+    """`COSO_JOB_TIMEOUT`: seconds one background job may run; a job whose worker died is
+    picked up again by another worker this long (plus 10 s) after it started."""
     storage_dir: str
     """`COSO_STORAGE_DIR`: where rendered reports and uploaded brand files are kept."""
     template_dir: str | None
@@ -100,6 +103,7 @@ def get_settings() -> Settings:
         sync_max_retries=int(env.get("COSO_SYNC_MAX_RETRIES", "5")),
         sync_window_days=int(env.get("COSO_SYNC_WINDOW_DAYS", "7")),
         backfill_days=int(env.get("COSO_BACKFILL_DAYS", "90")),
+        job_timeout=float(env.get("COSO_JOB_TIMEOUT", "600")),
         storage_dir=env.get("COSO_STORAGE_DIR", "var/files"),
         template_dir=env.get("COSO_TEMPLATE_DIR") or None,
         smtp_host=env.get("COSO_SMTP_HOST", "127.0.0.1"),
