@@ -41,6 +41,10 @@ class Settings:
     sync_max_retries: int
     """`COSO_SYNC_MAX_RETRIES`: retries of one platform call (429, 5xx, timeout)
     before the sync run fails."""
+    sync_max_wait: float
+    """`COSO_SYNC_MAX_WAIT`: longest pause, in seconds, a connector makes in-process (a
+    platform's retry-after or reset, a backoff, a rate-limit slowdown); a platform asking
+    for longer fails the call as retryable, so the job is re-queued that late instead."""
     sync_window_days: int
     """`COSO_SYNC_WINDOW_DAYS`: days of metrics re-read by each scheduled sync
     (platforms revise recent days)."""
@@ -101,6 +105,7 @@ def get_settings() -> Settings:
         platform_base_url=env.get("COSO_PLATFORM_BASE_URL") or None,
         http_timeout=float(env.get("COSO_HTTP_TIMEOUT", "10")),
         sync_max_retries=int(env.get("COSO_SYNC_MAX_RETRIES", "5")),
+        sync_max_wait=float(env.get("COSO_SYNC_MAX_WAIT", "60")),
         sync_window_days=int(env.get("COSO_SYNC_WINDOW_DAYS", "7")),
         backfill_days=int(env.get("COSO_BACKFILL_DAYS", "90")),
         job_timeout=float(env.get("COSO_JOB_TIMEOUT", "600")),

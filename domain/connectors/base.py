@@ -38,7 +38,15 @@ class MetricPoint:
 
 @dataclass(frozen=True, slots=True)
 class RemotePost:
-    """A post as the platform knows it, with its metric points inside the asked window."""
+    """A post published inside the asked window, with its metric points.
+
+    Daily figures (Facebook, LinkedIn, YouTube) come as one point per day of the window
+    from the publish day on. Platforms that only give a post's lifetime totals (Instagram
+    media, X, TikTok) come as ONE point per metric dated on the publish day (UTC), whose
+    raw_metric ends in ":lifetime": re-reading overwrites that row with the newer total,
+    so stored rows stay idempotent and a period's sum is the lifetime total of the posts
+    published in it.
+    """
 
     external_id: str
     permalink: str
@@ -74,19 +82,26 @@ class SyncError(Exception):
     """A platform call that failed for good; `code` is stable, `message` is for people.
 
     Codes: RATE_LIMITED, PLATFORM_ERROR, TIMEOUT, MALFORMED_RESPONSE, TOKEN_EXPIRED,
-    PERMISSION_DENIED, REJECTED (the platform refused the content), RETRY_BUDGET_EXHAUSTED.
+    PERMISSION_DENIED, REJECTED (the platform refused the content), RETRY_BUDGET_EXHAUSTED
+    (the call kept failing transiently; the message names the last failure),
+    UNSUPPORTED_PLATFORM. `retryable` says whether the same call may succeed later;
+    `retry_after` (seconds) is set when the platform said how long to wait and that was
+    longer than a connector waits in-process, so the job can re-queue itself that late.
     """
 
-    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, code: str, message: str, *, retryable: bool = False,
+                 retry_after: float | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class Connector(Protocol):
     platform: Platform
     api_version: str  # recorded as source_version with every metric
+    history_days: int  # how far back the platform serves metrics (a backfill's limit)
 
     async def channel_metrics(self, auth: ChannelAuth, start: date, end: date) -> list[MetricPoint]:
         """Account-level daily metrics for start..end inclusive (splits long windows)."""
