@@ -15,6 +15,7 @@ from strawberry.asgi import GraphQL
 from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
+from api.reports.routes import download_report
 from domain.db import close_pool, engine, open_pool
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
@@ -57,7 +58,8 @@ def create_app() -> Starlette:
     graphql = CosoGraphQL(schema, graphql_ide="graphiql")
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
-                Route("/health", health, methods=["GET"])],
+                Route("/health", health, methods=["GET"]),
+                Route("/reports/{id}", download_report, methods=["GET"])],
         lifespan=lifespan,
     )
 

@@ -11,6 +11,7 @@ from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
 from api.graphql.loaders.metrics import series_loader
+from api.graphql.loaders.reports import ReportLoaders
 from api.graphql.loaders.rows import count_loader, page_loader, row_loader
 from api.graphql.loaders.sql import Cond, fetch, where
 from domain.models import (
@@ -75,3 +76,4 @@ class Loaders:
         default_factory=lambda: {p: count_loader(Post, p) for p in _POST_PARENTS})
 
     series: DataLoader = field(default_factory=series_loader)
+    reports: ReportLoaders = field(default_factory=ReportLoaders)

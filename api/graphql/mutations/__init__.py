@@ -7,6 +7,7 @@ from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
 from api.graphql.mutations.posts import PostMutations
+from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
@@ -16,4 +17,5 @@ MUTATION_CLASSES: tuple[type, ...] = (
     MetricMutations,
     PostMutations,
     CampaignMutations,
+    ReportMutations,
 )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from api.graphql.types.channel import Channel
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
+    from api.graphql.types.report import Report, ReportFilter, ReportSchedule
     from api.graphql.types.strategy import Strategy
     from api.graphql.types.workspace import Workspace
 
@@ -165,6 +166,24 @@ class Brand(relay.Node):
         names: list[str] | None = None,
     ) -> list[MetricSeries]:
         return await load_series(info, Subject.BRAND, self.id, from_, to, names)
+
+    @strawberry.field(description="Reports of the brand, newest first.")
+    async def reports(
+        self, info: Info,
+        filter: Annotated[ReportFilter, strawberry.lazy(f"{_types}.report")] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Report, strawberry.lazy(f"{_types}.report")]]:
+        from api.graphql.types.report import report_connection
+
+        return await report_connection(info, self.id, filter, first, after)
+
+    @strawberry.field(description="The brand's monthly report e-mails, oldest first.")
+    async def report_schedules(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[ReportSchedule, strawberry.lazy(f"{_types}.report")]]:
+        from api.graphql.types.report import schedule_connection
+
+        return await schedule_connection(info, self.id, first, after)
 
 
 async def visible_brand(info: Info, brand_id: int) -> Brand | None:

@@ -1,0 +1,36 @@
+"""Report jobs for the arq worker: render one report, and e-mail the scheduled ones daily."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from arq.cron import cron
+from arq.worker import func
+
+from api.reports.jobs import JOB_NAME, generate
+from api.reports.schedules import send_scheduled_reports
+from domain.settings import get_settings
+
+
+async def generate_report(ctx: dict[str, Any], report_id: int) -> str | None:
+    """arq job `generate_report`: its id is `report:<id>`, so a report is queued once."""
+    status = await generate(report_id, storage=ctx.get("storage"))
+    return status.value if status else None
+
+
+async def send_scheduled_reports_job(ctx: dict[str, Any]) -> dict[str, Any]:
+    return asdict(await send_scheduled_reports(ctx))
+
+
+_render_budget = get_settings().report_time_limit + 300  # gathering and storing on top
+
+REPORT_FUNCTIONS = [func(generate_report, name=JOB_NAME, timeout=_render_budget, max_tries=3)]
+# Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every timezone
+# (UTC-12 to UTC+14) that hour still falls on the local day it is due. `unique` keeps two
+# workers from starting it twice; the delivery claim makes even that harmless.
+REPORT_CRON_JOBS = [cron(send_scheduled_reports_job, name="send_scheduled_reports", hour={6},
+                         minute={0}, unique=True, timeout=6 * 3600)]
+
+__all__ = ["REPORT_CRON_JOBS", "REPORT_FUNCTIONS", "generate_report",
+           "send_scheduled_reports_job"]

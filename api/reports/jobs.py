@@ -1,0 +1,134 @@
+"""The report job: gather the data, render it in a limited child process, store the file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from api.reports.sandbox import Limits, SandboxError, run_limited
+from api.reports.storage import Storage, report_key
+from domain.enums import ReportFormat, ReportKind, ReportStatus
+from domain.models import Report
+from domain.services.usecase import utcnow
+from domain.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+RENDER_TARGET = "api.reports.jobs:render_in_child"
+JOB_NAME = "generate_report"
+# A RUNNING report this much past its render limit lost its worker: it may be taken over.
+STALE_MARGIN = timedelta(minutes=10)
+
+
+def job_id(report_id: int) -> str:
+    """The arq job id: one job per report, however often it is queued."""
+    return f"report:{report_id}"
+
+
+def render_in_child(data: Any, fmt: str, template_dir: str | None) -> Any:
+    """Runs in the sandbox's child process: the renderer is CPU-bound and sees user text."""
+    from reporting import render
+
+    return render(data, ReportFormat(fmt), template_dir=Path(template_dir) if template_dir
+                  else None)
+
+
+async def generate(report_id: int, *, storage: Storage | None = None,
+                   limits: Limits | None = None) -> ReportStatus | None:
+    """Render one report unless it is done or being done; its status after (None: no row).
+
+    Safe to run twice: only the run that moves the row from QUEUED (or from a RUNNING
+    whose worker died) to RUNNING renders; a READY report is never rendered again.
+    """
+    limits = limits or Limits.from_settings()
+    row = await _claim(report_id, limits)
+    if row is None:
+        current = await Report.select(Report.status).where(Report.id == report_id).first()
+        return None if current is None else ReportStatus(current["status"])
+    storage = storage or Storage.default()
+    try:
+        from reporting import build_report
+
+        data = await build_report(row["brand"], ReportKind(row["kind"]), row["period_start"],
+                                  row["period_end"], locale=row["locale"] or None)
+        rendered = await run_limited(RENDER_TARGET, data, row["format"],
+                                     get_settings().template_dir, limits=limits)
+        key = report_key(row["brand"], row["id"], row["format"])
+        size = await asyncio.to_thread(storage.write, key, rendered.content)
+    except SandboxError as error:
+        return await _fail(report_id, f"{error.code}: {error}")
+    except Exception:
+        log.exception("report %s failed", report_id)
+        # Internal details stay in the log; the viewer learns it was not their input.
+        return await _fail(report_id, "INTERNAL: the report could not be produced")
+    await Report.update({
+        Report.status: ReportStatus.READY, Report.storage_key: key, Report.size_bytes: size,
+        Report.pages: rendered.pages, Report.error: "", Report.finished_at: utcnow(),
+    }).where(Report.id == report_id)
+    return ReportStatus.READY
+
+
+async def _claim(report_id: int, limits: Limits) -> dict[str, Any] | None:
+    now = utcnow()
+    stale = now - timedelta(seconds=limits.seconds) - STALE_MARGIN
+    claimable = (Report.status == ReportStatus.QUEUED) | (
+        (Report.status == ReportStatus.RUNNING) & (Report.started_at < stale))
+    rows = await Report.update({
+        Report.status: ReportStatus.RUNNING, Report.started_at: now,
+        Report.finished_at: None, Report.error: "",
+    }).where((Report.id == report_id) & claimable).returning(*Report.all_columns())
+    return rows[0] if rows else None
+
+
+async def _fail(report_id: int, error: str) -> ReportStatus:
+    await Report.update({
+        Report.status: ReportStatus.FAILED, Report.error: error[:2000],
+        Report.finished_at: utcnow(),
+    }).where(Report.id == report_id)
+    return ReportStatus.FAILED
+
+
+# --- queueing -----------------------------------------------------------------------------
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+async def queue_report(report_id: int) -> str:
+    """Hand the report to arq (REDIS_URL set) or to a task of this process (embedded mode).
+
+    Call after the transaction that created the row has committed, so the worker sees it.
+    """
+    jid = job_id(report_id)
+    await Report.update({Report.job_id: jid}).where(Report.id == report_id)
+    redis_url = get_settings().redis_url
+    if redis_url:
+        from arq.connections import RedisSettings, create_pool
+
+        settings = RedisSettings.from_dsn(redis_url)
+        settings.conn_retries = 0  # a mutation answers now, not after arq's five retries
+        pool = await create_pool(settings)
+        try:
+            await pool.enqueue_job(JOB_NAME, report_id, _job_id=jid)
+        finally:
+            await pool.aclose()
+    else:
+        task = asyncio.get_running_loop().create_task(generate(report_id))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    return jid
+
+
+async def drain() -> None:
+    """Wait for the reports this process is rendering in the background (embedded mode)."""
+    while _background:
+        await asyncio.gather(*list(_background), return_exceptions=True)
+
+
+async def fail_unqueued(report_id: int, error: Exception) -> None:
+    """The queue refused the job: say so on the row instead of leaving it QUEUED forever."""
+    log.warning("could not queue report %s: %s", report_id, error)
+    await _fail(report_id, "QUEUE_UNAVAILABLE: the job queue could not be reached; "
+                           "request the report again")
