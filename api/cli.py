@@ -324,5 +324,17 @@ def _when(value: Any) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+from api.cli_reports import report as report_command  # noqa: E402 - its module needs `app`'s helpers
+
+app.command("report")(report_command)
+
+from api.cli_sync import register as register_sync  # noqa: E402 - it uses `app`'s helpers
+
+register_sync(app)
+
+from api.cli_export import register as register_export  # noqa: E402 - uses `app`'s helpers
+
+register_export(app)
+
 if __name__ == "__main__":
     app()

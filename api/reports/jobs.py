@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,17 @@ def job_id(report_id: int) -> str:
     return f"report:{report_id}"
 
 
-def render_in_child(data: Any, fmt: str, template_dir: str | None) -> Any:
-    """Runs in the sandbox's child process: the renderer is CPU-bound and sees user text."""
+def render_in_child(data: Any, fmt: str, storage_dir: str, template_dir: str | None) -> Any:
+    """Runs in the sandbox's child process: the renderer is CPU-bound and sees user text.
+
+    The child was forked from a server started earlier, so it is told this process's
+    folders rather than trusting the settings it inherited.
+    """
     from reporting import render
 
+    os.environ["COSO_STORAGE_DIR"] = storage_dir
+    os.environ.pop("COSO_TEMPLATE_DIR", None)
+    get_settings.cache_clear()
     return render(data, ReportFormat(fmt), template_dir=Path(template_dir) if template_dir
                   else None)
 
@@ -54,7 +62,7 @@ async def generate(report_id: int, *, storage: Storage | None = None,
 
         data = await build_report(row["brand"], ReportKind(row["kind"]), row["period_start"],
                                   row["period_end"], locale=row["locale"] or None)
-        rendered = await run_limited(RENDER_TARGET, data, row["format"],
+        rendered = await run_limited(RENDER_TARGET, data, row["format"], str(storage.root),
                                      get_settings().template_dir, limits=limits)
         key = report_key(row["brand"], row["id"], row["format"])
         size = await asyncio.to_thread(storage.write, key, rendered.content)

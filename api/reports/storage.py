@@ -78,7 +78,7 @@ def report_filename(brand_slug: str, kind: str, start: date, end: date, fmt: str
     """An ASCII file name safe in any header or file system: `acme-roi-2026-10.pdf`."""
     slug = re.sub(r"[^a-z0-9]+", "-", brand_slug.lower()).strip("-")[:60] or "brand"
     whole_month = start.day == 1 and end == _month_end(start)
-    period = (f"{start:%Y-%m}" if whole_month else f"{start.isoformat()}_{end.isoformat()}")
+    period = f"{start:%Y-%m}" if whole_month else f"{start:%Y%m%d}-{end:%Y%m%d}"
     return f"{slug}-{str(kind).lower()}-{period}.{str(fmt).lower()}"
 
 

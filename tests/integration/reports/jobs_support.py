@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,24 +24,18 @@ from domain.settings import get_settings
 TEST_LIMITS = Limits(seconds=120, memory_mb=1536)
 
 
-@pytest.fixture
-def report_env(tmp_path, monkeypatch) -> Iterator[Storage]:
-    """Settings for report tests: files under a temporary folder; the Storage of that folder."""
+def report_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                    redis: bool = True) -> Iterator[Storage]:
+    """For a fixture: files under a temporary folder (its Storage is yielded); without
+    `redis`, no REDIS_URL, so jobs run as tasks of this process (embedded mode)."""
     monkeypatch.setenv("COSO_STORAGE_DIR", str(tmp_path / "files"))
     monkeypatch.setenv("COSO_REPORT_TIME_LIMIT", str(TEST_LIMITS.seconds))
     monkeypatch.setenv("COSO_REPORT_MEMORY_MB", str(TEST_LIMITS.memory_mb))
+    if not redis:
+        monkeypatch.delenv("REDIS_URL", raising=False)
     get_settings.cache_clear()
     yield Storage.default()
     get_settings.cache_clear()  # monkeypatch restores the environment after this
-
-
-@pytest.fixture
-def embedded(monkeypatch, report_env) -> Iterator[None]:
-    """No REDIS_URL: jobs run as tasks of this process."""
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 # --- hostile work for the sandbox (module-level, so the child process can import it) -----
@@ -119,8 +114,8 @@ class SmtpServer:
             self.controller = None
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def smtp_server() -> Iterator[SmtpServer]:
+    """For a fixture: a running local SMTP server, stopped afterwards."""
     server = SmtpServer().start()
     yield server
     server.stop()

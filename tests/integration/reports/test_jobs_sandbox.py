@@ -1,4 +1,4 @@
-"""The render sandbox and the file store: limits hold, the event loop stays free, writes are whole."""
+"""The render sandbox and the file store: limits hold, the loop stays free, writes are whole."""
 
 from __future__ import annotations
 
@@ -85,4 +85,4 @@ def test_download_file_names_are_plain_ascii():
     assert report_filename("acme", "ROI", date(2026, 10, 1), date(2026, 10, 31),
                            "PDF") == "acme-roi-2026-10.pdf"
     assert report_filename('Caffè "x"\r\n;', "STRATEGY", date(2026, 10, 3), date(2026, 10, 9),
-                           "HTML") == "caff-x-strategy-2026-10-03_2026-10-09.html"
+                           "HTML") == "caff-x-strategy-20261003-20261009.html"
