@@ -164,10 +164,13 @@ def period_kpis(
     for name, series in by_metric.items():
         in_period = [(d, v) for d, v in series.points if start <= d <= end]
         totals[name] = rules.period_value(name, in_period)
-    followers = by_metric.get("followers")
-    before = [v for d, v in followers.points if d < start] if followers else []
-    at_start = before[-1] if before else (
-        followers.points[0][1] if followers and followers.points else None)
+    # Followers "at the start" is the stock at the end of the day before, else the first
+    # day of the period that has one (the API has always read it this way).
+    points = by_metric["followers"].points if "followers" in by_metric else []
+    eve = start - timedelta(days=1)
+    at_start = next((v for d, v in points if d == eve), None)
+    if at_start is None:
+        at_start = next((v for d, v in points if start <= d <= end), None)
     kpis = rules.compute_kpis(
         totals,
         followers_start=at_start,
