@@ -1,0 +1,126 @@
+"""What every entity's import needs: the brand, its channels, a parsed row, the handler shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from domain.enums import Platform
+from domain.imports.base import RawRow
+from domain.imports.schema import Entity
+from domain.imports.store import Store, Target
+from domain.imports.values import CellError, as_text
+from domain.models import Brand, Channel
+
+
+@dataclass(frozen=True, slots=True)
+class BrandContext:
+    id: int
+    workspace: int
+    locale: str
+    timezone: str
+    currency: str
+    actor_id: int | None
+    source_name: str
+    now: datetime
+    may_edit_budget: bool
+
+
+async def load_brand(brand_id: int) -> dict[str, Any] | None:
+    return await Brand.select(Brand.id, Brand.workspace, Brand.locale, Brand.timezone,
+                              Brand.currency).where(Brand.id == brand_id).first()
+
+
+class ChannelIndex:
+    """The brand's channels by handle: `@acme`, `acme`, `instagram:@acme` all find it."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.by_handle: dict[str, list[tuple[int, str]]] = {}
+        for row in rows:
+            self.by_handle.setdefault(_handle(row["handle"]), []).append(
+                (row["id"], row["platform"]))
+        self._cache: dict[tuple[str, str], tuple[int, str]] = {}
+
+    @classmethod
+    async def load(cls, brand_id: int) -> ChannelIndex:
+        return cls(await Channel.select(Channel.id, Channel.platform, Channel.handle).where(
+            Channel.brand == brand_id))
+
+    def find(self, cell: Any, platform_cell: Any = None) -> tuple[int, str]:
+        """(channel id, platform); CellError UNKNOWN_CHANNEL or AMBIGUOUS_CHANNEL."""
+        text = as_text(cell)
+        platform = as_text(platform_cell).lower()
+        cached = self._cache.get((text, platform))
+        if cached is not None:
+            return cached
+        prefix, colon, rest = text.partition(":")
+        if colon and prefix.strip().lower() in Platform._value2member_map_:
+            platform, text = prefix.strip().lower(), rest
+        if not text:
+            raise CellError("REQUIRED", "channel is required")
+        found = self.by_handle.get(_handle(text), [])
+        if platform:
+            found = [c for c in found if c[1] == platform]
+        if not found:
+            where = f" on {platform}" if platform else ""
+            raise CellError("UNKNOWN_CHANNEL", f"the brand has no channel {text!r}{where}")
+        if len(found) > 1:
+            raise CellError("AMBIGUOUS_CHANNEL", (
+                f"{text!r} is a channel on {', '.join(sorted(p for _, p in found))}: write "
+                f"platform:{text} or add a platform column"))
+        self._cache[(as_text(cell), as_text(platform_cell).lower())] = found[0]
+        return found[0]
+
+
+def _handle(text: str) -> str:
+    return text.strip().lstrip("@").casefold()
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One row after parsing: its target and staging record, or what is wrong with it."""
+
+    row: RawRow
+    target: Target | None = None
+    record: list[Any] = field(default_factory=list)
+    """The staging record: the line, then the target's fields in order."""
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    """(Coso column, code, message)."""
+
+    def fail(self, column: str, code: str, message: str) -> None:
+        self.problems.append((column, code, message))
+
+
+class Handler:
+    """One entity's import: parse rows (pure), check chunks against stored rows, fixed values."""
+
+    entity: ClassVar[Entity]
+    targets: ClassVar[tuple[Target, ...]]
+
+    def __init__(self, ctx: BrandContext, present: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.present = present
+        """The Coso columns the file has."""
+
+    async def prepare(self) -> None:
+        """Load what parsing looks up (channels, campaigns) once per import."""
+
+    def fields_present(self) -> frozenset[str]:
+        """The target fields the file sets (absent ones keep their stored values)."""
+        return self.present
+
+    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
+        """Fill in what needs a query per chunk before staging (e.g. post refs)."""
+
+    async def verify(self, store: Store, staging: dict[str, str],
+                     lines: tuple[int, int]) -> list[tuple[int, str, str, str]]:
+        """Problems of staged rows (by line) that need the stored rows, for lines in range."""
+        return []
+
+    def fixed(self, target: Target) -> dict[str, Any]:
+        raise NotImplementedError

@@ -1,0 +1,135 @@
+"""Importing daily metrics: channel + day + metric (+ post ref) is the key, values are checked
+by the metric service's own `validate_observation`.
+
+A row with a post ref is a post metric, one without is a channel metric. Provenance is the
+import: source kind IMPORT, the file's name, the import's time. A stored value that is the
+same (value, currency, note) is left alone, provenance included.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from domain.enums import SourceKind
+from domain.imports.context import ChannelIndex, Handler, Parsed
+from domain.imports.schema import Entity
+from domain.imports.store import Field, Fixed, Store, Target
+from domain.imports.values import CellError, as_text, is_empty, parse_date, parse_number
+from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
+from domain.services.metrics import Observation, validate_observation
+
+
+def _target(table: str, subject: str) -> Target:
+    return Target(
+        table=table,
+        fields=(
+            Field(subject, "int", update="never"),
+            Field("metric", "text", update="never"),
+            Field("day", "date", update="never"),
+            Field("value", "numeric", update="always"),
+            Field("currency", "text", update="always"),
+            Field("raw_metric", "text", update="always", compare=False),
+            Field("note", "text"),
+        ),
+        conflict=(subject, "metric", "day"),
+        keys=((subject, "metric", "day"),),
+        fixed=tuple(Fixed(name, kind, on_update=True) for name, kind in (
+            ("source_kind", "text"), ("source_name", "text"), ("source_version", "text"),
+            ("fetched_at", "timestamptz"))),
+    )
+
+
+CHANNEL_METRICS = _target("channel_metric", "channel")
+POST_METRICS = _target("post_metric", "post")
+_SEPARATORS = re.compile(r"[\s\-]+")
+_PLACEHOLDER_DAY = date(2000, 1, 1)
+
+
+class MetricsHandler(Handler):
+    entity: ClassVar[Entity] = Entity.METRICS
+    targets: ClassVar[tuple[Target, ...]] = (CHANNEL_METRICS, POST_METRICS)
+
+    async def prepare(self) -> None:
+        self.channels = await ChannelIndex.load(self.ctx.id)
+        self.source_name = self.ctx.source_name[:200]
+        self._refs: dict[int, tuple[str, int]] = {}
+        """Line -> (post ref, channel id) of post rows waiting for `resolve`."""
+
+    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+        fail, ctx = parsed.fail, self.ctx
+        channel_id = None
+        try:
+            channel_id, _ = self.channels.find(cells.get("channel"), cells.get("platform"))
+        except CellError as error:
+            fail("channel", error.code, error.message)
+        post_ref = as_text(cells.get("post"))
+        level = Level.POST if post_ref else Level.CHANNEL
+        metric = _SEPARATORS.sub("_", as_text(cells.get("metric"))).lower()
+        if not metric:
+            fail("metric", "REQUIRED", "metric is required")
+        day = value = None
+        try:
+            day = parse_date(cells.get("day"), ctx.locale)
+        except CellError as error:
+            fail("day", "REQUIRED" if is_empty(cells.get("day")) else error.code, error.message)
+        if is_empty(cells.get("value")):
+            fail("value", "REQUIRED", "value is required: a missing metric is no row, never 0")
+        else:
+            try:
+                value = parse_number(cells["value"], ctx.locale)
+            except CellError as error:
+                fail("value", error.code, error.message)
+        definition = CANONICAL_METRICS.get(metric)
+        currency = as_text(cells.get("currency")).upper() or None
+        if currency is None and definition is not None and definition.unit is Unit.MONEY:
+            currency = ctx.currency
+        observation = Observation(
+            subject_id=channel_id or 1, metric=metric, day=day or _PLACEHOLDER_DAY,
+            value=value if value is not None else Decimal(0), source_kind=SourceKind.IMPORT,
+            currency=currency, source_name=self.source_name,
+            raw_metric=as_text(cells.get("raw_metric")), note=as_text(cells.get("note")))
+        failed = {column for column, _, _ in parsed.problems}
+        for problem in validate_observation(observation, level):
+            column = "channel" if problem.field == "subject_id" else problem.field
+            if column not in failed and (metric or column != "metric"):
+                fail(column, problem.code, problem.message)
+        if parsed.problems:
+            return
+        parsed.target = POST_METRICS if post_ref else CHANNEL_METRICS
+        parsed.record = [parsed.row.line, channel_id, metric, day, value, currency,
+                         observation.raw_metric, observation.note]
+        if post_ref:
+            self._refs[parsed.row.line] = (post_ref, channel_id)  # type: ignore[assignment]
+
+    async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
+        waiting = [p for p in chunk if p.target is POST_METRICS]
+        if not waiting:
+            return
+        refs = sorted({self._refs[p.row.line][0] for p in waiting})
+        found: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(refs), 5000):
+            part = refs[start:start + 5000]
+            rows = await store.fetch(
+                f"SELECT ref, id, channel FROM post WHERE brand = ? AND ref IN "
+                f"({store.in_list(len(part))})", self.ctx.id, *part)
+            found.update({ref: (post_id, channel) for ref, post_id, channel in rows})
+        for parsed in waiting:
+            ref, channel_id = self._refs.pop(parsed.row.line)
+            post = found.get(ref)
+            if post is None:
+                parsed.fail("post", "UNKNOWN_POST", f"the brand has no post with ref {ref!r} "
+                                                    "(import the posts first)")
+            elif post[1] != channel_id:
+                parsed.fail("post", "CHANNEL_MISMATCH",
+                            f"post {ref!r} is on another channel of the brand")
+            else:
+                parsed.record[1] = post[0]
+            if parsed.problems:
+                parsed.target = None
+
+    def fixed(self, target: Target) -> dict[str, Any]:
+        return {"source_kind": SourceKind.IMPORT.value, "source_name": self.source_name,
+                "source_version": "", "fetched_at": self.ctx.now}

@@ -1,0 +1,241 @@
+"""Importing posts: matched on `ref`, checked with the post use cases' own content rules.
+
+A new post is a DRAFT (or PUBLISHED, for history); a stored post keeps its status, and one
+past review (not DRAFT or REJECTED) may only be re-imported unchanged: the import never
+slips new copy past an approval.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
+from domain.imports.context import ChannelIndex, Handler, Parsed
+from domain.imports.schema import Entity
+from domain.imports.store import Field, Fixed, Store, Target, q
+from domain.imports.values import (
+    CellError,
+    as_text,
+    is_empty,
+    parse_datetime,
+    parse_enum,
+    parse_list,
+)
+from domain.models import Campaign
+from domain.rules.content import MAX_URL_LENGTH, MediaItem, _is_web_url, storable
+from domain.rules.workflow import is_editable
+from domain.services.posts import _content
+from domain.services.usecase import Problems
+
+MAX_REF_LENGTH = 200
+NEW_STATUSES = (PostStatus.DRAFT, PostStatus.PUBLISHED)
+EDITABLE = tuple(s.value for s in PostStatus if is_editable(s))
+_VIDEO = {".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv"}
+
+POSTS = Target(
+    table="post",
+    fields=(
+        Field("ref", "text", update="never"),
+        Field("channel", "int"),
+        Field("campaign", "int"),
+        Field("text", "text"),
+        Field("format", "text"),
+        Field("pillar", "text"),
+        Field("media_type", "text"),
+        Field("media", "json"),
+        Field("tags", "json"),
+        Field("scheduled_at", "timestamptz"),
+        Field("status", "text", update="never"),
+        Field("published_at", "timestamptz"),
+        Field("external_id", "text"),
+        Field("permalink", "text"),
+    ),
+    conflict=("brand", "ref"),
+    keys=(("ref",), ("channel", "external_id")),
+    fixed=(Fixed("brand", "int"), Fixed("created_by", "int"),
+           Fixed("created_at", "timestamptz"), Fixed("updated_at", "timestamptz", on_update=True)),
+)
+# File columns feeding another field.
+_FIELD_OF = {"platform": "channel", "platform_id": "external_id"}
+# Where the post use case's field names land in the file.
+_COLUMN_OF = {"scheduledAt": "scheduled_at", "mediaType": "media_type"}
+
+
+class CampaignIndex:
+    """The brand's campaigns by ref, or by exact name for those without one."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_ref = {r["ref"]: r["id"] for r in rows if r["ref"]}
+        by_name: dict[str, list[int]] = {}
+        for r in rows:
+            by_name.setdefault(r["name"].strip().casefold(), []).append(r["id"])
+        self.by_name = by_name
+
+    def find(self, cell: Any) -> int:
+        text = as_text(cell)
+        if text in self.by_ref:
+            return self.by_ref[text]
+        found = self.by_name.get(text.casefold(), [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise CellError("AMBIGUOUS_CAMPAIGN", f"{len(found)} campaigns are named {text!r}: "
+                                                  "give the campaign's ref")
+        raise CellError("UNKNOWN_CAMPAIGN", f"the brand has no campaign with ref or name {text!r}")
+
+
+class PostsHandler(Handler):
+    entity: ClassVar[Entity] = Entity.POSTS
+    targets: ClassVar[tuple[Target, ...]] = (POSTS,)
+
+    async def prepare(self) -> None:
+        self.channels = await ChannelIndex.load(self.ctx.id)
+        self.campaigns = CampaignIndex(await Campaign.select(
+            Campaign.id, Campaign.ref, Campaign.name).where(Campaign.brand == self.ctx.id))
+
+    def fields_present(self) -> frozenset[str]:
+        return frozenset(_FIELD_OF.get(c, c) for c in self.present)
+
+    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+        fail, ctx = parsed.fail, self.ctx
+        ref = as_text(cells.get("ref"))
+        if not ref:
+            fail("ref", "REQUIRED", "ref is required: it is how the next import finds the post")
+        elif len(ref) > MAX_REF_LENGTH or not storable(ref):
+            fail("ref", "INVALID", f"a ref is 1 to {MAX_REF_LENGTH} printable characters")
+        channel_id = platform = None
+        try:
+            channel_id, platform = self.channels.find(cells.get("channel"), cells.get("platform"))
+        except CellError as error:
+            fail("channel", error.code, error.message)
+        campaign_id = None
+        if not is_empty(cells.get("campaign")):
+            try:
+                campaign_id = self.campaigns.find(cells["campaign"])
+            except CellError as error:
+                fail("campaign", error.code, error.message)
+        choices = {}
+        for name, enum, default in (("format", PostFormat, PostFormat.TEXT),
+                                    ("pillar", ContentPillar, ContentPillar.INFORMATIVE),
+                                    ("media_type", MediaType, MediaType.OWNED),
+                                    ("status", PostStatus, PostStatus.DRAFT)):
+            choices[name] = default.value
+            if not is_empty(cells.get(name)):
+                try:
+                    choices[name] = parse_enum(cells[name], enum).value
+                except CellError as error:
+                    fail(name, error.code, error.message)
+        problems = Problems()
+        try:
+            media = _media(cells.get("media"))
+        except CellError as error:
+            fail("media", error.code, error.message)
+            media = []
+        try:
+            tags = [as_text(t) for t in parse_list(cells.get("tags"))]
+        except CellError as error:
+            fail("tags", error.code, error.message)
+            tags = []
+        content = _content(problems, text=as_text(cells.get("text")), media=media, tags=tags,
+                           platform=platform)
+        for problem in problems.items:
+            head = (problem.field or "text").split(".")[0]
+            fail(_COLUMN_OF.get(head, head), problem.code, problem.message)
+        when = {}
+        for name in ("scheduled_at", "published_at"):
+            when[name] = None
+            if not is_empty(cells.get(name)):
+                try:
+                    when[name] = parse_datetime(cells[name], ctx.locale, ctx.timezone)
+                except CellError as error:
+                    fail(name, error.code, error.message)
+        external_id = as_text(cells.get("platform_id")) or None
+        if external_id and (len(external_id) > 200 or not storable(external_id)):
+            fail("platform_id", "INVALID", "a platform id is 1 to 200 printable characters")
+        permalink = as_text(cells.get("permalink"))
+        if permalink and not _web_url(permalink):
+            fail("permalink", "INVALID", f"a permalink is an http(s) URL of at most "
+                                         f"{MAX_URL_LENGTH} characters")
+        if parsed.problems:
+            return
+        parsed.target = POSTS
+        parsed.record = [
+            parsed.row.line, ref, channel_id, campaign_id, content["text"], choices["format"],
+            choices["pillar"], choices["media_type"],
+            json.dumps(content["media"], ensure_ascii=False),
+            json.dumps(content["tags"], ensure_ascii=False),
+            when["scheduled_at"], choices["status"], when["published_at"], external_id,
+            permalink,
+        ]
+
+    async def verify(self, store: Store, staging: dict[str, str],
+                     lines: tuple[int, int]) -> list[tuple[int, str, str, str]]:
+        stage = q(staging["post"])
+        present = self.fields_present()
+        problems: list[tuple[int, str, str, str]] = []
+        changed = " OR ".join(store.differs(f"p.{q(f.name)}", f"s.{q(f.name)}", f.kind)
+                              for f in POSTS.compared(present)) or "false"
+        status_differs = "s.status <> p.status" if "status" in present else "false"
+        editable = ", ".join(f"'{s}'" for s in EDITABLE)
+        rows = await store.fetch(
+            f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
+            f"FROM {stage} s JOIN post p ON p.brand = ? AND p.ref = s.ref "
+            f"WHERE s._line BETWEEN ? AND ? AND ({status_differs} OR "
+            f"(p.status NOT IN ({editable}) AND ({changed})))", self.ctx.id, *lines)
+        for line, status, status_changed in rows:
+            if status_changed:
+                problems.append((line, "status", "STATUS_CHANGE", (
+                    f"the post is {status}: an import never moves a post through the workflow "
+                    "(submit, approve, schedule it instead)")))
+            else:
+                problems.append((line, "ref", "NOT_EDITABLE", (
+                    f"the post is {status}: only DRAFT and REJECTED posts can be changed by an "
+                    "import (reopen it first)")))
+        if "status" in present:
+            allowed = ", ".join(f"'{s.value}'" for s in NEW_STATUSES)
+            rows = await store.fetch(
+                f"SELECT s._line, s.status FROM {stage} s WHERE s._line BETWEEN ? AND ? "
+                f"AND s.status NOT IN ({allowed}) AND NOT EXISTS (SELECT 1 FROM post p "
+                f"WHERE p.brand = ? AND p.ref = s.ref)", *lines, self.ctx.id)
+            problems += [(line, "status", "STATUS", (
+                f"a new post is DRAFT or PUBLISHED, not {status}: review happens in Coso"))
+                for line, status in rows]
+        if "external_id" in present:
+            rows = await store.fetch(
+                f"SELECT s._line, p.ref FROM {stage} s JOIN post p ON p.channel = s.channel "
+                f"AND p.external_id = s.external_id WHERE s._line BETWEEN ? AND ? AND "
+                f"{store.differs('p.ref', 's.ref', 'text')}", *lines)
+            problems += [(line, "platform_id", "PLATFORM_ID_TAKEN", (
+                f"another post of this channel ({f'ref {ref!r}' if ref else 'without a ref'}) "
+                "has this platform id")) for line, ref in rows]
+        return problems
+
+    def fixed(self, target: Target) -> dict[str, Any]:
+        ctx = self.ctx
+        return {"brand": ctx.id, "created_by": ctx.actor_id, "created_at": ctx.now,
+                "updated_at": ctx.now}
+
+
+def _media(cell: Any) -> list[MediaItem]:
+    items = []
+    for item in parse_list(cell):
+        if isinstance(item, str):
+            items.append(MediaItem(url=item, kind=_kind(item)))
+        elif isinstance(item, dict) and isinstance(item.get("url"), str):
+            items.append(MediaItem(url=item["url"], kind=as_text(item.get("kind")) or
+                                   _kind(item["url"]), alt=as_text(item.get("alt"))))
+        else:
+            raise CellError("INVALID", "a media item is a URL or {url, kind, alt}")
+    return items
+
+
+def _kind(url: str) -> str:
+    suffix = PurePosixPath(urlparse(url).path).suffix.lower() if "://" in url else ""
+    return "VIDEO" if suffix in _VIDEO else "GIF" if suffix == ".gif" else "IMAGE"
+
+
+def _web_url(text: str) -> bool:
+    return len(text) <= MAX_URL_LENGTH and _is_web_url(text)

@@ -1,0 +1,308 @@
+"""Streaming readers: CSV (BOM or not, `,` `;` or tab sniffed), NDJSON and XLSX, row by row.
+
+Each reader yields RawRow(line, {column: cell}) and keeps only the current row in memory.
+Bytes that are not valid in the file's encoding do not stop the file: the row holding
+them comes with an ENCODING problem naming its line and byte offset. What cannot be read
+on (broken quoting, a giant field, a file that is not XLSX) raises ImportFileError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections import deque
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from domain.imports.base import ImportFileError, RawRow
+
+MAX_LINE_BYTES = 4 * 1024 * 1024
+"""A longer physical line is not a spreadsheet row: the file is refused."""
+DELIMITERS = (",", ";", "\t")
+
+
+class Format(StrEnum):
+    CSV = "csv"
+    NDJSON = "ndjson"
+    XLSX = "xlsx"
+
+
+def detect_format(path: str | Path) -> Format | None:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"csv": Format.CSV, "txt": Format.CSV, "tsv": Format.CSV, "ndjson": Format.NDJSON,
+            "jsonl": Format.NDJSON, "json": Format.NDJSON, "xlsx": Format.XLSX}.get(suffix)
+
+
+class RowReader:
+    """A file's header and rows; iterate once. `bytes_read`/`total_bytes` drive progress bars."""
+
+    def __init__(self, columns: list[str], rows: Iterator[RawRow], *, total_bytes: int = 0,
+                 total_rows: int = 0, delimiter: str = ",", closer: Any = None) -> None:
+        self.columns = columns
+        self._rows = rows
+        self.total_bytes = total_bytes
+        self.total_rows = total_rows
+        self.delimiter = delimiter
+        self._closer = closer
+        self._lines: _Lines | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        return self._lines.offset if self._lines else 0
+
+    def __iter__(self) -> Iterator[RawRow]:
+        return self._rows
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+    def __enter__(self) -> RowReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_rows(path: str | Path, fmt: Format | None = None, *, encoding: str = "utf-8",
+              delimiter: str | None = None) -> RowReader:
+    """Open a file for import; the format comes from its extension unless given."""
+    fmt = fmt or detect_format(path)
+    if fmt is None:
+        raise ImportFileError(0, "UNKNOWN_FORMAT", f"cannot tell the format of {Path(path).name}: "
+                                                   "use a .csv, .ndjson or .xlsx file or say "
+                                                   "which format it is")
+    if fmt is Format.XLSX:
+        return xlsx_rows(path)
+    stream = open(path, "rb")  # noqa: SIM115 - the reader closes it
+    try:
+        size = os.fstat(stream.fileno()).st_size
+        reader = (csv_rows(stream, encoding=encoding, delimiter=delimiter)
+                  if fmt is Format.CSV else ndjson_rows(stream, encoding=encoding))
+    except BaseException:
+        stream.close()
+        raise
+    reader.total_bytes = size
+    reader._closer = stream
+    return reader
+
+
+class _Lines:
+    """Physical lines of a binary stream, decoded one by one; bad bytes are replaced and noted.
+
+    Splitting bytes on b"\\n" before decoding is right for every ASCII-compatible encoding
+    (UTF-8, Latin-1, Windows-1252) and tells exactly which line and byte went wrong.
+    """
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self.stream = stream
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ImportFileError(0, "UNKNOWN_ENCODING",
+                                  f"unknown encoding {encoding!r}") from None
+        self.encoding = encoding
+        self.offset = 0
+        self.line = 0
+        self.bad: deque[tuple[int, str]] = deque()
+        """(line, message) for lines with undecodable bytes, not yet claimed by a row."""
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self.stream.readline
+        encoding = self.encoding
+        while True:
+            raw = readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            self.line += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise ImportFileError(self.line, "LINE_TOO_LONG", (
+                    f"line {self.line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: "
+                    "this is not a row of a spreadsheet"))
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as error:
+                text = raw.decode(encoding, "replace")
+                self.bad.append((self.line, self._bad_bytes(raw, error)))
+            if self.line == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            self.offset += len(raw)
+            yield text
+
+    def _bad_bytes(self, raw: bytes, error: UnicodeDecodeError) -> str:
+        byte = raw[error.start]
+        return (f"byte 0x{byte:02X} at byte offset {self.offset + error.start} (line "
+                f"{self.line}) is not valid {self.encoding}: the file mixes encodings. Save it "
+                f"as UTF-8 (in Excel: CSV UTF-8), or import it with its encoding "
+                f"(e.g. cp1252)")
+
+    def claim(self, last_line: int) -> tuple[str, str] | None:
+        """The encoding problem of lines up to `last_line`, if any (and forget them)."""
+        message = None
+        while self.bad and self.bad[0][0] <= last_line:
+            _, text = self.bad.popleft()
+            message = message or text
+        return ("ENCODING", message) if message else None
+
+
+def _sniff(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
+             delimiter: str | None = None) -> RowReader:
+    """CSV with a header row; quoted cells may hold delimiters, quotes and new lines."""
+    lines = _Lines(stream, encoding)
+    physical = iter(lines)
+    first = next(physical, None)
+    if first is None:
+        raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
+    delimiter = delimiter or _sniff(first)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from physical
+
+    reader = csv.reader(chained(), delimiter=delimiter, strict=True)
+    header_line, header = _next_record(reader, lines)
+    if header is None:
+        raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
+    named = [(i, name.strip()) for i, name in enumerate(header) if name.strip()]
+    width = len(header)
+
+    def rows() -> Iterator[RawRow]:
+        while True:
+            start, cells = _next_record(reader, lines)
+            if cells is None:
+                return
+            problem = lines.claim(reader.line_num)
+            if not any(c.strip() for c in cells):
+                continue
+            values = {name: cells[i] if i < len(cells) else None for i, name in named}
+            if problem is None and (len(cells) > width or len(named) < width):
+                extra = [c for i, c in enumerate(cells) if c.strip() and (
+                    i >= width or not header[i].strip())]
+                if extra:
+                    problem = ("EXTRA_CELLS", (
+                        f"the row has {len(extra)} cell(s) outside the named columns "
+                        f"(first: {extra[0][:40]!r}); is a delimiter or a quote missing?"))
+            yield RawRow(start, values, problem)
+
+    result = RowReader([name for _, name in named], rows(), delimiter=delimiter)
+    result._lines = lines
+    if problem := lines.claim(header_line):
+        raise ImportFileError(header_line, problem[0], problem[1])
+    return result
+
+
+def _next_record(reader: Any, lines: _Lines) -> tuple[int, list[str] | None]:
+    start = reader.line_num + 1
+    try:
+        return start, next(reader)
+    except StopIteration:
+        return start, None
+    except csv.Error as error:
+        message = str(error)
+        if "field larger than field limit" in message:
+            raise ImportFileError(start, "FIELD_TOO_LARGE", (
+                f"a cell starting on line {start} is larger than {csv.field_size_limit()} "
+                "characters: a quote is probably not closed")) from None
+        raise ImportFileError(reader.line_num or start, "MALFORMED_CSV", (
+            f"the CSV is malformed near line {reader.line_num or start} ({message}): check "
+            "the quotes on that line")) from None
+
+
+def ndjson_rows(stream: IO[bytes], *, encoding: str = "utf-8") -> RowReader:
+    """One JSON object per line; the first object's keys are the header."""
+    lines = _Lines(stream, encoding)
+    physical = iter(lines)
+
+    def parsed() -> Iterator[RawRow]:
+        for text in physical:
+            if not text.strip():
+                continue
+            line = lines.line
+            problem = lines.claim(line)
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError as error:
+                yield RawRow(line, {}, problem or ("INVALID_JSON", f"not valid JSON: {error}"))
+                continue
+            if not isinstance(value, dict):
+                yield RawRow(line, {}, problem or ("INVALID_JSON",
+                                                   "each line must be a JSON object {...}"))
+                continue
+            yield RawRow(line, value, problem)
+
+    rows = parsed()
+    first = next(rows, None)
+    columns = list(first.values) if first is not None else []
+
+    def chained() -> Iterator[RawRow]:
+        if first is not None:
+            yield first
+        yield from rows
+
+    result = RowReader(columns, chained())
+    result._lines = lines
+    return result
+
+
+def xlsx_rows(path: str | Path) -> RowReader:
+    """The first worksheet, streamed (openpyxl read-only); cells keep their types.
+
+    Formula cells give the value the spreadsheet last computed; text that merely looks like
+    a formula (`=SUM(...)`) is imported as text.
+    """
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(0, "NOT_XLSX", f"{Path(path).name} is not a readable XLSX "
+                                             f"workbook ({error})") from None
+    try:
+        sheet = book.worksheets[0]
+        cells = enumerate(sheet.iter_rows(values_only=True), start=1)
+        header: tuple[Any, ...] = ()
+        for _, first in cells:
+            if any(c is not None and str(c).strip() for c in first):
+                header = first
+                break
+    except Exception:
+        book.close()
+        raise
+    named = [(i, str(name).strip()) for i, name in enumerate(header)
+             if name is not None and str(name).strip()]
+    width = len(header)
+
+    def rows() -> Iterator[RawRow]:
+        try:
+            for line, row in cells:
+                if not any(c is not None and (not isinstance(c, str) or c.strip())
+                           for c in row):
+                    continue
+                values = {name: row[i] if i < len(row) else None for i, name in named}
+                problem = None
+                extra = [c for i, c in enumerate(row) if c is not None and str(c).strip()
+                         and (i >= width or header[i] is None or not str(header[i]).strip())]
+                if extra:
+                    problem = ("EXTRA_CELLS", f"the row has {len(extra)} cell(s) outside the "
+                                              "named columns")
+                yield RawRow(line, values, problem)
+        except (BadZipFile, KeyError, ValueError) as error:
+            raise ImportFileError(0, "NOT_XLSX", f"the workbook is damaged: {error}") from None
+
+    return RowReader([name for _, name in named], rows(),
+                     total_rows=max((sheet.max_row or 0) - 1, 0), closer=book)

@@ -1,0 +1,277 @@
+"""`import_rows`: the one entry point of every import, from the CLI and from GraphQL alike.
+
+Rows stream through in chunks: parsed and checked (pure), looked up where they need stored
+rows, staged. Nothing touches the brand's data until the last chunk is staged; then either
+one upsert per target writes everything (or, with skip_invalid, every valid row), or, with
+any problem in all-or-nothing mode, nothing is written. Each import leaves one audit row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from domain.errors import ValidationFailed
+from domain.imports.base import ImportFileError, ImportSummary, RawRow, RowProblem
+from domain.imports.campaigns import CampaignsHandler
+from domain.imports.context import BrandContext, Handler, Parsed, load_brand
+from domain.imports.metrics import MetricsHandler
+from domain.imports.posts import PostsHandler
+from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, resolve_header
+from domain.imports.store import Store, Target, open_store, write
+from domain.services.audit import record
+
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
+                                                 asyncpg.IntegrityConstraintViolationError)
+
+CHUNK_SIZE = 2000
+HANDLERS: dict[Entity, type[Handler]] = {
+    Entity.POSTS: PostsHandler, Entity.CAMPAIGNS: CampaignsHandler,
+    Entity.METRICS: MetricsHandler,
+}
+
+Rows = Iterable[RawRow | tuple[int, Mapping[str, Any]]] | AsyncIterable[
+    RawRow | tuple[int, Mapping[str, Any]]]
+OnReject = Callable[[RawRow, list[RowProblem]], None]
+
+
+async def import_rows(
+    entity: Entity | str,
+    brand_id: int,
+    rows: Rows,
+    *,
+    actor_id: int | None,
+    source_name: str,
+    columns: Sequence[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
+    max_errors: int = 100,
+    may_edit_budget: bool = True,
+    progress: Callable[[int], None] | None = None,
+    on_reject: OnReject | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportSummary:
+    """Import rows of `entity` into the brand; see the module docstring for the semantics.
+
+    `rows` yields (line, {file column: cell}); `columns` is the file's header (taken from
+    `rows.columns` or the first row's keys when not given); `mapping` renames file columns
+    (see schema.load_mapping). `on_reject(row, problems)` hears of every refused row, beyond
+    `max_errors` too (the CLI writes the rejects file with it). Raises ValidationFailed only
+    for an unknown brand; everything wrong with the file or its rows is in the summary.
+    """
+    entity = Entity(entity)
+    brand = await load_brand(brand_id)
+    if brand is None:
+        raise ValidationFailed.one("brand", "NOT_FOUND", "no Brand with this id")
+    summary = ImportSummary(entity=entity.value, source_name=source_name)
+    run = _Run(summary, max_errors, on_reject)
+    stream = _aiter(rows)
+    first: RawRow | None = None
+    if columns is None:
+        columns = getattr(rows, "columns", None)
+    if columns is None:
+        first = await anext(stream, None)
+        columns = list(first[1]) if first is not None else []
+    header, header_problems = resolve_header(entity, columns, mapping)
+    ctx = BrandContext(
+        id=brand["id"], workspace=brand["workspace"], locale=brand["locale"],
+        timezone=brand["timezone"], currency=brand["currency"], actor_id=actor_id,
+        source_name=source_name, now=datetime.now(UTC), may_edit_budget=may_edit_budget)
+    async with open_store() as store:
+        if header_problems:
+            summary.aborted = True
+            for problem in header_problems:
+                run.add(RowProblem(1, problem.field or "", problem.code, problem.message))
+        else:
+            handler = HANDLERS[entity](ctx, header.present())
+            await handler.prepare()
+            try:
+                try:
+                    await run.stream(store, handler, header, _prepend(first, stream),
+                                     chunk_size, progress)
+                except ImportFileError as error:
+                    summary.aborted = True
+                    run.add(error.problem)
+                if not summary.aborted and (skip_invalid or not summary.problem_count):
+                    await run.write(store, handler, skip_invalid)
+            finally:
+                await run.drop(store)
+        if not summary.written:
+            await _audit(ctx, summary, skip_invalid)
+    return summary
+
+
+class _Run:
+    """One import's state: the summary, the staging tables, the problems so far."""
+
+    def __init__(self, summary: ImportSummary, max_errors: int,
+                 on_reject: OnReject | None) -> None:
+        self.summary = summary
+        self.max_errors = max_errors
+        self.on_reject = on_reject
+        self.staging: dict[str, str] = {}
+
+    def add(self, problem: RowProblem) -> None:
+        self.summary.problem_count += 1
+        if len(self.summary.problems) < self.max_errors:
+            self.summary.problems.append(problem)
+
+    async def stream(self, store: Store, handler: Handler, header: Header,
+                     rows: AsyncIterator[RawRow], chunk_size: int,
+                     progress: Callable[[int], None] | None) -> None:
+        for target in handler.targets:
+            self.staging[target.table] = await store.create_staging(target)
+        async for chunk in _chunks(rows, chunk_size):
+            parsed = [self.parse(handler, header, row) for row in chunk]
+            await handler.resolve(store, parsed)
+            await self.stage(store, handler, header, parsed)
+            self.summary.rows += len(chunk)
+            if progress is not None:
+                progress(self.summary.rows)
+
+    async def write(self, store: Store, handler: Handler, skip_invalid: bool) -> None:
+        """One upsert per target and the audit row, together; a conflict with rows changed
+        meanwhile by someone else refuses the whole import."""
+        summary = self.summary
+        present = handler.fields_present()
+        inserted = updated = 0
+        try:
+            async with write(store):
+                for target in handler.targets:
+                    counts = await store.upsert(self.staging[target.table], target, present,
+                                                handler.fixed(target))
+                    inserted += counts[0]
+                    updated += counts[1]
+                summary.inserted, summary.updated = inserted, updated
+                summary.unchanged = summary.rows - summary.rejected - inserted - updated
+                summary.written = True
+                await _audit(handler.ctx, summary, skip_invalid)
+        except INTEGRITY_ERRORS as error:
+            summary.inserted = summary.updated = summary.unchanged = 0
+            summary.written = False
+            self.add(RowProblem(0, "", "CONFLICT", (
+                "the brand's data changed while the file was imported, so nothing was "
+                f"written; import it again ({error.__class__.__name__})")))
+
+    def parse(self, handler: Handler, header: Header, row: RawRow) -> Parsed:
+        parsed = Parsed(RawRow(*row))
+        if parsed.row.problem is not None:
+            parsed.fail("", *parsed.row.problem)
+            return parsed
+        values = parsed.row.values
+        cells: dict[str, Any] = {}
+        for name, value in values.items():
+            coso = header.columns.get(name)
+            if coso is not None:
+                cells[coso] = value
+            elif name not in header.ignored and normalise(name) not in REJECTS_COLUMNS:
+                parsed.fail(name, "UNKNOWN_COLUMN", f"{name!r} is not a column of this import")
+        if not parsed.problems:
+            handler.parse(parsed, cells)
+        return parsed
+
+    async def stage(self, store: Store, handler: Handler, header: Header,
+                    chunk: list[Parsed]) -> None:
+        by_target: dict[str, list[Parsed]] = {}
+        for parsed in chunk:
+            if parsed.target is not None and not parsed.problems:
+                by_target.setdefault(parsed.target.table, []).append(parsed)
+        for target in handler.targets:
+            ready = by_target.get(target.table, [])
+            name = self.staging[target.table]
+            if not await store.stage(name, target, [tuple(p.record) for p in ready]):
+                await self.deduplicate(store, target, name, ready)
+        staged_lines = (chunk[0].row.line, chunk[-1].row.line)
+        by_line = {p.row.line: p for p in chunk}
+        for line, column, code, message in await handler.verify(store, self.staging,
+                                                                 staged_lines):
+            by_line[line].fail(column, code, message)
+        refused: dict[str, list[int]] = {}
+        for parsed in chunk:
+            if parsed.problems:
+                self.reject(parsed, header)
+                if parsed.target is not None:
+                    refused.setdefault(parsed.target.table, []).append(parsed.row.line)
+        for table, lines in refused.items():
+            await store.unstage(self.staging[table], lines)
+
+    async def deduplicate(self, store: Store, target: Target, name: str,
+                          ready: list[Parsed]) -> None:
+        """Refuse rows repeating a key of an earlier row (staged, or earlier in the chunk)."""
+        fields = target.field_names()
+        for key in target.keys:
+            positions = [fields.index(c) + 1 for c in key]
+            values = [tuple(p.record[i] for i in positions) for p in ready]
+            candidates = [v for v in values if None not in v]
+            staged = await store.staged_lines(name, key, candidates)
+            seen: dict[tuple[Any, ...], int] = {}
+            for parsed, value in zip(ready, values, strict=True):
+                if None in value or parsed.problems:
+                    continue
+                first = staged.get(value, seen.get(value))
+                if first is not None:
+                    column = key[-1] if key[-1] != "external_id" else "platform_id"
+                    parsed.fail(column, "DUPLICATE", (
+                        f"{' + '.join(key)} {_shown(value)} is also on line {first}: a file "
+                        "names each row once"))
+                else:
+                    seen[value] = parsed.row.line
+        clean = [p for p in ready if not p.problems]
+        if not await store.stage(name, target, [tuple(p.record) for p in clean]):
+            raise AssertionError("staging refused rows without a repeated key")
+
+    def reject(self, parsed: Parsed, header: Header) -> None:
+        self.summary.rejected += 1
+        line = parsed.row.line
+        problems = [RowProblem(line, header.file_column(column) if column else "", code, message)
+                    for column, code, message in parsed.problems]
+        for problem in problems:
+            self.add(problem)
+        if self.on_reject is not None:
+            self.on_reject(parsed.row, problems)
+
+    async def drop(self, store: Store) -> None:
+        for name in self.staging.values():
+            await store.drop(name)
+        self.staging.clear()
+
+
+def _shown(value: tuple[Any, ...]) -> str:
+    return " + ".join(str(v) for v in value)
+
+
+async def _audit(ctx: BrandContext, summary: ImportSummary, skip_invalid: bool) -> None:
+    await record(actor_id=ctx.actor_id, action=f"import.{summary.entity}", object_type="import",
+                 object_id=None, workspace_id=ctx.workspace, brand_id=ctx.id,
+                 after={**summary.as_dict(), "skip_invalid": skip_invalid})
+
+
+async def _aiter(rows: Rows) -> AsyncIterator[RawRow]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row  # type: ignore[misc]
+    else:
+        for row in rows:
+            yield row  # type: ignore[misc]
+
+
+async def _prepend(first: RawRow | None, rows: AsyncIterator[RawRow]) -> AsyncIterator[RawRow]:
+    if first is not None:
+        yield first
+    async for row in rows:
+        yield row
+
+
+async def _chunks(rows: AsyncIterator[RawRow], size: int) -> AsyncIterator[list[RawRow]]:
+    chunk: list[RawRow] = []
+    async for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,285 @@
+"""The import's database side: a staging table per target, then one set-based upsert.
+
+PostgreSQL: rows are COPYed (asyncpg `copy_records_to_table`) into a TEMP table; SQLite:
+`executemany` into a TEMP table. Either way the file's duplicate keys hit the staging
+table's unique indexes, checks that need stored rows run as one query per chunk, and the
+end is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <changed>` whose count
+tells inserted from updated; rows it leaves alone are the unchanged ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from domain.db import engine
+
+PG_TYPES = {"int": "integer", "text": "text", "date": "date", "numeric": "numeric",
+            "timestamptz": "timestamptz", "json": "text"}
+SQLITE_TYPES = {"int": "INTEGER", "text": "TEXT", "date": "TEXT", "numeric": "REAL",
+                "timestamptz": "TEXT", "json": "TEXT"}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    """The column, named the same in the staging and the target table."""
+    kind: str
+    """int, text, date, numeric, timestamptz or json."""
+    update: str = "present"
+    """On a stored row: "always" set, set when the file has the column ("present"), or "never"."""
+    compare: bool = True
+    """Whether a difference in it makes the row updated (else it only follows the others)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """A value the same for every row of the import (brand, actor, import time...)."""
+
+    name: str
+    kind: str
+    on_update: bool = False
+    """Also set when a stored row changes (updated_at, provenance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    table: str
+    fields: tuple[Field, ...]
+    """Staged columns in record order (each record starts with its line)."""
+    conflict: tuple[str, ...]
+    """The target's natural key, a unique index (brand-scoped keys include a Fixed brand)."""
+    keys: tuple[tuple[str, ...], ...]
+    """Keys unique within one file: a second row with the same key is a duplicate."""
+    fixed: tuple[Fixed, ...] = ()
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def updated(self, present: frozenset[str]) -> list[Field]:
+        return [f for f in self.fields
+                if f.update == "always" or (f.update == "present" and f.name in present)]
+
+    def compared(self, present: frozenset[str]) -> list[Field]:
+        return [f for f in self.updated(present) if f.compare]
+
+
+def q(name: str) -> str:
+    return f'"{name}"'
+
+
+class Store:
+    """One connection for a whole import; SQL is written with `?` and adapted to the engine."""
+
+    def __init__(self, connection: Any, postgres: bool) -> None:
+        self.connection = connection
+        self.postgres = postgres
+
+    def sql(self, text: str) -> str:
+        if not self.postgres:
+            return text
+        numbers = itertools.count(1)
+        return re.sub(r"\?", lambda _: f"${next(numbers)}", text)
+
+    async def fetch(self, text: str, *args: Any) -> list[tuple[Any, ...]]:
+        if self.postgres:
+            return [tuple(r) for r in await self.connection.fetch(self.sql(text), *args)]
+        async with self.connection.execute(text, args) as cursor:
+            rows = await cursor.fetchall()
+        # Piccolo's queries on this connection install a dict row factory.
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+    async def execute(self, text: str, *args: Any) -> int:
+        """Run a statement; the number of rows it changed."""
+        if self.postgres:
+            status = await self.connection.execute(self.sql(text), *args)
+            tail = status.rsplit(" ", 1)[-1]
+            return int(tail) if tail.isdigit() else 0
+        async with self.connection.execute(text, args) as cursor:
+            return cursor.rowcount
+
+    def cast(self, kind: str) -> str:
+        """A cast making a bound parameter's type plain to PostgreSQL's planner."""
+        return f"::{PG_TYPES[kind] if kind != 'json' else 'json'}" if self.postgres else ""
+
+    def in_list(self, count: int) -> str:
+        return ", ".join("?" * count) if count else "NULL"
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Statements inside are undone together on error; the import's transaction goes on."""
+        name = f"coso_import_{uuid.uuid4().hex[:12]}"
+        await self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            await self.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        await self.execute(f"RELEASE SAVEPOINT {name}")
+
+    # --- staging ----------------------------------------------------------------------------
+
+    async def create_staging(self, target: Target) -> str:
+        name = f"coso_stage_{uuid.uuid4().hex[:12]}"
+        types = PG_TYPES if self.postgres else SQLITE_TYPES
+        columns = ", ".join(f"{q(f.name)} {types[f.kind]}" for f in target.fields)
+        if self.postgres:
+            # ON COMMIT DROP is the backstop; the import drops it itself when done.
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line integer NOT NULL, "
+                               f"{columns}) ON COMMIT DROP")
+        else:
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line INTEGER NOT NULL, "
+                               f"{columns})")
+        for i, key in enumerate(target.keys):
+            await self.execute(f"CREATE UNIQUE INDEX {q(f'{name}_k{i}')} ON {q(name)} "
+                               f"({', '.join(q(c) for c in key)})")
+        return name
+
+    async def drop(self, name: str) -> None:
+        await self.execute(f"DROP TABLE IF EXISTS {q(name)}")
+
+    async def stage(self, name: str, target: Target, records: Sequence[tuple[Any, ...]]) -> bool:
+        """Add the records; False (and nothing added) when one repeats a key already staged."""
+        if not records:
+            return True
+        columns = ["_line", *target.field_names()]
+        if self.postgres:
+            import asyncpg
+
+            try:
+                async with self.savepoint():
+                    await self.connection.copy_records_to_table(
+                        name, records=records, columns=columns)
+            except asyncpg.UniqueViolationError:
+                return False
+            return True
+        import sqlite3
+
+        marks = ", ".join("?" * len(columns))
+        try:
+            await self.connection.executemany(
+                f"INSERT INTO {q(name)} ({', '.join(q(c) for c in columns)}) VALUES ({marks})",
+                records)
+        except sqlite3.IntegrityError:
+            # Rows before the failing one went in: take the whole chunk out again.
+            await self.execute(f"DELETE FROM {q(name)} WHERE _line >= ?", records[0][0])
+            return False
+        return True
+
+    async def staged_lines(self, name: str, key: tuple[str, ...],
+                           values: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        """The staged line of each of these key values that is staged already."""
+        found: dict[tuple[Any, ...], int] = {}
+        columns = ", ".join(q(c) for c in key)
+        step = max(1, 30_000 // len(key))
+        for start in range(0, len(values), step):
+            chunk = values[start:start + step]
+            row = "(" + ", ".join("?" * len(key)) + ")"
+            rows = await self.fetch(
+                f"SELECT {columns}, _line FROM {q(name)} WHERE ({columns}) IN "
+                f"(VALUES {', '.join([row] * len(chunk))})",
+                *(v for value in chunk for v in value))
+            found.update({tuple(r[:-1]): r[-1] for r in rows})
+        return found
+
+    async def unstage(self, name: str, lines: Sequence[int]) -> None:
+        for start in range(0, len(lines), 10_000):
+            chunk = lines[start:start + 10_000]
+            await self.execute(f"DELETE FROM {q(name)} WHERE _line IN ({self.in_list(len(chunk))})",
+                               *chunk)
+
+    # --- the final upsert -------------------------------------------------------------------
+
+    async def upsert(self, name: str, target: Target, present: frozenset[str],
+                     fixed: dict[str, Any]) -> tuple[int, int]:
+        """Write every staged row; (inserted, updated). Unchanged rows are left untouched."""
+        table = q(target.table)
+        fixed_columns = [f for f in target.fixed]
+        insert_columns = [*(f.name for f in fixed_columns), *target.field_names()]
+        select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
+        select += [f"s.{q(f.name)}" + ("::json" if self.postgres and f.kind == "json" else "")
+                   for f in target.fields]
+        args = [fixed[f.name] for f in fixed_columns]
+        updated = target.updated(present)
+        sets = [f"{q(f.name)} = excluded.{q(f.name)}" for f in updated]
+        sets += [f"{q(f.name)} = excluded.{q(f.name)}" for f in fixed_columns if f.on_update]
+        changed = " OR ".join(self.differs(f"{table}.{q(f.name)}", f"excluded.{q(f.name)}",
+                                           f.kind) for f in target.compared(present))
+        conflict = ", ".join(q(c) for c in target.conflict)
+        action = (f"DO UPDATE SET {', '.join(sets)} WHERE {changed}" if sets and changed
+                  else "DO NOTHING")
+        insert = (f"INSERT INTO {table} ({', '.join(q(c) for c in insert_columns)}) "
+                  # WHERE true: SQLite would read ON CONFLICT as a join constraint.
+                  f"SELECT {', '.join(select)} FROM {q(name)} s WHERE true "
+                  f"ON CONFLICT ({conflict}) {action}")
+        if self.postgres:
+            rows = await self.fetch(
+                f"WITH up AS ({insert} RETURNING (xmax = 0) AS inserted) "
+                f"SELECT count(*) FILTER (WHERE inserted), count(*) FROM up", *args)
+            inserted, written = rows[0]
+            return inserted, written - inserted
+        # SQLite: new rows get ids above the largest one (no AUTOINCREMENT gaps below).
+        before = (await self.fetch(f"SELECT coalesce(max(id), 0) FROM {table}"))[0][0]
+        written = await self.execute(insert, *args)
+        inserted = (await self.fetch(f"SELECT count(*) FROM {table} WHERE id > ?", before))[0][0]
+        return inserted, written - inserted
+
+    def differs(self, left: str, right: str, kind: str) -> str:
+        if self.postgres:
+            if kind == "json":
+                left, right = f"{left}::jsonb", f"{right}::jsonb"
+            return f"{left} IS DISTINCT FROM {right}"
+        if kind == "json":
+            left, right = f"json({left})", f"json({right})"
+        return f"{left} IS NOT {right}"
+
+
+@asynccontextmanager
+async def open_store() -> AsyncIterator[Store]:
+    """A Store on one connection, inside the caller's transaction if there is one.
+
+    PostgreSQL without a caller's transaction: one transaction for the import (MVCC keeps
+    readers and writers going). SQLite without one: the Store's own connection stays in
+    autocommit while staging (so the import does not hold the database's lock for minutes)
+    and `write()` opens the one IMMEDIATE transaction that writes the target tables.
+    """
+    db = engine()
+    current = db.current_transaction.get()
+    if current is not None:
+        yield Store(current.connection, db.engine_type == "postgres")
+        return
+    if db.engine_type == "postgres":
+        async with db.transaction() as transaction:
+            yield Store(transaction.connection, True)
+        return
+    transaction = db.transaction()
+    transaction.connection = await db.get_connection()
+    # Piccolo's own queries (lookups, the audit row) now run on this connection too.
+    token = db.current_transaction.set(transaction)
+    try:
+        yield Store(transaction.connection, False)
+    finally:
+        db.current_transaction.reset(token)
+        await transaction.connection.close()
+
+
+@asynccontextmanager
+async def write(store: Store) -> AsyncIterator[None]:
+    """The writes that must land together: a savepoint in a transaction, else BEGIN IMMEDIATE."""
+    if store.postgres or store.connection.in_transaction:
+        async with store.savepoint():
+            yield
+        return
+    await store.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        await store.execute("ROLLBACK")
+        raise
+    await store.execute("COMMIT")

@@ -1,0 +1,106 @@
+"""Importing posts: upsert on ref, idempotent, all-or-nothing or skip-invalid, review respected."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.enums import Platform, PostStatus
+from domain.imports import Entity, import_rows
+from domain.imports.readers import csv_rows
+from domain.models import AuditLog, Post
+from tests.factories import make_brand, make_campaign, make_channel, make_post, make_user
+
+pytestmark = pytest.mark.storage
+
+PLAN = (
+    "ref,channel,campaign,text,format,pillar,tags,scheduled_at\n"
+    "P-1,@acme,C-1,Nuova miscela in arrivo,IMAGE,promotional,\"caffè, autunno\","
+    "2026-11-02T09:00:00+01:00\n"
+    "P-2,@acme,,\"Due righe\ndi testo\",text,informative,,2026-11-03T09:00:00Z\n"
+    "P-3,instagram:@acme,,=SUM(A1:A3),,,,\n"
+)
+
+
+@pytest.fixture
+async def brand():
+    brand = await make_brand(locale="it_IT", timezone="Europe/Rome", currency="EUR")
+    channel = await make_channel(brand, handle="@acme", platform=Platform.INSTAGRAM)
+    campaign = await make_campaign(brand, ref="C-1")
+    user = await make_user()
+    return {"brand": brand, "channel": channel, "campaign": campaign, "user": user}
+
+
+async def run(world, text: str, **options):
+    reader = csv_rows(io.BytesIO(text.encode("utf-8")))
+    rejects = []
+    summary = await import_rows(
+        Entity.POSTS, world["brand"].id, reader, actor_id=world["user"].id,
+        source_name="plan.csv", on_reject=lambda row, problems: rejects.append((row, problems)),
+        **options)
+    return summary, rejects
+
+
+async def posts_by_ref() -> dict[str, dict]:
+    rows = await Post.select().output(load_json=True)
+    return {r["ref"]: r for r in rows}
+
+
+async def test_import_inserts_then_second_run_changes_nothing(brand):
+    summary, rejects = await run(brand, PLAN)
+    assert summary.problems == [] and rejects == []
+    assert (summary.rows, summary.inserted, summary.updated, summary.unchanged) == (3, 3, 0, 0)
+    assert summary.written
+    posts = await posts_by_ref()
+    assert posts["P-1"]["campaign"] == brand["campaign"].id
+    assert posts["P-1"]["tags"] == ["caffè", "autunno"]
+    assert posts["P-1"]["format"] == "IMAGE" and posts["P-1"]["pillar"] == "PROMOTIONAL"
+    assert posts["P-1"]["scheduled_at"] == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    assert posts["P-2"]["text"] == "Due righe\ndi testo"
+    assert posts["P-3"]["text"] == "=SUM(A1:A3)"  # a formula-looking cell is text
+    assert all(p["status"] == PostStatus.DRAFT and p["created_by"] == brand["user"].id
+               for p in posts.values())
+
+    again, _ = await run(brand, PLAN)
+    assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 0)
+    assert await posts_by_ref() == posts
+    audits = await AuditLog.select(AuditLog.action, AuditLog.after).where(
+        AuditLog.action == "import.posts").output(load_json=True)
+    assert [a["after"]["inserted"] for a in audits] == [3, 0]
+    assert audits[0]["after"]["source"] == "plan.csv"
+
+
+async def test_changed_row_updates_only_that_post(brand):
+    await run(brand, PLAN)
+    summary, _ = await run(brand, PLAN.replace("Nuova miscela", "Nuovissima miscela"))
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 2)
+    assert (await posts_by_ref())["P-1"]["text"].startswith("Nuovissima")
+
+
+async def test_one_bad_row_writes_nothing_and_reports_every_problem(brand):
+    bad = PLAN + "P-4,@nobody,,ok,,,,\nP-5,@acme,,x,SOUND,,,tomorrow\nP-1,@acme,,dup,,,,\n"
+    summary, rejects = await run(brand, bad)
+    assert not summary.written and await Post.count() == 0
+    found = {(p.line, p.column, p.code) for p in summary.problems}
+    # P-2's quoted text spans lines 3 and 4: lines are the file's own.
+    assert found == {(6, "channel", "UNKNOWN_CHANNEL"), (7, "format", "INVALID"),
+                     (7, "scheduled_at", "INVALID"), (8, "ref", "DUPLICATE")}
+    assert summary.rejected == 3 and [r.line for r, _ in rejects] == [6, 7, 8]
+
+    skipped, _ = await run(brand, bad, skip_invalid=True)
+    assert skipped.written and (skipped.inserted, skipped.rejected) == (3, 3)
+    assert set(await posts_by_ref()) == {"P-1", "P-2", "P-3"}
+
+
+async def test_post_past_review_is_not_changed_by_an_import(brand):
+    await make_post(brand["brand"], brand["channel"], ref="P-1", text="Approvato",
+                    status=PostStatus.APPROVED)
+    summary, _ = await run(brand, PLAN)
+    assert {(p.line, p.code) for p in summary.problems} == {(2, "NOT_EDITABLE")}
+    assert not summary.written
+    same = PLAN.replace("P-1,@acme,C-1,Nuova miscela in arrivo,IMAGE,promotional,"
+                        "\"caffè, autunno\",2026-11-02T09:00:00+01:00", "P-1,@acme,,Approvato,,,,")
+    summary, _ = await run(brand, same)
+    assert summary.problems == [] and (summary.inserted, summary.unchanged) == (2, 1)
