@@ -336,5 +336,9 @@ from api.cli_export import register as register_export  # noqa: E402 - uses `app
 
 register_export(app)
 
+from api.cli_import import register as register_import  # noqa: E402 - uses `app`'s helpers
+
+register_import(app)
+
 if __name__ == "__main__":
     app()

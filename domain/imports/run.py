@@ -90,16 +90,16 @@ async def import_rows(
             handler = HANDLERS[entity](ctx, header.present())
             await handler.prepare()
             try:
-                try:
-                    await run.stream(store, handler, header, _prepend(first, stream),
-                                     chunk_size, progress)
-                except ImportFileError as error:
-                    summary.aborted = True
-                    run.add(error.problem)
-                if not summary.aborted and (skip_invalid or not summary.problem_count):
-                    await run.write(store, handler, skip_invalid)
-            finally:
-                await run.drop(store)
+                await run.stream(store, handler, header, _prepend(first, stream), chunk_size,
+                                 progress)
+            except ImportFileError as error:
+                summary.aborted = True
+                run.add(error.problem)
+            if not summary.aborted and (skip_invalid or not summary.problem_count):
+                await run.write(store, handler, skip_invalid)
+            # Not on an unexpected error: the transaction's rollback (or the connection's
+            # close) takes the TEMP tables with it.
+            await run.drop(store)
         if not summary.written:
             await _audit(ctx, summary, skip_invalid)
     return summary
@@ -207,7 +207,7 @@ class _Run:
             positions = [fields.index(c) + 1 for c in key]
             values = [tuple(p.record[i] for i in positions) for p in ready]
             candidates = [v for v in values if None not in v]
-            staged = await store.staged_lines(name, key, candidates)
+            staged = await store.staged_lines(name, target, key, candidates)
             seen: dict[tuple[Any, ...], int] = {}
             for parsed, value in zip(ready, values, strict=True):
                 if None in value or parsed.problems:

@@ -3,7 +3,8 @@
 A file's header is matched to Coso's columns case-insensitively (spaces and dashes read as
 underscores), through the aliases below, or through a mapping file that renames columns.
 `_line` and `_errors` (the columns a rejects file adds) are always ignored, so a fixed
-rejects file imports as it is.
+rejects file imports as it is; so are the read-only columns an export adds after the import
+columns (KPIs, provenance: domain.exports.columns), so an export imports back as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from domain.errors import Problem
+from domain.exports.columns import READ_ONLY
 
 REJECTS_COLUMNS = ("_line", "_errors")
 IGNORE = ""
@@ -172,9 +174,11 @@ def resolve_header(entity: Entity, file_columns: Sequence[str],
     columns: dict[str, str] = {}
     ignored: set[str] = set()
     seen: dict[str, str] = {}
+    read_only = READ_ONLY.get(entity.value, ())
     for name in file_columns:
         key = normalise(name)
-        if key in REJECTS_COLUMNS or (key in renames and not renames[key].strip()):
+        if key in REJECTS_COLUMNS or (key in renames and not renames[key].strip()) or (
+                key in read_only and key not in renames):
             ignored.add(name)
             continue
         if not key:

@@ -172,15 +172,16 @@ class Store:
             return False
         return True
 
-    async def staged_lines(self, name: str, key: tuple[str, ...],
+    async def staged_lines(self, name: str, target: Target, key: tuple[str, ...],
                            values: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
         """The staged line of each of these key values that is staged already."""
         found: dict[tuple[Any, ...], int] = {}
         columns = ", ".join(q(c) for c in key)
+        kinds = {f.name: f.kind for f in target.fields}
+        row = "(" + ", ".join(f"?{self.cast(kinds[c])}" for c in key) + ")"
         step = max(1, 30_000 // len(key))
         for start in range(0, len(values), step):
             chunk = values[start:start + step]
-            row = "(" + ", ".join("?" * len(key)) + ")"
             rows = await self.fetch(
                 f"SELECT {columns}, _line FROM {q(name)} WHERE ({columns}) IN "
                 f"(VALUES {', '.join([row] * len(chunk))})",

@@ -21,6 +21,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import get_date_format
 from babel.numbers import NumberFormatError, parse_decimal
 
+from domain.exports.cells import neutralise, restore
+
 E = TypeVar("E", bound=StrEnum)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,15 +46,15 @@ class CellError(ValueError):
 
 
 def neutralise_formula(text: str) -> str:
-    """Prefix a formula-looking cell with `'` so a spreadsheet shows it as text."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Prefix a formula-looking cell with `'` so a spreadsheet shows it as text (the export's
+    rule, domain.exports.cells.neutralise: a text starting `'=` or `''` is quoted too)."""
+    return neutralise(text)
 
 
 def restore_formula(text: str) -> str:
-    """Undo `neutralise_formula`: the `'` an export put before `=`, `+`, `-`, `@` goes away."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    """Undo `neutralise_formula` exactly: the `'` an export put before `=`, `+`, `-`, `@`,
+    tab, CR or another `'` goes away."""
+    return restore(text)
 
 
 def as_text(cell: Any) -> str:
