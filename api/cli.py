@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 import domain  # noqa: F401 - sets PICCOLO_CONF before Piccolo loads (typer, rich do not)
+from api.emulator.cli import emulator
 from domain.db import close_pool, engine, open_pool
 from domain.enums import Role, WorkspaceRole
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
@@ -31,6 +32,7 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.command()(emulator)
 
 console = Console()
 errors = Console(stderr=True)

@@ -1,0 +1,150 @@
+"""What a correct connector must return for a window, computed from the emulator's own data.
+
+Reconciliation tests compare stored rows to these. The raw -> canonical tables here are
+written independently of the connectors' on purpose: they are the test's oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from api.emulator import facebook as fb
+from api.emulator import x
+from api.emulator.data import Post, available, followers, generated_posts
+from api.emulator.state import State
+
+LIFETIME = ":lifetime"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Row:
+    """One canonical metric value for one day, with the raw metric it came from."""
+
+    metric: str
+    day: date
+    value: Decimal
+    raw_metric: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPost:
+    external_id: str
+    permalink: str
+    published_at: Any
+    text: str
+    metrics: tuple[Row, ...]
+
+
+def _total(value: Any) -> Decimal:
+    if isinstance(value, dict):
+        return sum((Decimal(v) for v in value.values()), Decimal(0))
+    return Decimal(value)
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _current(state: State, platform: str, account: str, start: date, end: date, raw: str
+             ) -> list[Row]:
+    today = state.config.day()
+    if not start <= today <= end:
+        return []
+    return [Row("followers", today, Decimal(followers(state.config, platform, account, today)),
+                raw)]
+
+
+# --- facebook --------------------------------------------------------------------------------
+
+FB_PAGE = {"page_media_view": "impressions", "page_total_media_view_unique": "reach",
+           "page_daily_follows": "follows", "page_follows": "followers",
+           "page_views_total": "profile_visits"}
+FB_POST = {"post_media_view": "impressions", "post_total_media_view_unique": "reach",
+           "post_reactions_by_type_total": "reactions", "post_clicks": "clicks"}
+
+
+def _facebook_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    oldest = cfg.day() - timedelta(days=730)
+    return [Row(metric, day, _total(fb.page_value(cfg, account, raw, day)), raw)
+            for day in _days(max(start, oldest), end) if available(cfg, "facebook", day)
+            for raw, metric in FB_PAGE.items()]
+
+
+def _facebook_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    rows = [Row(metric, day, _total(value), raw)
+            for day in _days(max(start, post.day), end) if available(cfg, "facebook", day)
+            for raw, metric in FB_POST.items()
+            if (value := fb.post_value(cfg, post, raw, day)) is not None]
+    rows.append(Row("shares", post.day, Decimal(fb.post_lifetime_field(cfg, post, "shares")),
+                    "shares.count" + LIFETIME))
+    rows.append(Row("comments", post.day,
+                    Decimal(fb.post_lifetime_field(cfg, post, "comments")),
+                    "comments.summary.total_count" + LIFETIME))
+    return rows
+
+
+# --- x ---------------------------------------------------------------------------------------
+
+X_PUBLIC = {"like_count": "reactions", "reply_count": "comments", "bookmark_count": "saves"}
+
+
+def _x_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    return _current(state, "x", account, start, end, "public_metrics.followers_count")
+
+
+def _x_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    cfg, day = state.config, post.day
+    public = x.public_metrics(cfg, post)
+    private = x.private_metrics(cfg, post)
+    rows = [Row(metric, day, Decimal(public[raw]), f"public_metrics.{raw}{LIFETIME}")
+            for raw, metric in X_PUBLIC.items()]
+    rows.append(Row("shares", day, Decimal(public["retweet_count"] + public["quote_count"]),
+                    "public_metrics.retweet_count+quote_count" + LIFETIME))
+    if private is not None:
+        rows.append(Row("clicks", day, Decimal(private["url_link_clicks"]),
+                        "non_public_metrics.url_link_clicks" + LIFETIME))
+        rows.append(Row("impressions", day, Decimal(private["impression_count"]),
+                        "non_public_metrics.impression_count" + LIFETIME))
+    else:
+        rows.append(Row("impressions", day, Decimal(public["impression_count"]),
+                        "public_metrics.impression_count" + LIFETIME))
+    views = x.video_views(cfg, post)
+    if views is not None:
+        rows.append(Row("video_views", day, Decimal(views),
+                        "media.public_metrics.view_count" + LIFETIME))
+    return rows
+
+
+# --- the API tests use ----------------------------------------------------------------------
+
+ChannelRule = Callable[[State, str, date, date], list[Row]]
+PostRule = Callable[[State, Post, date, date], list[Row]]
+CHANNEL: dict[str, ChannelRule] = {"facebook": _facebook_channel, "x": _x_channel}
+POST: dict[str, tuple[PostRule, Callable[[Post], str]]] = {
+    "facebook": (_facebook_post, fb.permalink),
+    "x": (_x_post, lambda p: f"https://x.com/i/web/status/{p.id}"),
+}
+
+
+def channel_metrics(state: State, platform: str, account: str, start: date, end: date
+                    ) -> list[Row]:
+    """Every canonical channel metric a connector must return for start..end, sorted."""
+    return sorted(CHANNEL[platform](state, account, start, end))
+
+
+def posts(state: State, platform: str, account: str, start: date, end: date
+          ) -> list[ExpectedPost]:
+    """The posts published start..end (UTC days, generated and published through the API)
+    with the metric rows a connector must return for them, sorted by id."""
+    rule, permalink = POST[platform]
+    found = generated_posts(state.config, platform, account, start, end)
+    found += [p for p in state.published_on(platform, account) if start <= p.day <= end]
+    return sorted((ExpectedPost(p.id, permalink(p), p.published_at, p.text,
+                                tuple(sorted(rule(state, p, start, end)))) for p in found),
+                  key=lambda p: p.external_id)

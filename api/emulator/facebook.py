@@ -1,0 +1,214 @@
+"""Facebook Pages as the Graph API answers them: insights, published posts, comments, posting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.emulator import meta
+from api.emulator.core import Call, Refused, body_params, parse_instant
+from api.emulator.data import (
+    Config,
+    Post,
+    available,
+    comments_of,
+    find_post,
+    followers,
+    generated_posts,
+    h,
+    post_lifetime,
+    post_series,
+    series,
+)
+
+PLATFORM = "facebook"
+MAX_WINDOW_DAYS = 90
+# Daily page figures as a share of the page's audience.
+PAGE_SCALES = {"page_media_view": 0.9, "page_total_media_view_unique": 0.55,
+               "page_post_engagements": 0.05, "page_daily_follows": 0.0015,
+               "page_views_total": 0.02}
+PAGE_METRICS = frozenset(PAGE_SCALES) | {"page_follows"}
+POST_SCALES = {"post_media_view": 0.08, "post_total_media_view_unique": 0.05,
+               "post_reactions_by_type_total": 0.004, "post_clicks": 0.003}
+LIFETIME_SCALES = {"shares": 0.0006, "comments": 0.0008}
+DEPRECATED = {"page_impressions", "page_impressions_unique", "page_fans",
+              "post_impressions", "post_impressions_unique"}
+REACTIONS = ("like", "love", "wow", "haha", "sorry", "anger")
+
+
+def page_value(cfg: Config, page: str, name: str, day: date) -> Any:
+    """A page's raw daily figure as the API shows it (page_media_view split paid/organic)."""
+    if name == "page_follows":
+        return followers(cfg, PLATFORM, page, day)
+    value = series(cfg, PLATFORM, page, name, day, PAGE_SCALES[name])
+    if name == "page_media_view":
+        paid = int(value * (0.1 + 0.2 * (h(cfg.seed, "paid", page, day) % 100) / 100))
+        return {"paid": paid, "organic": value - paid}
+    return value
+
+
+def post_value(cfg: Config, post: Post, name: str, day: date) -> Any:
+    """A post's raw daily figure; reactions come as an object by reaction type."""
+    value = post_series(cfg, post, name, day, POST_SCALES[name])
+    if value is None or name != "post_reactions_by_type_total":
+        return value
+    split, left = {}, value
+    for kind in REACTIONS[1:]:
+        share = int(left * (h(cfg.seed, kind, post.id, day) % 30) / 100)
+        if share:
+            split[kind] = share
+            left -= share
+    return {"like": left, **split} if left or not split else split
+
+
+def post_lifetime_field(cfg: Config, post: Post, name: str) -> int:
+    """Lifetime shares or comments count of a post as of today (0 for new posts)."""
+    return post_lifetime(cfg, post, name, LIFETIME_SCALES[name], cfg.day()) or 0
+
+
+def permalink(post: Post) -> str:
+    page, _, tail = post.id.partition("_")
+    return f"https://www.facebook.com/{page}/posts/{tail}"
+
+
+def page_posts(call: Call, page: str, since: datetime, until: datetime) -> list[Post]:
+    """Posts published since..until (until excluded), newest first."""
+    cfg = call.config
+    found = generated_posts(cfg, PLATFORM, page, since.date(), until.date())
+    found += call.state.published_on(PLATFORM, page)
+    return sorted((p for p in found if since <= p.published_at < until),
+                  key=lambda p: (p.published_at, p.id), reverse=True)
+
+
+def post_row(call: Call, post: Post, wanted: set[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": post.id}
+    if "message" in wanted:
+        row["message"] = post.text
+    if "created_time" in wanted:
+        row["created_time"] = meta.stamp(post.published_at)
+    if "permalink_url" in wanted:
+        row["permalink_url"] = permalink(post)
+    if "shares" in wanted:
+        shares = post_lifetime_field(call.config, post, "shares")
+        if shares:  # Graph leaves `shares` out of a post nobody shared
+            row["shares"] = {"count": shares}
+    if any(w.startswith("comments") for w in wanted):
+        row["comments"] = {"data": [], "summary": {
+            "order": "ranked", "total_count": post_lifetime_field(call.config, post,
+                                                                  "comments"),
+            "can_comment": True}}
+    return row
+
+
+class FacebookApi(meta.MetaApi):
+    name = PLATFORM
+
+    def routes(self) -> list[Route]:
+        base = "/{version}"
+        return [
+            self.route(f"{base}/insights", "insights_by_ids", self.insights_by_ids),
+            self.route(f"{base}/{{object_id}}/insights", "insights", self.insights),
+            self.route(f"{base}/{{page}}/published_posts", "published_posts", self.listing),
+            self.route(f"{base}/{{page}}/feed", "feed", self.listing),
+            self.route(f"{base}/{{page}}/feed", "publish_feed", self.publish_feed, ("POST",)),
+            self.route(f"{base}/{{page}}/photos", "publish_photo", self.publish_photo,
+                       ("POST",)),
+            self.route(f"{base}/{{object_id}}/comments", "comments", self.comments),
+            self.route(f"{base}/{{object_id}}", "object", self.object),
+        ]
+
+    def _insights(self, call: Call, object_id: str) -> list[dict[str, Any]]:
+        cfg = call.config
+        days = meta.day_window(call, MAX_WINDOW_DAYS)
+        if "_" not in object_id:  # a page
+            call.own(PLATFORM, object_id)
+            names = meta.metric_names(call, PAGE_METRICS, DEPRECATED)
+            days = [d for d in days if available(cfg, PLATFORM, d)]
+            return meta.daily_entries(object_id, names, days,
+                                      lambda n, d: page_value(cfg, object_id, n, d))
+        post = self._post(call, object_id)
+        names = meta.metric_names(call, POST_SCALES, DEPRECATED)
+        days = [d for d in days if available(cfg, PLATFORM, d)]
+        return meta.daily_entries(object_id, names, days,
+                                  lambda n, d: post_value(cfg, post, n, d))
+
+    @staticmethod
+    def _post(call: Call, post_id: str) -> Post:
+        post = find_post(PLATFORM, post_id)
+        if post is None:
+            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
+                                            f"'{post_id}' does not exist.")
+        call.own(PLATFORM, post.account)
+        return post
+
+    async def insights(self, call: Call) -> Response:
+        self.version(call)
+        object_id = call.request.path_params["object_id"]
+        return meta.json({"data": self._insights(call, object_id)})
+
+    async def insights_by_ids(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json({i: {"data": self._insights(call, i)} for i in meta.ids_param(call)})
+
+    async def listing(self, call: Call) -> Response:
+        self.version(call)
+        page = call.request.path_params["page"]
+        call.own(PLATFORM, page)
+        now = call.config.now()
+        since = parse_instant(call.param("since"), "since") or now - timedelta(days=90)
+        until = parse_instant(call.param("until"), "until") or now + timedelta(seconds=1)
+        wanted = meta.fields(call, "id,message,created_time")
+        rows = [post_row(call, p, wanted) for p in page_posts(call, page, since, until)]
+        return meta.json(meta.page_of(call, rows))
+
+    async def comments(self, call: Call) -> Response:
+        self.version(call)
+        post = self._post(call, call.request.path_params["object_id"])
+        rows = [{"id": c.id, "from": {"name": c.author, "id": str(h(c.author) % 10 ** 15)},
+                 "message": c.text, "created_time": meta.stamp(c.created_at)}
+                for c in comments_of(call.config, post)]
+        if call.param("order") == "reverse_chronological":
+            rows.reverse()
+        body = meta.page_of(call, rows)
+        if call.param("summary") == "true":
+            body["summary"] = {"total_count": len(rows), "order": "chronological"}
+        return meta.json(body)
+
+    async def publish_feed(self, call: Call) -> Response:
+        self.version(call)
+        page = call.request.path_params["page"]
+        call.own(PLATFORM, page)
+        params = await body_params(call.request)
+        text, link = str(params.get("message") or ""), str(params.get("link") or "")
+        if not text.strip() and not link:
+            raise Refused(400, "invalid", "(#100) Empty post: give a message or a link")
+        post = call.state.publish(PLATFORM, page, text, media_url=link)
+        return meta.json({"id": post.id})
+
+    async def publish_photo(self, call: Call) -> Response:
+        self.version(call)
+        page = call.request.path_params["page"]
+        call.own(PLATFORM, page)
+        params = await body_params(call.request)
+        url = str(params.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            raise Refused(400, "invalid", "(#324) Requires upload file: give a photo url")
+        text = str(params.get("message") or params.get("caption") or "")
+        post = call.state.publish(PLATFORM, page, text, media_url=url)
+        return meta.json({"id": str(h("photo", post.id) % 10 ** 15), "post_id": post.id})
+
+    async def object(self, call: Call) -> Response:
+        self.version(call)
+        object_id = call.request.path_params["object_id"]
+        wanted = meta.fields(call, "id,name" if "_" not in object_id else
+                             "id,message,created_time")
+        if "_" in object_id:
+            return meta.json(post_row(call, self._post(call, object_id), wanted))
+        call.own(PLATFORM, object_id)
+        row: dict[str, Any] = {"id": object_id, "name": f"Page {object_id}"}
+        if "followers_count" in wanted:
+            row["followers_count"] = followers(call.config, PLATFORM, object_id, call.today)
+        return meta.json(row)

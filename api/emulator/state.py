@@ -1,0 +1,181 @@
+"""The emulator's memory: injected faults, rate-limit windows, call counters, published posts."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from api.emulator.data import Config, Post, post_id, remember
+
+FAULT_KINDS = frozenset({"429", "throttled", "500", "503", "slow", "malformed",
+                         "expired_token", "reject", "quota"})
+PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok")
+# Generous by default (the benchmark must not be throttled); tests tighten them.
+DEFAULT_LIMIT = (1_000_000, 60)
+
+
+@dataclass(slots=True)
+class Fault:
+    """An answer to give instead of the real one, `count` times or with `probability`.
+
+    429 (HTTP 429 in the platform's shape, Retry-After when retry_after is set),
+    throttled (the platform's native throttle: Meta's code 80001 on HTTP 400), 500, 503,
+    slow (answer after `delay` seconds), malformed (truncated JSON), expired_token,
+    reject (the platform refuses the content), quota (answer normally but report the
+    quota `used` (0..1) up, resetting in retry_after seconds).
+    """
+
+    kind: str
+    platform: str | None = None
+    path: str | None = None  # a substring of the request path
+    method: str | None = None
+    count: int | None = 1
+    probability: float | None = None
+    retry_after: float | None = None
+    delay: float = 5.0
+    used: float = 0.95
+    id: int = 0
+    served: int = 0
+
+    def matches(self, platform: str, path: str, method: str) -> bool:
+        return ((self.platform is None or self.platform == platform)
+                and (self.path is None or self.path in path)
+                and (self.method is None or self.method.upper() == method))
+
+    @classmethod
+    def parse(cls, raw: Any) -> Fault:
+        """A fault from JSON; ValueError says what is wrong."""
+        if not isinstance(raw, dict):
+            raise ValueError("a fault is a JSON object")
+        unknown = set(raw) - {"kind", "platform", "path", "method", "count", "probability",
+                              "retry_after", "delay", "used"}
+        if unknown:
+            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        kind = str(raw.get("kind", ""))
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(sorted(FAULT_KINDS))}")
+        platform = raw.get("platform")
+        if platform is not None and platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
+        fault = cls(kind=kind, platform=platform, path=raw.get("path"),
+                    method=raw.get("method"), count=raw.get("count", 1),
+                    probability=raw.get("probability"), retry_after=raw.get("retry_after"),
+                    delay=float(raw.get("delay", 5.0)), used=float(raw.get("used", 0.95)))
+        if fault.probability is not None:
+            if not 0 <= float(fault.probability) <= 1:
+                raise ValueError("probability must be between 0 and 1")
+            fault.count = raw.get("count")  # with a probability, no count means forever
+        if fault.count is not None and (not isinstance(fault.count, int) or fault.count < 1):
+            raise ValueError("count must be a positive integer")
+        return fault
+
+
+@dataclass(slots=True)
+class Window:
+    start: float
+    calls: int = 0
+
+
+@dataclass(slots=True)
+class State:
+    config: Config
+    faults: list[Fault] = field(default_factory=list)
+    limits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    faults_served: Counter[tuple[str, str]] = field(default_factory=Counter)
+    published: list[Post] = field(default_factory=list)
+    windows: dict[tuple[str, str], Window] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def add_fault(self, fault: Fault) -> Fault:
+        fault.id = next(self.ids)
+        self.faults.append(fault)
+        return fault
+
+    def take_fault(self, platform: str, path: str, method: str) -> Fault | None:
+        """The first matching fault that fires for this call (and count it)."""
+        for fault in self.faults:
+            if not fault.matches(platform, path, method):
+                continue
+            if fault.probability is not None and self.rng.random() >= fault.probability:
+                continue
+            fault.served += 1
+            if fault.count is not None:
+                fault.count -= 1
+                if fault.count <= 0:
+                    self.faults.remove(fault)
+            self.faults_served[(platform, fault.kind)] += 1
+            return fault
+        return None
+
+    def hit(self, platform: str, token: str) -> tuple[int, int, float]:
+        """Count a call against the token's fixed window: (calls so far, limit, reset)."""
+        limit, length = self.limits.get(platform, DEFAULT_LIMIT)
+        now = time.time()
+        start = now - now % length
+        window = self.windows.get((platform, token))
+        if window is None or window.start != start:
+            window = self.windows[(platform, token)] = Window(start)
+        window.calls += 1
+        return window.calls, limit, start + length
+
+    def publish(self, platform: str, account: str, text: str, *, video: bool = False,
+                media_url: str = "", **extra: str) -> Post:
+        """Keep a post published through the API; a second copy is kept too, so a
+        duplicate shows up in listings and in stats."""
+        at = self.config.now()
+        same_second = sum(1 for p in self.published if p.platform == platform
+                          and p.account == account and p.published_at == at)
+        post = Post(platform, account, post_id(platform, account, at, 900 + same_second), at,
+                    text, video, generated=False, media_url=media_url,
+                    extra=tuple(sorted(extra.items())))
+        self.published.append(post)
+        remember(post)
+        return post
+
+    def published_on(self, platform: str, account: str, start: datetime | None = None,
+                     end: datetime | None = None) -> list[Post]:
+        return [p for p in self.published if p.platform == platform and p.account == account
+                and (start is None or p.published_at >= start)
+                and (end is None or p.published_at < end)]
+
+    def stats(self) -> dict[str, Any]:
+        by_platform: dict[str, dict[str, int]] = {}
+        for (platform, route), n in sorted(self.calls.items()):
+            by_platform.setdefault(platform, {})[route] = n
+        texts = Counter((p.platform, p.account, p.text) for p in self.published)
+        return {
+            "total_calls": sum(self.calls.values()),
+            "calls": by_platform,
+            "faults_served": [{"platform": p, "kind": k, "count": n}
+                              for (p, k), n in sorted(self.faults_served.items())],
+            "faults_pending": [asdict(f) for f in self.faults],
+            "published": [{"platform": p.platform, "account": p.account, "id": p.id,
+                           "text": p.text, "published_at": p.published_at.isoformat()}
+                          for p in self.published],
+            "duplicates": [{"platform": p, "account": a, "text": t, "copies": n}
+                           for (p, a, t), n in texts.items() if n > 1],
+            "config": {"seed": self.config.seed, "today": self.config.day().isoformat(),
+                       "posts_per_day": self.config.posts_per_day},
+        }
+
+    def reset(self, config: Config | None = None) -> None:
+        """Forget faults, counters, windows and published posts (and maybe re-configure)."""
+        self.faults.clear()
+        self.calls.clear()
+        self.faults_served.clear()
+        self.published.clear()
+        self.windows.clear()
+        self.limits.clear()
+        self.rng = random.Random(0)
+        if config is not None:
+            self.config = config
+
+    def configure(self, **changes: Any) -> None:
+        self.config = replace(self.config, **changes)

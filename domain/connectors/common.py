@@ -1,0 +1,65 @@
+"""What every connector shares: its HTTP helper, lifetime and current-value points, text match."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domain.connectors.base import MetricPoint, OutgoingPost, SyncError
+from domain.connectors.http import Dialect, PlatformHttp, RetryPolicy, Sleep
+from domain.enums import Platform, PostFormat
+
+LIFETIME = ":lifetime"
+
+
+class HttpConnector:
+    """A connector speaking to one platform through one PlatformHttp."""
+
+    platform: Platform
+    api_version: str
+    history_days: int
+    dialect: Dialect = Dialect()
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    @classmethod
+    def build(cls, client: Any, base: str, *, policy: RetryPolicy | None = None,
+              sleep: Sleep | None = None) -> HttpConnector:
+        return cls(PlatformHttp(client, cls.platform, base, cls.dialect, policy=policy,
+                                sleep=sleep))
+
+
+def lifetime_point(metric: str, published: date, value: Any, raw: str) -> MetricPoint:
+    """A lifetime total, dated on the post's publish day (see RemotePost)."""
+    return MetricPoint(metric, published, Decimal(str(value)), raw + LIFETIME)
+
+
+def current_point(metric: str, today: date, start: date, end: date, value: Any,
+                  raw: str) -> list[MetricPoint]:
+    """A value the platform only gives as of now (followers): dated on the platform's
+    today, kept only when today is inside the asked window; absent stays absent."""
+    if value is None or not start <= today <= end:
+        return []
+    return [MetricPoint(metric, today, Decimal(str(value)), raw)]
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Whether a platform's copy of a text is ours (platforms trim and re-normalise)."""
+    def norm(text: str | None) -> str:
+        return " ".join(unicodedata.normalize("NFC", text or "").split())
+    return norm(a) == norm(b)
+
+
+def media_url(post: OutgoingPost, platform: Platform, *formats: PostFormat) -> str:
+    """The first media URL of a post whose format the platform can publish, else REJECTED."""
+    if post.format not in formats:
+        allowed = ", ".join(formats)
+        raise SyncError("REJECTED", f"{platform}: cannot publish a {post.format} post "
+                                    f"(supported: {allowed})")
+    for item in post.media:
+        if isinstance(item, dict) and item.get("url"):
+            return str(item["url"])
+    raise SyncError("REJECTED", f"{platform}: a {post.format} post needs a media URL")
