@@ -7,6 +7,7 @@ Text stays text in the SVG (svg.fonttype none) and is set in the report's own fo
 from __future__ import annotations
 
 import io
+import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -52,14 +53,15 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _style(ax, fmt: Fmt | None = None) -> None:  # noqa: ANN001 - matplotlib Axes
+def _style(ax, fmt: Fmt | None = None, *, numeric_y: bool = True) -> None:  # noqa: ANN001
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(GRID)
     ax.tick_params(colors=INK, labelsize=8, length=0, pad=4)
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.yaxis.set_major_locator(MaxNLocator(4))
+    if numeric_y:
+        ax.yaxis.set_major_locator(MaxNLocator(4))
     if fmt is not None:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
     ax.patch.set_alpha(0)
@@ -77,26 +79,34 @@ def to_svg(fig: Figure, label: str) -> Markup:
     return Markup(svg)
 
 
-def trend(days: Sequence[date], values: Sequence[Decimal], previous: Sequence[Decimal],
+def _floats(values: Sequence[Decimal | None]) -> list[float]:
+    """Missing days become gaps (NaN), never a fake 0."""
+    return [math.nan if v is None else float(v) for v in values]
+
+
+def trend(days: Sequence[date], values: Sequence[Decimal | None],
+          previous: Sequence[Decimal | None],
           *, color: str, label: str, fmt: Fmt, day_fmt: Callable[[date], str],
-          legend: tuple[str, str], bars: bool = False) -> Markup:
+          legend: tuple[str, str], bars: bool = False, from_zero: bool = True) -> Markup:
     """One metric per day with the previous period's days laid over it, day by day."""
     fig = _figure(7.4, 2.4)
     ax = fig.add_axes((0.08, 0.16, 0.9, 0.72))
     xs = list(range(len(days)))
-    ys = [float(v) for v in values]
+    ys = _floats(values)
     if bars:
         ax.bar(xs, ys, color=color, width=0.7, label=legend[0])
     else:
-        ax.fill_between(xs, ys, color=color, alpha=0.12, linewidth=0)
+        if from_zero:  # a shaded area would pull a stock's axis down to 0
+            ax.fill_between(xs, ys, color=color, alpha=0.12, linewidth=0)
         ax.plot(xs, ys, color=color, linewidth=2, label=legend[0])
     if previous:
-        ax.plot(list(range(len(previous))), [float(v) for v in previous], color=GREY,
+        ax.plot(list(range(len(previous))), _floats(previous), color=GREY,
                 linewidth=1.2, linestyle=(0, (3, 2)), label=legend[1])
     step = max(1, len(days) // 6)
     ax.set_xticks(xs[::step], [day_fmt(d) for d in days[::step]])
     ax.set_xlim(-0.6, max(len(xs), len(previous), 1) - 0.4)
-    ax.set_ylim(bottom=0)
+    if from_zero:
+        ax.set_ylim(bottom=0)
     _style(ax, fmt)
     ax.legend(loc="upper left", bbox_to_anchor=(0, 1.2), ncols=2, frameon=False, fontsize=8,
               labelcolor=INK)
@@ -105,7 +115,7 @@ def trend(days: Sequence[date], values: Sequence[Decimal], previous: Sequence[De
 
 def bars(labels: Sequence[str], values: Sequence[Decimal | None],
          previous: Sequence[Decimal | None] | None, *, color: str, label: str, fmt: Fmt,
-         legend: tuple[str, str]) -> Markup:
+         value_fmt: Callable[[Decimal], str], legend: tuple[str, str]) -> Markup:
     """Horizontal bars per item (channels), the previous period as a thin grey bar."""
     n = max(len(labels), 1)
     fig = _figure(7.4, 0.45 * n + 0.7)
@@ -118,10 +128,10 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
                 color=GREY, label=legend[1])
     ax.set_yticks(ys, [plain(t, 28) for t in labels])
     for y, v, raw in zip(ys, now, values, strict=True):
-        ax.text(v, y + 0.12, "  " + fmt(raw) if raw is not None else "  —", va="center",
+        ax.text(v, y + 0.12, "  " + value_fmt(raw) if raw is not None else "  —", va="center",
                 fontsize=8, color=INK)
     ax.margins(x=0.18)
-    _style(ax, fmt)
+    _style(ax, numeric_y=False)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.xaxis.set_major_locator(MaxNLocator(4))

@@ -42,6 +42,13 @@ class Formatter:
             return UNKNOWN
         return format_compact_decimal(_dec(value), locale=self.locale, fraction_digits=1)
 
+    def axis(self, value: float) -> str:
+        """A chart tick: whole numbers, the locale's short form from a million up."""
+        whole = Decimal(round(value))
+        if abs(whole) >= 1_000_000:
+            return self.compact(whole)
+        return format_decimal(whole, "#,##0", locale=self.locale)
+
     def percent(self, value: Number | None) -> str:
         """Two decimals under 10% (CTR 0.83%), one above (ROI 245.1%)."""
         if value is None:
@@ -124,6 +131,8 @@ class Formatter:
                 return self.count(value)  # type: ignore[arg-type]
             case "percent":
                 return self.percent(value)  # type: ignore[arg-type]
+            case "change":  # a size of change, as the KPI cards show it: one decimal
+                return format_percent(_dec(value), "#,##0.0%", locale=self.locale)  # type: ignore[arg-type]
             case "points":
                 return self.points(value)  # type: ignore[arg-type]
             case "money":

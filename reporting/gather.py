@@ -200,7 +200,8 @@ async def build_report(brand_id: int, kind: ReportKind, start: date, end: date, 
                 .order_by(Channel.platform).order_by(Channel.id)}
     campaigns = await Campaign.select().where(
         Campaign.brand == brand_id, Campaign.starts_on <= period.end,
-        Campaign.ends_on >= prev.start).order_by(Campaign.starts_on).order_by(Campaign.id).output(load_json=True)
+        Campaign.ends_on >= prev.start).order_by(Campaign.starts_on).order_by(Campaign.id
+                                                                     ).output(load_json=True)
     strategy = await (Strategy.select().where(
         Strategy.brand == brand_id, Strategy.starts_on <= period.end,
         Strategy.ends_on >= period.start).order_by(Strategy.starts_on)

@@ -37,8 +37,8 @@ def _movement(k: Compared, metric: str, up: str, down: str, steady: str, new: st
     if abs(change) < STEADY:
         return _s(steady, value=("count", value))
     if change > 0:
-        return _s(up, "good", value=("count", value), change=("percent", change))
-    return _s(down, "bad", value=("count", value), change=("percent", -change))
+        return _s(up, "good", value=("count", value), change=("change", change))
+    return _s(down, "bad", value=("count", value), change=("change", -change))
 
 
 def _reach(k: Compared) -> Sentence | None:

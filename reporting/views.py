@@ -31,11 +31,12 @@ HEADLINE_GROUPS = (
      ("conversions", "media_spend", "production_cost", "total_cost", "revenue")),
     ("efficiency", labels.N_("Efficiency"), ("cpm", "cpc", "cpa", "roas", "roi")),
 )
+HERO = ("reach", "engagement_rate", "follower_growth", "revenue", "roi")
 NEUTRAL_DIRECTION = frozenset({"media_spend", "production_cost", "total_cost"})
 CHANNEL_COLUMNS = ("impressions", "reach", "engagement", "engagement_rate", "clicks", "ctr",
                    "follower_growth", "media_spend")
-CAMPAIGN_COLUMNS = ("impressions", "engagement", "engagement_rate", "clicks", "conversions",
-                    "media_spend", "revenue", "roas", "roi")
+CAMPAIGN_COLUMNS = ("impressions", "engagement", "engagement_rate", "clicks", "ctr",
+                    "conversions", "media_spend", "revenue", "roas", "roi")
 ENGAGEMENT_PARTS = ("reactions", "comments", "shares", "saves")
 PLATFORM_SHORT = {"facebook": "FB", "instagram": "IG", "linkedin": "IN", "x": "X",
                   "tiktok": "TT", "youtube": "YT", "pinterest": "PI"}
@@ -112,6 +113,11 @@ class ReportView:
     def period_label(self) -> str:
         return self.fmt.period(self.data.period.start, self.data.period.end)
 
+    def period_title(self) -> str:
+        """The period at the start of a line: "Ottobre 2026", not "ottobre 2026"."""
+        label = self.period_label()
+        return label[:1].upper() + label[1:]
+
     def previous_label(self) -> str:
         return self.fmt.period(self.data.previous.start, self.data.previous.end)
 
@@ -141,7 +147,8 @@ class ReportView:
             return "", "neutral"
         if name in RATE_KPIS:
             diff = now - then
-            text = ("+" if diff >= 0 else "−") + self.fmt.points(abs(diff)) + " " + self.t("pt")
+            sign = "+" if diff >= 0 else "−"
+            text = f"{sign}{self.fmt.points(abs(diff))} {self.t(labels.N_('pt'))}"
             direction = diff
         else:
             change = k.change(name)
@@ -158,17 +165,24 @@ class ReportView:
         delta, tone = self.delta(k, name)
         return Cell(self.fmt.kpi(name, k.value(name)), delta, tone)
 
+    def _overview(self) -> Compared:
+        if self.data.roi is not None:
+            return self.data.roi.kpis
+        assert self.data.strategy is not None
+        return self.data.strategy.overview
+
+    def card(self, name: str) -> Card:
+        k = self._overview()
+        delta, tone = self.delta(k, name)
+        return Card(name, self.kpi_label(name), self.fmt.kpi(name, k.value(name)),
+                    self.fmt.kpi(name, k.before(name)), delta, tone)
+
+    def hero(self) -> list[Card]:
+        return [self.card(name) for name in HERO]
+
     def headline(self) -> list[tuple[str, list[Card]]]:
-        k = self.data.roi.kpis if self.data.roi else self.data.strategy.overview  # type: ignore[union-attr]
-        groups = []
-        for _, title, names in HEADLINE_GROUPS:
-            cards = []
-            for name in names:
-                delta, tone = self.delta(k, name)
-                cards.append(Card(name, self.kpi_label(name), self.fmt.kpi(name, k.value(name)),
-                                  self.fmt.kpi(name, k.before(name)), delta, tone))
-            groups.append((self.t(title), cards))
-        return groups
+        return [(self.t(title), [self.card(name) for name in names])
+                for _, title, names in HEADLINE_GROUPS]
 
     def target_value(self, name: str, value: Decimal | None) -> str:
         return self.fmt.kpi(name, value)
@@ -194,7 +208,7 @@ class ReportView:
                 shown = self.fmt.count(None) if name not in ("examples", "short_campaigns") \
                     else ""
             elif isinstance(value, bool):
-                shown = self.t("Yes") if value else self.t("No")
+                shown = self.t(labels.N_("Yes")) if value else self.t(labels.N_("No"))
             elif isinstance(value, tuple):
                 if name == "roles_held":
                     shown = ", ".join(self.enum("role", str(r)) for r in value)
@@ -266,10 +280,10 @@ class ReportView:
         prev_days = [self.data.previous.start + timedelta(days=i)
                      for i in range(self.data.previous.days)]
         return charts.trend(
-            days, [now.get(d, Decimal(0)) for d in days],
-            [before.get(d, Decimal(0)) for d in prev_days] if before else [],
+            days, [now.get(d) for d in days],
+            [before.get(d) for d in prev_days] if before else [],
             color=kw.pop("color", self.primary), label=self.kpi_label(name),
-            fmt=self.fmt.compact, day_fmt=self.fmt.short_date, legend=self._legend(), **kw)
+            fmt=self.fmt.axis, day_fmt=self.fmt.short_date, legend=self._legend(), **kw)
 
     def _roi_charts(self) -> dict[str, Markup]:
         roi = self.data.roi
@@ -286,15 +300,15 @@ class ReportView:
                                             "engagement", bars=True, color=self.secondary)
         if roi.daily.get("followers"):
             out["followers"] = self._trend(self._series(roi.daily, "followers"), {},
-                                           "followers")
+                                           "followers", from_zero=False)
         channels = [c for c in roi.channels if c.kpis.value("impressions") is not None]
         if channels:
             names = [f"{self.platform(c.platform)} · {c.name or c.handle}" for c in channels]
             out["channels"] = charts.bars(
                 names, [c.kpis.value("impressions") for c in channels],
                 [c.kpis.before("impressions") for c in channels], color=self.primary,
-                label=self.kpi_label("impressions"), fmt=self.fmt.compact,
-                legend=self._legend())
+                label=self.kpi_label("impressions"), fmt=self.fmt.axis,
+                value_fmt=self.fmt.count, legend=self._legend())
         if roi.media_split:
             order = {"OWNED": 0, "PAID": 1, "EARNED": 2}
             rows = sorted(roi.media_split, key=lambda r: order.get(r.key, 9))
@@ -303,8 +317,8 @@ class ReportView:
                 r.key, mix(self.primary, "#FFFFFF", 0.55)) for r in rows]
             out["media"] = charts.donut(
                 [self.enum("media_type", r.key) for r in rows], measure, colors,
-                label=self.kpi_label("impressions"), center=self.fmt.compact(sum(measure)),
-                fmt=self.fmt.compact, share=self._share)
+                label=self.kpi_label("impressions"), center=self.fmt.count(sum(measure)),
+                fmt=self.fmt.count, share=self._share)
         return out
 
     def _share(self, value: float) -> str:
