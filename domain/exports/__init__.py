@@ -1,0 +1,1 @@
+"""Exports of posts (with their KPIs) and daily metrics as CSV, NDJSON or XLSX, streamed."""
