@@ -14,6 +14,7 @@ from api.graphql.loaders.metrics import series_loader
 from api.graphql.loaders.reports import ReportLoaders
 from api.graphql.loaders.rows import count_loader, page_loader, row_loader
 from api.graphql.loaders.sql import Cond, fetch, where
+from api.graphql.loaders.sync_runs import SyncLoaders
 from domain.models import (
     Brand,
     Campaign,
@@ -76,4 +77,5 @@ class Loaders:
         default_factory=lambda: {p: count_loader(Post, p) for p in _POST_PARENTS})
 
     series: DataLoader = field(default_factory=series_loader)
+    sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)

@@ -9,6 +9,7 @@ from api.graphql.mutations.metrics import MetricMutations
 from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
+from api.graphql.mutations.sync import SyncMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
@@ -18,4 +19,5 @@ MUTATION_CLASSES: tuple[type, ...] = (
     PostMutations,
     CampaignMutations,
     ReportMutations,
+    SyncMutations,
 )

@@ -16,6 +16,14 @@ from api.graphql.types.enums import Platform
 from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_visible
+from api.graphql.types.sync_run import (
+    ChannelStatus,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+    last_sync,
+    sync_run_connection,
+)
 
 if TYPE_CHECKING:
     from api.graphql.types.post import Post, PostFilter
@@ -31,13 +39,27 @@ class Channel(InBrand, relay.Node):
     name: str
     external_id: str
     created_at: datetime
+    # The connection; the tokens themselves are never readable.
+    status: ChannelStatus
+    connected_at: datetime | None
+    token_expires_at: datetime | None
+    metrics_watermark: date | None = strawberry.field(
+        description="Every day up to this one is synced from the platform.")
+    backfilled_from: date | None = strawberry.field(
+        description="The first day of history fetched from the platform.")
+    last_error: str | None = strawberry.field(
+        description="Why the last sync or publishing failed; null after a success.")
     _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Channel:
         return cls(id=row["id"], platform=row["platform"], handle=row["handle"],
                    name=row["name"], external_id=row["external_id"],
-                   created_at=row["created_at"], _row=row)
+                   created_at=row["created_at"], status=row["status"],
+                   connected_at=row["connected_at"], token_expires_at=row["token_expires_at"],
+                   metrics_watermark=row["metrics_watermark"],
+                   backfilled_from=row["backfilled_from"],
+                   last_error=row["last_error"] or None, _row=row)
 
     @classmethod
     async def resolve_nodes(
@@ -69,3 +91,15 @@ class Channel(InBrand, relay.Node):
         names: list[str] | None = None,
     ) -> list[MetricSeries]:
         return await load_series(info, Subject.CHANNEL, self.id, from_, to, names)
+
+    @strawberry.field(description="The newest metrics or backfill sync, whatever its status.")
+    async def last_sync(self, info: Info) -> SyncRun | None:
+        return await last_sync(info, self.id)
+
+    @strawberry.field(description="Syncs and publishings of this channel, newest first.")
+    async def sync_runs(
+        self, info: Info, kind: list[SyncKind] | None = None,
+        status: list[SyncStatus] | None = None, first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SyncRun]:
+        return await sync_run_connection(info, self.id, kind, status, first, after)
