@@ -12,10 +12,16 @@ import io
 import mimetypes
 import re
 import threading
+import warnings
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+with warnings.catch_warnings():
+    # WeasyPrint warns at import that a future version will need libharfbuzz-subset;
+    # this one falls back to fontTools, so the warning says nothing about today's output.
+    warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_DIR = (Path(__file__).parent / "static").resolve()
 STATIC_SCHEME = "coso-static:"
