@@ -10,10 +10,13 @@ from api.emulator import admin
 from api.emulator.core import JSON, PlatformApi
 from api.emulator.data import Config
 from api.emulator.facebook import FacebookApi
+from api.emulator.instagram import InstagramApi
+from api.emulator.linkedin import LinkedInApi
 from api.emulator.state import Fault, State
 from api.emulator.x import XApi
 
-PLATFORM_APIS: tuple[PlatformApi, ...] = (FacebookApi(), XApi())
+PLATFORM_APIS: tuple[PlatformApi, ...] = (FacebookApi(), InstagramApi(), LinkedInApi(),
+                                              XApi())
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

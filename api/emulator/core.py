@@ -125,16 +125,17 @@ class PlatformApi:
     def quota_headers(self, used: int, limit: int, reset: float, token: str) -> dict[str, str]:
         return {}
 
-    def throttled(self, reset: float, token: str, fault: Fault | None) -> Response:
-        """The answer once the quota is used up (or a 429 fault)."""
+    def throttled(self, reset: float, token: str, fault: Fault | None, limit: int) -> Response:
+        """A 429 answer (a "429" fault)."""
         retry_after = fault.retry_after if fault and fault.retry_after is not None else None
         response = self.error(429, "throttle", "Too many requests")
         if retry_after is not None:
             response.headers["retry-after"] = _seconds(retry_after)
         return response
 
-    def native_throttle(self, reset: float, token: str, fault: Fault) -> Response:
-        return self.throttled(reset, token, fault)
+    def native_throttle(self, reset: float, token: str, fault: Fault, limit: int) -> Response:
+        """The platform's own answer once the quota is used up (or a "throttled" fault)."""
+        return self.throttled(reset, token, fault, limit)
 
     def routes(self) -> list[Route]:
         raise NotImplementedError
@@ -173,7 +174,8 @@ class PlatformApi:
         if fault is not None:  # a "quota" fault: report the quota nearly used up
             used, reset = int(limit * fault.used), time.time() + (fault.retry_after or 1)
         elif used > limit:
-            return self._with(self.native_throttle(reset, token, Fault("throttled")),
+            state.throttled[self.name] += 1
+            return self._with(self.native_throttle(reset, token, Fault("throttled"), limit),
                               self.quota_headers(used, limit, reset, token))
         try:
             response = await handler(Call(request, state, token))
@@ -183,11 +185,12 @@ class PlatformApi:
         return self._with(response, self.quota_headers(used, limit, reset, token))
 
     def _fault(self, state: State, fault: Fault, token: str, reset: float) -> Response:
-        if fault.kind in ("429", "throttled"):
-            limit = state.limits.get(self.name, DEFAULT_LIMIT)[0]
-            response = (self.throttled(reset, token, fault) if fault.kind == "429"
-                        else self.native_throttle(reset, token, fault))
-            return self._with(response, self.quota_headers(limit + 1, limit, reset, token))
+        limit = state.limits.get(self.name, DEFAULT_LIMIT)[0]
+        if fault.kind == "429":
+            return self.throttled(reset, token, fault, limit)
+        if fault.kind == "throttled":
+            return self._with(self.native_throttle(reset, token, fault, limit),
+                              self.quota_headers(limit + 1, limit, reset, token))
         if fault.kind in ("500", "503"):
             response = self.error(int(fault.kind), "server", "The service is unavailable")
             if fault.retry_after is not None:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from api.emulator import facebook as fb
+from api.emulator import instagram as ig
+from api.emulator import linkedin as li
 from api.emulator import x
 from api.emulator.data import Post, available, followers, generated_posts
 from api.emulator.state import State
@@ -89,6 +91,63 @@ def _facebook_post(state: State, post: Post, start: date, end: date) -> list[Row
     return rows
 
 
+# --- instagram -------------------------------------------------------------------------------
+
+IG_DAILY = {"reach": "reach", "follower_count": "follows", "profile_views": "profile_visits"}
+IG_MEDIA = {"views": "impressions", "reach": "reach", "likes": "reactions",
+            "comments": "comments", "shares": "shares", "saved": "saves"}
+
+
+def _instagram_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    rows = _current(state, "instagram", account, start, end, "followers_count")
+    first, last = max(start, cfg.day() - timedelta(days=730)), min(end, cfg.day())
+    for day in _days(first, last):
+        rows += [Row(metric, day, Decimal(value), raw) for raw, metric in IG_DAILY.items()
+                 if (value := ig.account_value(cfg, account, raw, day)) is not None]
+        views = ig.views_total(cfg, account, [day])
+        if views is not None:
+            rows.append(Row("impressions", day, Decimal(views), "views"))
+    return rows
+
+
+def _instagram_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    return [Row(metric, post.day, Decimal(value), raw + LIFETIME)
+            for raw, metric in IG_MEDIA.items()
+            if (value := ig.media_value(state.config, post, raw)) is not None]
+
+
+# --- linkedin --------------------------------------------------------------------------------
+
+LI_STATS = {"impressionCount": "impressions", "uniqueImpressionsCount": "reach",
+            "clickCount": "clicks", "likeCount": "reactions", "commentCount": "comments",
+            "shareCount": "shares"}
+LI_GAINS = "followerGains.organicFollowerGain+paidFollowerGain"
+
+
+def _linkedin_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    rows = _current(state, "linkedin", account, start, end, "firstDegreeSize")
+    first = max(start, cfg.day() - timedelta(days=li.HISTORY_DAYS - 1))
+    for day in _days(first, min(end, cfg.day())):
+        if not available(cfg, "linkedin", day):
+            continue
+        rows += [Row(metric, day, Decimal(li.org_value(cfg, account, raw, day)), raw)
+                 for raw, metric in LI_STATS.items()]
+        gains = sum(li.gain(cfg, account, n, day) for n in li.GAIN_SCALES)
+        rows.append(Row("follows", day, Decimal(gains), LI_GAINS))
+    return rows
+
+
+def _linkedin_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    return [Row(metric, day, Decimal(stats[raw]), raw)
+            for day in _days(max(start, post.day), min(end, cfg.day()))
+            if available(cfg, "linkedin", day)
+            and (stats := li.post_stats(cfg, post, day)) is not None
+            for raw, metric in LI_STATS.items()]
+
+
 # --- x ---------------------------------------------------------------------------------------
 
 X_PUBLIC = {"like_count": "reactions", "reply_count": "comments", "bookmark_count": "saves"}
@@ -125,9 +184,13 @@ def _x_post(state: State, post: Post, start: date, end: date) -> list[Row]:
 
 ChannelRule = Callable[[State, str, date, date], list[Row]]
 PostRule = Callable[[State, Post, date, date], list[Row]]
-CHANNEL: dict[str, ChannelRule] = {"facebook": _facebook_channel, "x": _x_channel}
+CHANNEL: dict[str, ChannelRule] = {"facebook": _facebook_channel,
+                                   "instagram": _instagram_channel,
+                                   "linkedin": _linkedin_channel, "x": _x_channel}
 POST: dict[str, tuple[PostRule, Callable[[Post], str]]] = {
     "facebook": (_facebook_post, fb.permalink),
+    "instagram": (_instagram_post, ig.permalink),
+    "linkedin": (_linkedin_post, li.permalink),
     "x": (_x_post, lambda p: f"https://x.com/i/web/status/{p.id}"),
 }
 

@@ -77,13 +77,13 @@ class MetaApi(PlatformApi):
         return {"x-app-usage": orjson.dumps(share).decode(),
                 "x-business-use-case-usage": orjson.dumps(business).decode()}
 
-    def throttled(self, reset: float, token: str, fault: Fault | None) -> Response:
+    def throttled(self, reset: float, token: str, fault: Fault | None, limit: int) -> Response:
         response = self._throttle_body(429)
         if fault is not None and fault.retry_after is not None:
             response.headers["retry-after"] = f"{fault.retry_after:g}"
         return response
 
-    def native_throttle(self, reset: float, token: str, fault: Fault) -> Response:
+    def native_throttle(self, reset: float, token: str, fault: Fault, limit: int) -> Response:
         return self._throttle_body(400)  # Meta throttles with HTTP 400 and a code
 
     def _throttle_body(self, status: int) -> Response:

@@ -88,7 +88,9 @@ class State:
     limits: dict[str, tuple[int, float]] = field(default_factory=dict)
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     faults_served: Counter[tuple[str, str]] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)  # calls over a quota
     published: list[Post] = field(default_factory=list)
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)  # uploads, containers
     windows: dict[tuple[str, str], Window] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -156,6 +158,7 @@ class State:
             "faults_served": [{"platform": p, "kind": k, "count": n}
                               for (p, k), n in sorted(self.faults_served.items())],
             "faults_pending": [asdict(f) for f in self.faults],
+            "throttled": dict(self.throttled),
             "published": [{"platform": p.platform, "account": p.account, "id": p.id,
                            "text": p.text, "published_at": p.published_at.isoformat()}
                           for p in self.published],
@@ -170,7 +173,9 @@ class State:
         self.faults.clear()
         self.calls.clear()
         self.faults_served.clear()
+        self.throttled.clear()
         self.published.clear()
+        self.pending.clear()
         self.windows.clear()
         self.limits.clear()
         self.rng = random.Random(0)

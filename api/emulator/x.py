@@ -82,12 +82,13 @@ class XApi(PlatformApi):
                 "x-rate-limit-remaining": str(max(0, limit - used)),
                 "x-rate-limit-reset": str(math.ceil(reset))}
 
-    def throttled(self, reset: float, token: str, fault: Fault | None) -> Response:
-        # No Retry-After: X's signal is x-rate-limit-reset, added with the quota headers.
-        return JSON({"title": "Too Many Requests", "detail": "Too Many Requests",
-                     "type": "about:blank", "status": 429,
-                     "errors": [{"code": 88, "message": "Rate limit exceeded"}]},
-                    status_code=429)
+    def throttled(self, reset: float, token: str, fault: Fault | None, limit: int) -> Response:
+        # No Retry-After: X's signal is x-rate-limit-reset.
+        response = JSON({"title": "Too Many Requests", "detail": "Too Many Requests",
+                         "type": "about:blank", "status": 429,
+                         "errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+                        status_code=429)
+        return self._with(response, self.quota_headers(limit + 1, limit, reset, token))
 
     def routes(self) -> list[Route]:
         return [

@@ -8,6 +8,8 @@ from domain.connectors.base import Connector, SyncError
 from domain.connectors.common import HttpConnector
 from domain.connectors.facebook import FacebookConnector
 from domain.connectors.http import RetryPolicy, Sleep
+from domain.connectors.instagram import InstagramConnector
+from domain.connectors.linkedin import LinkedInConnector
 from domain.connectors.x import XConnector
 from domain.enums import Platform
 from domain.settings import get_settings
@@ -25,7 +27,7 @@ REAL_HOSTS: dict[Platform, dict[str, str]] = {
 
 
 CONNECTORS: dict[Platform, type[HttpConnector]] = {
-    c.platform: c for c in (FacebookConnector, XConnector)
+    c.platform: c for c in (FacebookConnector, InstagramConnector, LinkedInConnector, XConnector)
 }
 API_VERSIONS: dict[Platform, str] = {p: c.api_version for p, c in CONNECTORS.items()}
 

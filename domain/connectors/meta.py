@@ -40,7 +40,9 @@ class MetaDialect(Dialect):
             return Failure("TOKEN_EXPIRED", message)
         if code in THROTTLE_CODES or response.status_code == 429:
             regain = usage(response.headers)[1]
-            wait = regain * 60 if regain else retry_after_header(response)
+            wait = retry_after_header(response)
+            if wait is None and regain:
+                wait = regain * 60
             return Failure("RATE_LIMITED", message, True, wait)
         if error.get("is_transient") or code in TRANSIENT_CODES or response.status_code >= 500:
             return Failure("PLATFORM_ERROR", message, True, retry_after_header(response))

@@ -16,11 +16,12 @@ from tests.integration.connectors.conftest import (
     expected_tuples,
 )
 
-PLATFORMS = ["facebook", "x"]
+PLATFORMS = ["facebook", "instagram", "linkedin", "x"]
 # Longer than Meta's 90-day insights limit, so the connector has to split it.
 START, END = TODAY - timedelta(days=120), TODAY
-SMALL_PAGES = {"facebook": 10, "x": 5}
-LISTING = {"facebook": "published_posts", "x": "timeline"}
+SMALL_PAGES = {"facebook": 10, "instagram": 10, "linkedin": 10, "x": 5}
+LISTING = {"facebook": "published_posts", "instagram": "media", "linkedin": "posts",
+           "x": "timeline"}
 
 
 def _levels(points, level: Level) -> None:

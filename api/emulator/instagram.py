@@ -1,0 +1,211 @@
+"""Instagram professional accounts as the Graph API answers them, empty lists for no data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.emulator import meta
+from api.emulator.core import Call, Refused, body_params, parse_instant
+from api.emulator.data import (
+    Config,
+    Post,
+    available,
+    comments_of,
+    find_post,
+    followers,
+    generated_posts,
+    h,
+    post_lifetime,
+    series,
+    u,
+)
+
+PLATFORM = "instagram"
+MAX_WINDOW_DAYS = 30
+LAG_DAYS = 2  # figures can lag 48 h
+ACCOUNT_SCALES = {"reach": 0.3, "follower_count": 0.002, "profile_views": 0.015}
+VIEWS_SCALE = 0.8
+MEDIA_SCALES = {"views": 0.09, "reach": 0.06, "likes": 0.006, "comments": 0.0008,
+                "shares": 0.0005, "saved": 0.0007, "total_interactions": 0.008}
+DEPRECATED = {"impressions", "plays", "clips_replays_count", "video_views",
+              "ig_reels_aggregated_all_plays_count"}
+GAP_SHARE = 0.04  # days the account has no data at all
+
+
+def has_data(cfg: Config, account: str, day: date) -> bool:
+    """Whether the account has figures for the day (lag, and the odd day without any)."""
+    return available(cfg, PLATFORM, day) and u(cfg.seed, "gap", account, day) >= GAP_SHARE
+
+
+def account_value(cfg: Config, account: str, name: str, day: date) -> int | None:
+    if not has_data(cfg, account, day):
+        return None
+    return series(cfg, PLATFORM, account, name, day, ACCOUNT_SCALES[name])
+
+
+def views_total(cfg: Config, account: str, days: list[date]) -> int | None:
+    """Views over some days; None (an empty list) when none of them has data."""
+    values = [series(cfg, PLATFORM, account, "views", d, VIEWS_SCALE) for d in days
+              if has_data(cfg, account, d)]
+    return sum(values) if values else None
+
+
+def media_value(cfg: Config, post: Post, name: str) -> int | None:
+    """A media's lifetime figure; None while the platform has no data for it yet."""
+    as_of = cfg.day() - timedelta(days=LAG_DAYS)
+    if post.day > as_of:
+        return None
+    return post_lifetime(cfg, post, name, MEDIA_SCALES[name], as_of)
+
+
+def permalink(post: Post) -> str:
+    return f"https://www.instagram.com/p/{post.id[-11:]}/"
+
+
+def media_row(post: Post, wanted: set[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": post.id}
+    values = {"caption": post.text, "timestamp": meta.stamp(post.published_at),
+              "permalink": permalink(post), "media_type": "VIDEO" if post.video else "IMAGE",
+              "media_product_type": "REELS" if post.video else "FEED"}
+    row.update({k: v for k, v in values.items() if k in wanted})
+    return row
+
+
+class InstagramApi(meta.MetaApi):
+    name = PLATFORM
+    buc_type = "instagram"
+    throttle_code = 80002
+
+    def routes(self) -> list[Route]:
+        base = "/{version}"
+        return [
+            self.route(f"{base}/insights", "insights_by_ids", self.insights_by_ids),
+            self.route(f"{base}/{{object_id}}/insights", "insights", self.insights),
+            self.route(f"{base}/{{user}}/media", "media", self.media),
+            self.route(f"{base}/{{user}}/media", "create_container", self.create_container,
+                       ("POST",)),
+            self.route(f"{base}/{{user}}/media_publish", "media_publish", self.media_publish,
+                       ("POST",)),
+            self.route(f"{base}/{{object_id}}/comments", "comments", self.comments),
+            self.route(f"{base}/{{object_id}}", "object", self.object),
+        ]
+
+    def _media_insights(self, call: Call, media_id: str) -> list[dict[str, Any]]:
+        post = self._post(call, media_id)
+        names = meta.metric_names(call, MEDIA_SCALES, DEPRECATED)
+        return meta.lifetime_entries(media_id, names,
+                                     lambda n: media_value(call.config, post, n))
+
+    def _account_insights(self, call: Call, user: str) -> list[dict[str, Any]]:
+        call.own(PLATFORM, user)
+        cfg = call.config
+        days = meta.day_window(call, MAX_WINDOW_DAYS)
+        names = meta.metric_names(call, set(ACCOUNT_SCALES) | {"views"}, DEPRECATED)
+        if "views" in names:
+            if call.param("metric_type") != "total_value" or len(names) > 1:
+                raise Refused(400, "invalid", "(#100) views must be asked alone with "
+                                              "metric_type=total_value")
+            total = views_total(cfg, user, days)
+            if total is None:
+                return []
+            return [{"name": "views", "period": call.param("period") or "day",
+                     "title": "Views", "description": "", "total_value": {"value": total},
+                     "id": f"{user}/insights/views/day"}]
+        return meta.daily_entries(user, names, days,
+                                  lambda n, d: account_value(cfg, user, n, d))
+
+    @staticmethod
+    def _post(call: Call, media_id: str) -> Post:
+        post = find_post(PLATFORM, media_id)
+        if post is None:
+            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
+                                            f"'{media_id}' does not exist.")
+        call.own(PLATFORM, post.account)
+        return post
+
+    def _insights(self, call: Call, object_id: str) -> list[dict[str, Any]]:
+        if find_post(PLATFORM, object_id) is not None:
+            return self._media_insights(call, object_id)
+        return self._account_insights(call, object_id)
+
+    async def insights(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json({"data": self._insights(call, call.request.path_params["object_id"])})
+
+    async def insights_by_ids(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json({i: {"data": self._media_insights(call, i)}
+                          for i in meta.ids_param(call)})
+
+    async def media(self, call: Call) -> Response:
+        self.version(call)
+        user = call.request.path_params["user"]
+        call.own(PLATFORM, user)
+        now = call.config.now()
+        since = parse_instant(call.param("since"), "since") or now - timedelta(days=90)
+        until = parse_instant(call.param("until"), "until") or now + timedelta(seconds=1)
+        found = generated_posts(call.config, PLATFORM, user, since.date(), until.date())
+        found += call.state.published_on(PLATFORM, user)
+        found = sorted((p for p in found if since <= p.published_at < until),
+                       key=lambda p: (p.published_at, p.id), reverse=True)
+        wanted = meta.fields(call, "id,caption")
+        return meta.json(meta.page_of(call, [media_row(p, wanted) for p in found]))
+
+    async def create_container(self, call: Call) -> Response:
+        self.version(call)
+        user = call.request.path_params["user"]
+        call.own(PLATFORM, user)
+        params = await body_params(call.request)
+        video = params.get("media_type") in ("REELS", "VIDEO", "STORIES")
+        url = str(params.get("video_url" if video else "image_url") or "")
+        if not url.startswith(("http://", "https://")):
+            name = "video_url" if video else "image_url"
+            raise Refused(400, "invalid", f"(#100) The parameter {name} is required")
+        container = f"c{h('container', user, len(call.state.pending)) % 10 ** 17:017d}"
+        call.state.pending[container] = {"user": user, "caption": str(params.get("caption")
+                                                                      or ""),
+                                         "video": video, "url": url, "status": "FINISHED"}
+        return meta.json({"id": container})
+
+    async def media_publish(self, call: Call) -> Response:
+        self.version(call)
+        user = call.request.path_params["user"]
+        call.own(PLATFORM, user)
+        params = await body_params(call.request)
+        container = call.state.pending.get(str(params.get("creation_id")))
+        if container is None or container["user"] != user:
+            raise Refused(400, "invalid", "(#100) creation_id is not a media container of "
+                                          "this account")
+        if container["status"] == "PUBLISHED":
+            raise Refused(400, "published", "The media has already been published")
+        post = call.state.publish(PLATFORM, user, container["caption"],
+                                  video=container["video"], media_url=container["url"])
+        container["status"] = "PUBLISHED"
+        return meta.json({"id": post.id})
+
+    async def comments(self, call: Call) -> Response:
+        self.version(call)
+        post = self._post(call, call.request.path_params["object_id"])
+        rows = [{"id": c.id, "text": c.text, "username": c.author,
+                 "timestamp": meta.stamp(c.created_at)} for c in comments_of(call.config, post)]
+        return meta.json(meta.page_of(call, rows))
+
+    async def object(self, call: Call) -> Response:
+        self.version(call)
+        object_id = call.request.path_params["object_id"]
+        wanted = meta.fields(call, "id")
+        if object_id in call.state.pending:
+            container = call.state.pending[object_id]
+            call.own(PLATFORM, container["user"])
+            return meta.json({"id": object_id, "status_code": container["status"]})
+        if find_post(PLATFORM, object_id) is not None:
+            return meta.json(media_row(self._post(call, object_id), wanted))
+        call.own(PLATFORM, object_id)
+        row: dict[str, Any] = {"id": object_id, "username": f"account{object_id[-4:]}"}
+        if "followers_count" in wanted:
+            row["followers_count"] = followers(call.config, PLATFORM, object_id, call.today)
+        return meta.json(row)

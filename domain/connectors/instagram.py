@@ -1,0 +1,149 @@
+"""Instagram professional accounts over the Graph API: insights, media, publishing, comments."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from domain.connectors.base import (
+    ChannelAuth,
+    MetricPoint,
+    OutgoingPost,
+    Published,
+    RemoteComment,
+    RemotePost,
+    SyncError,
+)
+from domain.connectors.common import (
+    HttpConnector,
+    current_point,
+    lifetime_point,
+    media_url,
+    same_text,
+)
+from domain.connectors.http import PlatformHttp
+from domain.connectors.meta import GraphApi, MetaDialect, daily_points, number
+from domain.connectors.windows import aware, days, midnight, parse_instant, split
+from domain.enums import Platform, PostFormat
+
+API_VERSION = "v23.0"
+MAX_WINDOW_DAYS = 30  # since..until of one account insights call
+ACCOUNT_DAILY = {"reach": "reach", "follower_count": "follows", "profile_views": "profile_visits"}
+# Organic media metrics since April 2025 (impressions, plays, video_views are deprecated).
+MEDIA = {"views": "impressions", "reach": "reach", "likes": "reactions",
+         "comments": "comments", "shares": "shares", "saved": "saves"}
+MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp"
+CONTAINER_POLLS = 30
+
+
+class InstagramConnector(HttpConnector):
+    platform = Platform.INSTAGRAM
+    api_version = API_VERSION
+    history_days = 730
+    dialect = MetaDialect()
+    page_size = 100
+
+    def __init__(self, http: PlatformHttp) -> None:
+        super().__init__(http)
+        self.graph = GraphApi(http, API_VERSION)
+
+    async def channel_metrics(self, auth: ChannelAuth, start: date, end: date
+                              ) -> list[MetricPoint]:
+        user, token = auth.external_id, auth.access_token
+        account = await self.graph.get(user, token, fields="followers_count")
+        today = self.http.today()
+        points = current_point("followers", today, start, end, account.get("followers_count"),
+                               "followers_count")
+        for first, last in split(start, min(end, today), MAX_WINDOW_DAYS):
+            body = await self.graph.get(f"{user}/insights", token,
+                                        metric=",".join(ACCOUNT_DAILY), period="day",
+                                        since=_unix(first), until=_unix(last + timedelta(1)))
+            points += daily_points(body["data"], ACCOUNT_DAILY, first, last)
+        # Views exist only as a total over a range: one range per day gives daily values.
+        for day in days(start, min(end, today)):
+            body = await self.graph.get(f"{user}/insights", token, metric="views",
+                                        metric_type="total_value", period="day",
+                                        since=_unix(day), until=_unix(day + timedelta(1)))
+            for entry in body["data"]:  # an empty list: no data that day, not 0
+                value = number((entry.get("total_value") or {}).get("value"))
+                if entry["name"] == "views" and value is not None:
+                    points.append(MetricPoint("impressions", day, value, "views"))
+        return points
+
+    async def _media(self, auth: ChannelAuth, since: datetime, until: datetime | None
+                     ) -> AsyncIterator[list[dict[str, Any]]]:
+        window = {"since": int(since.timestamp())}
+        if until is not None:
+            window["until"] = int(until.timestamp())
+        async for page in self.graph.pages(f"{auth.external_id}/media", auth.access_token,
+                                           fields=MEDIA_FIELDS, limit=self.page_size,
+                                           **window):
+            yield page
+
+    async def posts(self, auth: ChannelAuth, start: date, end: date
+                    ) -> AsyncIterator[RemotePost]:
+        async for page in self._media(auth, midnight(start), midnight(end + timedelta(1))):
+            rows = [r for r in page if start <= _when(r).date() <= end]
+            insights = await self.graph.insights_of([r["id"] for r in rows],
+                                                    auth.access_token, metric=",".join(MEDIA))
+            for row in rows:
+                day = _when(row).date()
+                metrics = [lifetime_point(MEDIA[entry["name"]], day, value, entry["name"])
+                           for entry in insights.get(row["id"], []) if entry["name"] in MEDIA
+                           for item in entry["values"][-1:]
+                           if (value := number(item.get("value"))) is not None]
+                yield RemotePost(row["id"], row.get("permalink", ""), _when(row),
+                                 row.get("caption", ""), metrics)
+
+    async def publish(self, auth: ChannelAuth, post: OutgoingPost) -> Published:
+        user, token = auth.external_id, auth.access_token
+        url = media_url(post, self.platform, PostFormat.IMAGE, PostFormat.VIDEO,
+                        PostFormat.REEL)
+        if post.format is PostFormat.IMAGE:
+            spec = {"image_url": url, "caption": post.text}
+        else:
+            spec = {"media_type": "REELS", "video_url": url, "caption": post.text}
+        container = (await self.graph.post(f"{user}/media", token, spec, publishing=True))["id"]
+        await self._until_ready(container, token)
+        created = await self.graph.post(f"{user}/media_publish", token,
+                                        {"creation_id": container}, publishing=True)
+        row = await self.graph.get(created["id"], token, fields="id,permalink,timestamp")
+        return Published(created["id"], row.get("permalink", ""), _when(row))
+
+    async def _until_ready(self, container: str, token: str) -> None:
+        """Videos are processed before they can be published: poll the container."""
+        for _ in range(CONTAINER_POLLS):
+            status = (await self.graph.get(container, token, fields="status_code"))["status_code"]
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                raise SyncError("REJECTED", f"instagram: the media container ended {status}")
+            await self.http.sleep(min(2.0, self.http.policy.max_wait))
+        raise SyncError("TIMEOUT", "instagram: the media was not processed in time",
+                        retryable=True)
+
+    async def find_published(self, auth: ChannelAuth, text: str, since: datetime
+                             ) -> Published | None:
+        async for page in self._media(auth, aware(since), None):
+            for row in page:
+                if same_text(row.get("caption"), text) and _when(row) >= aware(since):
+                    return Published(row["id"], row.get("permalink", ""), _when(row))
+        return None
+
+    async def comments(self, auth: ChannelAuth, post_external_id: str
+                       ) -> AsyncIterator[RemoteComment]:
+        async for page in self.graph.pages(f"{post_external_id}/comments", auth.access_token,
+                                           fields="id,text,username,timestamp",
+                                           limit=self.page_size):
+            for row in page:
+                yield RemoteComment(row["id"], post_external_id, row.get("username", ""),
+                                    row.get("text", ""), _when(row))
+
+
+def _unix(day: date) -> int:
+    return int(midnight(day).timestamp())
+
+
+def _when(row: dict[str, Any]) -> datetime:
+    return parse_instant(row["timestamp"])
