@@ -112,9 +112,10 @@ class MetricsHandler(Handler):
         found: dict[str, tuple[int, int]] = {}
         for start in range(0, len(refs), 5000):
             part = refs[start:start + 5000]
+            condition, args = store.is_in("ref", part, "text")
             rows = await store.fetch(
-                f"SELECT ref, id, channel FROM post WHERE brand = ? AND ref IN "
-                f"({store.in_list(len(part))})", self.ctx.id, *part)
+                f"SELECT ref, id, channel FROM post WHERE brand = ? AND {condition}",
+                self.ctx.id, *args)
             found.update({ref: (post_id, channel) for ref, post_id, channel in rows})
         for parsed in waiting:
             ref, channel_id = self._refs.pop(parsed.row.line)

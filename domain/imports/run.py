@@ -8,8 +8,19 @@ any problem in all-or-nothing mode, nothing is written. Each import leaves one a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import sqlite3
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +39,7 @@ from domain.services.audit import record
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
                                                  asyncpg.IntegrityConstraintViolationError)
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 5000
 HANDLERS: dict[Entity, type[Handler]] = {
     Entity.POSTS: PostsHandler, Entity.CAMPAIGNS: CampaignsHandler,
     Entity.METRICS: MetricsHandler,
@@ -69,12 +80,19 @@ async def import_rows(
         raise ValidationFailed.one("brand", "NOT_FOUND", "no Brand with this id")
     summary = ImportSummary(entity=entity.value, source_name=source_name)
     run = _Run(summary, max_errors, on_reject)
-    stream = _aiter(rows)
     first: RawRow | None = None
     if columns is None:
         columns = getattr(rows, "columns", None)
+    source: Iterator[Any] | AsyncIterator[Any]
+    if isinstance(rows, AsyncIterable):
+        source = aiter(rows)
+        if columns is None:
+            first = await anext(source, None)
+    else:
+        source = iter(rows)
+        if columns is None:
+            first = next(source, None)
     if columns is None:
-        first = await anext(stream, None)
         columns = list(first[1]) if first is not None else []
     header, header_problems = resolve_header(entity, columns, mapping)
     ctx = BrandContext(
@@ -90,7 +108,7 @@ async def import_rows(
             handler = HANDLERS[entity](ctx, header.present())
             await handler.prepare()
             try:
-                await run.stream(store, handler, header, _prepend(first, stream), chunk_size,
+                await run.stream(store, handler, header, _chunks(first, source, chunk_size),
                                  progress)
             except ImportFileError as error:
                 summary.aborted = True
@@ -121,17 +139,41 @@ class _Run:
             self.summary.problems.append(problem)
 
     async def stream(self, store: Store, handler: Handler, header: Header,
-                     rows: AsyncIterator[RawRow], chunk_size: int,
+                     chunks: Iterator[list[Any]] | AsyncIterator[list[Any]],
                      progress: Callable[[int], None] | None) -> None:
         for target in handler.targets:
             self.staging[target.table] = await store.create_staging(target)
-        async for chunk in _chunks(rows, chunk_size):
-            parsed = [self.parse(handler, header, row) for row in chunk]
-            await handler.resolve(store, parsed)
-            await self.stage(store, handler, header, parsed)
-            self.summary.rows += len(chunk)
-            if progress is not None:
-                progress(self.summary.rows)
+
+        def parse(chunk: list[Any]) -> list[Parsed]:
+            return [self.parse(handler, header, row) for row in chunk]
+
+        if isinstance(chunks, AsyncIterator):
+            async for chunk in chunks:
+                await self.chunk(store, handler, header, parse(chunk), progress)
+            return
+
+        def read() -> list[Parsed]:
+            return parse(next(chunks, []))
+
+        # A file: the next chunk is read and parsed in a thread while the database takes
+        # this one (the GIL is free while this thread waits on the server).
+        pending = asyncio.ensure_future(asyncio.to_thread(read))
+        try:
+            while parsed := await pending:
+                pending = asyncio.ensure_future(asyncio.to_thread(read))
+                await self.chunk(store, handler, header, parsed, progress)
+        finally:
+            if not pending.done():
+                with contextlib.suppress(Exception):
+                    await pending
+
+    async def chunk(self, store: Store, handler: Handler, header: Header, parsed: list[Parsed],
+                    progress: Callable[[int], None] | None) -> None:
+        await handler.resolve(store, parsed)
+        await self.stage(store, handler, header, parsed)
+        self.summary.rows += len(parsed)
+        if progress is not None:
+            progress(self.summary.rows)
 
     async def write(self, store: Store, handler: Handler, skip_invalid: bool) -> None:
         """One upsert per target and the audit row, together; a conflict with rows changed
@@ -158,18 +200,23 @@ class _Run:
                 f"written; import it again ({error.__class__.__name__})")))
 
     def parse(self, handler: Handler, header: Header, row: RawRow) -> Parsed:
-        parsed = Parsed(RawRow(*row))
+        parsed = Parsed(row if type(row) is RawRow else RawRow(*row))
         if parsed.row.problem is not None:
             parsed.fail("", *parsed.row.problem)
             return parsed
         values = parsed.row.values
-        cells: dict[str, Any] = {}
-        for name, value in values.items():
-            coso = header.columns.get(name)
-            if coso is not None:
-                cells[coso] = value
-            elif name not in header.ignored and normalise(name) not in REJECTS_COLUMNS:
-                parsed.fail(name, "UNKNOWN_COLUMN", f"{name!r} is not a column of this import")
+        columns = header.columns
+        if values.keys() <= columns.keys():  # a file's rows: exactly its header
+            cells = {columns[name]: value for name, value in values.items()}
+        else:
+            cells = {}
+            for name, value in values.items():
+                coso = columns.get(name)
+                if coso is not None:
+                    cells[coso] = value
+                elif name not in header.ignored and normalise(name) not in REJECTS_COLUMNS:
+                    parsed.fail(name, "UNKNOWN_COLUMN",
+                                f"{name!r} is not a column of this import")
         if not parsed.problems:
             handler.parse(parsed, cells)
         return parsed
@@ -250,24 +297,25 @@ async def _audit(ctx: BrandContext, summary: ImportSummary, skip_invalid: bool) 
                  after={**summary.as_dict(), "skip_invalid": skip_invalid})
 
 
-async def _aiter(rows: Rows) -> AsyncIterator[RawRow]:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row  # type: ignore[misc]
-    else:
-        for row in rows:
-            yield row  # type: ignore[misc]
+def _chunks(first: RawRow | None, rows: Iterator[Any] | AsyncIterator[Any],
+            size: int) -> Iterator[list[Any]] | AsyncIterator[list[Any]]:
+    """Lists of `size` rows (the peeked first row included), sync or async like `rows`."""
+    if isinstance(rows, AsyncIterator):
+        return _async_chunks(first, rows, size)
+    return _sync_chunks(first, rows, size)
 
 
-async def _prepend(first: RawRow | None, rows: AsyncIterator[RawRow]) -> AsyncIterator[RawRow]:
-    if first is not None:
-        yield first
-    async for row in rows:
-        yield row
+def _sync_chunks(first: RawRow | None, rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk = [first] if first is not None else []
+    chunk += itertools.islice(rows, size - len(chunk))
+    while chunk:
+        yield chunk
+        chunk = list(itertools.islice(rows, size))
 
 
-async def _chunks(rows: AsyncIterator[RawRow], size: int) -> AsyncIterator[list[RawRow]]:
-    chunk: list[RawRow] = []
+async def _async_chunks(first: RawRow | None, rows: AsyncIterator[Any],
+                        size: int) -> AsyncIterator[list[Any]]:
+    chunk: list[Any] = [first] if first is not None else []
     async for row in rows:
         chunk.append(row)
         if len(chunk) >= size:

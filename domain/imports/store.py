@@ -107,8 +107,12 @@ class Store:
         """A cast making a bound parameter's type plain to PostgreSQL's planner."""
         return f"::{PG_TYPES[kind] if kind != 'json' else 'json'}" if self.postgres else ""
 
-    def in_list(self, count: int) -> str:
-        return ", ".join("?" * count) if count else "NULL"
+    def is_in(self, column: str, values: Sequence[Any], kind: str) -> tuple[str, list[Any]]:
+        """`column IN values` as SQL and its arguments: one array on PostgreSQL (one plan
+        whatever the count), a list of parameters on SQLite."""
+        if self.postgres:
+            return f"{column} = ANY(?::{PG_TYPES[kind]}[])", [list(values)]
+        return f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})", list(values)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -191,9 +195,8 @@ class Store:
 
     async def unstage(self, name: str, lines: Sequence[int]) -> None:
         for start in range(0, len(lines), 10_000):
-            chunk = lines[start:start + 10_000]
-            await self.execute(f"DELETE FROM {q(name)} WHERE _line IN ({self.in_list(len(chunk))})",
-                               *chunk)
+            condition, args = self.is_in("_line", lines[start:start + 10_000], "int")
+            await self.execute(f"DELETE FROM {q(name)} WHERE {condition}", *args)
 
     # --- the final upsert -------------------------------------------------------------------
 

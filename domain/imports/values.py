@@ -25,9 +25,6 @@ from domain.exports.cells import neutralise, restore
 
 E = TypeVar("E", bound=StrEnum)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""Cells a spreadsheet may run as a formula: exports prefix them with `'`."""
-
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
@@ -59,6 +56,9 @@ def restore_formula(text: str) -> str:
 
 def as_text(cell: Any) -> str:
     """The cell as text, stripped; `''` for an empty cell. Formulas stay literal text."""
+    if type(cell) is str:  # nearly every cell: the fast way first
+        text = cell.strip()
+        return restore(text) if text[:1] == "'" else text
     if cell is None:
         return ""
     if isinstance(cell, str):
