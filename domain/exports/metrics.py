@@ -20,6 +20,7 @@ PAGE_SIZE = 2000
 IMPORT_COLUMNS = ("channel", "platform", "post", "day", "metric", "value", "currency",
                   "raw_metric", "note")
 COLUMNS = IMPORT_COLUMNS + METRIC_PROVENANCE
+UNREFERENCED_PREFIX = "coso:"
 
 Table = type[ChannelMetric] | type[PostMetric]
 
@@ -70,9 +71,19 @@ async def _page(table: Table, brand_id: int, start: date, end: date,
     return await query.order_by(subject, table.metric, table.day).limit(size)
 
 
+def _post_key(row: dict[str, Any]) -> str:
+    """The post's ref; `coso:<id>` for a post without one (made in Coso, not imported).
+
+    Never empty for a post metric: an empty post cell reads back as a channel metric.
+    """
+    if "post_ref" not in row:
+        return ""
+    return row["post_ref"] or f"{UNREFERENCED_PREFIX}{row['subject']}"
+
+
 def _row(row: dict[str, Any]) -> tuple[Any, ...]:
     return (
-        row["channel_handle"], row["platform"], row.get("post_ref") or "", row["day"],
+        row["channel_handle"], row["platform"], _post_key(row), row["day"],
         row["metric"], exact_decimal(row["value"]), row["currency"] or "", row["raw_metric"],
         row["note"], row["source_kind"], row["source_name"], row["source_version"],
         row["fetched_at"],

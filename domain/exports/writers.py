@@ -15,7 +15,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from domain.exports.cells import as_text, is_number, iso_instant, neutralise, plain_decimal
+from domain.exports.cells import (
+    QUOTE,
+    as_text,
+    is_number,
+    iso_instant,
+    neutralise,
+    plain_decimal,
+)
 
 MAX_XLSX_ROWS = 1_048_576
 """Excel's row limit, header included: a bigger export must be CSV or NDJSON."""
@@ -71,6 +78,10 @@ class CsvWriter:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(QUOTE):
+        # Importers undo spreadsheet quoting in every format: a text that itself starts with
+        # ' and a formula character keeps it only if quoted once more.
+        return neutralise(value)
     if isinstance(value, Decimal):
         # A JSON number with every digit: a float would round 0.1 + money amounts.
         return orjson.Fragment(plain_decimal(value).encode())
@@ -82,7 +93,9 @@ def _json_value(value: Any) -> Any:
 class NdjsonWriter:
     """One JSON object per line, keys in column order; numbers are JSON numbers, exact.
 
-    JSON is not a spreadsheet, so text is written as it is: nothing to neutralise."""
+    JSON is not a spreadsheet, so text is written as it is: `=SUM(…)` stays `=SUM(…)`. Only
+    a text already starting with ' and a formula character (or ') gets one more ', so that
+    importers, which drop the quote a spreadsheet export adds, read it back exactly."""
 
     def __init__(self, out: BinaryIO, columns: Sequence[str]) -> None:
         self._out = out

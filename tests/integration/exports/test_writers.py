@@ -125,8 +125,13 @@ def test_xlsx_refuses_more_rows_than_excel_holds(monkeypatch):
 def test_ndjson_keeps_text_as_is_and_numbers_exact():
     data = _write(ExportFormat.NDJSON, [("=1+2", Decimal("0.1000"), date(2026, 10, 1),
                                          datetime(2026, 11, 1, 9, tzinfo=UTC), None),
-                                        ("x", Decimal("12345678901234.5678"), None, None, 3)])
-    first, second = (json.loads(line, parse_float=Decimal) for line in data.splitlines())
+                                        ("x", Decimal("12345678901234.5678"), None, None, 3),
+                                        ("'=quoted", None, None, None, "'plain")])
+    first, second, third = (json.loads(line, parse_float=Decimal)
+                            for line in data.splitlines())
+    # Only what an importer's restore would change gets a quote: it reads back exactly.
+    assert (third["text"], third["missing"]) == ("''=quoted", "'plain")
+    assert restore(third["text"]) == "'=quoted" and restore(third["missing"]) == "'plain"
     assert list(first) == list(COLUMNS)
     assert first == {"text": "=1+2", "value": Decimal("0.1"), "day": "2026-10-01",
                      "at": "2026-11-01T09:00:00+00:00", "missing": None}
