@@ -132,9 +132,10 @@ class State:
         """Keep a post published through the API; a second copy is kept too, so a
         duplicate shows up in listings and in stats."""
         at = self.config.now()
-        same_second = sum(1 for p in self.published if p.platform == platform
-                          and p.account == account and p.published_at == at)
-        post = Post(platform, account, post_id(platform, account, at, 900 + same_second), at,
+        # Ids carry the day (not the time) on some platforms: number the day's posts.
+        same_day = sum(1 for p in self.published if p.platform == platform
+                       and p.account == account and p.published_at.date() == at.date())
+        post = Post(platform, account, post_id(platform, account, at, 900 + same_day), at,
                     text, video, generated=False, media_url=media_url,
                     extra=tuple(sorted(extra.items())))
         self.published.append(post)
