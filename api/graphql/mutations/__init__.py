@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
+from api.graphql.mutations.imports import ImportMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
 from api.graphql.mutations.posts import PostMutations
@@ -18,6 +19,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     MetricMutations,
     PostMutations,
     CampaignMutations,
+    ImportMutations,
     ReportMutations,
     SyncMutations,
 )
