@@ -13,10 +13,12 @@ from api.emulator.facebook import FacebookApi
 from api.emulator.instagram import InstagramApi
 from api.emulator.linkedin import LinkedInApi
 from api.emulator.state import Fault, State
+from api.emulator.tiktok import TikTokApi
 from api.emulator.x import XApi
+from api.emulator.youtube import YouTubeApi
 
 PLATFORM_APIS: tuple[PlatformApi, ...] = (FacebookApi(), InstagramApi(), LinkedInApi(),
-                                              XApi())
+                                              XApi(), YouTubeApi(), TikTokApi())
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

@@ -21,22 +21,28 @@ from api.emulator.data import Config
 from api.emulator.state import DEFAULT_LIMIT, Fault, State
 
 TOKEN_PREFIX = "emu"
+SEPARATOR = "~"
 
 
-def token_for(platform: str, account: str) -> str:
+def token_for(platform: str, account: str, secret: str = "") -> str:
     """An access token the emulator ties to one account (as a real platform would).
 
-    Any other non-empty token is accepted for any account, except on platforms that find
-    the account from the token alone (TikTok, YouTube's channel==MINE). Tokens starting
-    with "expired" are refused as expired.
+    Any other non-empty token is accepted for any account, except where the platform finds
+    the account from the token alone (TikTok, posting on X, uploading to YouTube). Tokens
+    starting with "expired" are refused as expired. `secret` makes tokens distinct.
     """
-    return f"{TOKEN_PREFIX}:{platform}:{account}"
+    return SEPARATOR.join([TOKEN_PREFIX, platform, account] + ([secret] if secret else []))
 
 
 def token_account(platform: str, token: str) -> str | None:
-    prefix, _, rest = token.partition(":")
-    owner, _, account = rest.partition(":")
-    return account if prefix == TOKEN_PREFIX and owner == platform and account else None
+    parts = token.split(SEPARATOR)
+    if len(parts) in (3, 4) and parts[0] == TOKEN_PREFIX and parts[1] == platform and parts[2]:
+        return parts[2]
+    return None
+
+
+def _bare(account: str) -> str:
+    return account.rsplit(":", 1)[-1]  # urn:li:organization:1 is organization 1
 
 
 class JSON(Response):
@@ -91,6 +97,8 @@ class Call:
     def account(self, platform: str) -> str:
         """The account a token stands for, where the API finds it from the token alone."""
         account = token_account(platform, self.token)
+        if account is not None:
+            account = _bare(account)
         if account is None:
             raise Refused(401, "auth", "this token is tied to no account (make one with "
                                        "api.emulator.token_for)")
@@ -99,7 +107,7 @@ class Call:
     def own(self, platform: str, account: str) -> None:
         """Refuse a token tied to another account."""
         owner = token_account(platform, self.token)
-        if owner is not None and owner != account:
+        if owner is not None and _bare(owner) != _bare(account):
             raise Refused(403, "permission", f"this token may not read account {account}")
 
 

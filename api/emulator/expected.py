@@ -15,7 +15,9 @@ from typing import Any
 from api.emulator import facebook as fb
 from api.emulator import instagram as ig
 from api.emulator import linkedin as li
+from api.emulator import tiktok as tt
 from api.emulator import x
+from api.emulator import youtube as yt
 from api.emulator.data import Post, available, followers, generated_posts
 from api.emulator.state import State
 
@@ -180,19 +182,65 @@ def _x_post(state: State, post: Post, start: date, end: date) -> list[Row]:
     return rows
 
 
+# --- youtube ---------------------------------------------------------------------------------
+
+YT_CHANNEL = {"views": "video_views", "likes": "reactions", "comments": "comments",
+              "shares": "shares", "subscribersGained": "follows"}
+YT_VIDEO = {"views": "video_views", "likes": "reactions", "comments": "comments",
+            "shares": "shares"}
+
+
+def _youtube_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    rows = _current(state, "youtube", account, start, end, "statistics.subscriberCount")
+    return rows + [Row(metric, day, Decimal(yt.channel_value(cfg, account, raw, day)), raw)
+                   for day in _days(start, min(end, cfg.day()))
+                   if available(cfg, "youtube", day) for raw, metric in YT_CHANNEL.items()]
+
+
+def _youtube_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    cfg = state.config
+    rows = []
+    for day in _days(max(start, post.day), min(end, cfg.day())):
+        values = {raw: yt.video_value(cfg, post, raw, day) for raw in YT_VIDEO}
+        if available(cfg, "youtube", day) and None not in values.values():
+            rows += [Row(YT_VIDEO[raw], day, Decimal(v), raw) for raw, v in values.items()]
+    return rows
+
+
+# --- tiktok ----------------------------------------------------------------------------------
+
+TT_COUNTS = {"view_count": "video_views", "like_count": "reactions",
+             "comment_count": "comments", "share_count": "shares"}
+
+
+def _tiktok_channel(state: State, account: str, start: date, end: date) -> list[Row]:
+    return _current(state, "tiktok", account, start, end, "follower_count")
+
+
+def _tiktok_post(state: State, post: Post, start: date, end: date) -> list[Row]:
+    return [Row(metric, post.day, Decimal(tt.count(state.config, post, raw)), raw + LIFETIME)
+            for raw, metric in TT_COUNTS.items()]
+
+
 # --- the API tests use ----------------------------------------------------------------------
 
 ChannelRule = Callable[[State, str, date, date], list[Row]]
 PostRule = Callable[[State, Post, date, date], list[Row]]
 CHANNEL: dict[str, ChannelRule] = {"facebook": _facebook_channel,
                                    "instagram": _instagram_channel,
-                                   "linkedin": _linkedin_channel, "x": _x_channel}
+                                   "linkedin": _linkedin_channel, "x": _x_channel,
+                                   "youtube": _youtube_channel, "tiktok": _tiktok_channel}
 POST: dict[str, tuple[PostRule, Callable[[Post], str]]] = {
     "facebook": (_facebook_post, fb.permalink),
     "instagram": (_instagram_post, ig.permalink),
     "linkedin": (_linkedin_post, li.permalink),
     "x": (_x_post, lambda p: f"https://x.com/i/web/status/{p.id}"),
+    "youtube": (_youtube_post, lambda p: f"https://www.youtube.com/watch?v={p.id}"),
+    "tiktok": (_tiktok_post, tt.share_url),
 }
+# Platforms that list only recent posts (newest first, no date filter) in the emulator.
+LISTED_DAYS = {"linkedin": li.HISTORY_DAYS, "tiktok": tt.HISTORY_DAYS}
 
 
 def channel_metrics(state: State, platform: str, account: str, start: date, end: date
@@ -206,6 +254,8 @@ def posts(state: State, platform: str, account: str, start: date, end: date
     """The posts published start..end (UTC days, generated and published through the API)
     with the metric rows a connector must return for them, sorted by id."""
     rule, permalink = POST[platform]
+    if platform in LISTED_DAYS:
+        start = max(start, state.config.day() - timedelta(days=LISTED_DAYS[platform]))
     found = generated_posts(state.config, platform, account, start, end)
     found += [p for p in state.published_on(platform, account) if start <= p.day <= end]
     return sorted((ExpectedPost(p.id, permalink(p), p.published_at, p.text,

@@ -10,24 +10,15 @@ from domain.connectors.facebook import FacebookConnector
 from domain.connectors.http import RetryPolicy, Sleep
 from domain.connectors.instagram import InstagramConnector
 from domain.connectors.linkedin import LinkedInConnector
+from domain.connectors.tiktok import TikTokConnector
 from domain.connectors.x import XConnector
+from domain.connectors.youtube import YouTubeConnector
 from domain.enums import Platform
 from domain.settings import get_settings
 
-# The platforms' own hosts; "" is a platform's main API, other keys its extra services.
-REAL_HOSTS: dict[Platform, dict[str, str]] = {
-    Platform.FACEBOOK: {"": "https://graph.facebook.com"},
-    Platform.INSTAGRAM: {"": "https://graph.facebook.com"},  # Instagram with Facebook Login
-    Platform.LINKEDIN: {"": "https://api.linkedin.com"},
-    Platform.X: {"": "https://api.x.com"},
-    Platform.YOUTUBE: {"": "https://www.googleapis.com",
-                       "analytics": "https://youtubeanalytics.googleapis.com"},
-    Platform.TIKTOK: {"": "https://open.tiktokapis.com"},
-}
-
-
 CONNECTORS: dict[Platform, type[HttpConnector]] = {
-    c.platform: c for c in (FacebookConnector, InstagramConnector, LinkedInConnector, XConnector)
+    c.platform: c for c in (FacebookConnector, InstagramConnector, LinkedInConnector, XConnector,
+                  YouTubeConnector, TikTokConnector)
 }
 API_VERSIONS: dict[Platform, str] = {p: c.api_version for p, c in CONNECTORS.items()}
 
@@ -44,7 +35,7 @@ def base_url(platform: Platform | str, service: str = "") -> str:
     if emulator:
         return f"{emulator.rstrip('/')}/{platform.value}"
     try:
-        return REAL_HOSTS[platform][service]
+        return CONNECTORS[platform].hosts[service]
     except KeyError:
         raise _unsupported(platform) from None
 

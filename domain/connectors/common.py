@@ -21,6 +21,8 @@ class HttpConnector:
     api_version: str
     history_days: int
     dialect: Dialect = Dialect()
+    hosts: dict[str, str]
+    """The platform's own hosts: "" its main API, other keys its extra services."""
 
     def __init__(self, http: PlatformHttp) -> None:
         self.http = http

@@ -42,6 +42,7 @@ POST_FIELDS = "id,message,created_time,permalink_url,shares,comments.summary(tru
 class FacebookConnector(HttpConnector):
     platform = Platform.FACEBOOK
     api_version = API_VERSION
+    hosts = {"": "https://graph.facebook.com"}
     history_days = 730  # insights are kept two years
     dialect = MetaDialect()
     page_size = 100

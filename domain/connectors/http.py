@@ -253,6 +253,23 @@ class PlatformHttp:
         log.info("%s: pacing %.2fs before the quota runs out", where, pause)
         await self.sleep(pause)
 
+    async def download(self, url: str, max_bytes: int = 512 * 1024 * 1024) -> tuple[bytes, str]:
+        """A media file to upload, fetched WITHOUT the channel's token: (bytes, type)."""
+        try:
+            response = await self.client.get(url, timeout=self.policy.timeout,
+                                             follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise SyncError("PLATFORM_ERROR", f"{self.platform}: the media at {url} could not "
+                            f"be fetched ({type(exc).__name__})", retryable=True) from None
+        if response.status_code >= 400:
+            raise SyncError("REJECTED", f"{self.platform}: the media at {url} answered HTTP "
+                                        f"{response.status_code}")
+        if len(response.content) > max_bytes:
+            raise SyncError("REJECTED", f"{self.platform}: the media at {url} is larger than "
+                                        f"{max_bytes} bytes")
+        kind = response.headers.get("content-type", "application/octet-stream")
+        return response.content, kind.split(";")[0]
+
     def today(self) -> date:
         """The platform's date if it told us, else ours (UTC)."""
         return self.platform_day or datetime.now(UTC).date()

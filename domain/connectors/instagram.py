@@ -40,6 +40,7 @@ CONTAINER_POLLS = 30
 class InstagramConnector(HttpConnector):
     platform = Platform.INSTAGRAM
     api_version = API_VERSION
+    hosts = {"": "https://graph.facebook.com"}  # Instagram API with Facebook Login
     history_days = 730
     dialect = MetaDialect()
     page_size = 100

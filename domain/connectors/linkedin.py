@@ -78,6 +78,7 @@ def _stat_points(element: dict[str, Any], start: date, end: date) -> list[Metric
 class LinkedInConnector(HttpConnector):
     platform = Platform.LINKEDIN
     api_version = API_VERSION
+    hosts = {"": "https://api.linkedin.com"}
     history_days = HISTORY_DAYS
     dialect = LinkedInDialect()
     page_size = 50

@@ -86,6 +86,7 @@ def _iso(moment: datetime) -> str:
 class XConnector(HttpConnector):
     platform = Platform.X
     api_version = API_VERSION
+    hosts = {"": "https://api.x.com"}
     history_days = 3650  # no day limit; only the 3,200 latest posts are listed
     dialect = XDialect()
     page_size = 100

@@ -56,9 +56,10 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-def auth(platform: str, account: str | None = None, token: str | None = None) -> ChannelAuth:
+def auth(platform: str, account: str | None = None, token: str | None = None,
+         secret: str = "") -> ChannelAuth:
     account = account or ACCOUNTS[platform]
-    return ChannelAuth(platform, account, token or token_for(platform, account))
+    return ChannelAuth(platform, account, token or token_for(platform, account, secret))
 
 
 @pytest.fixture

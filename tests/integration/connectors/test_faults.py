@@ -10,13 +10,13 @@ import pytest
 from domain.connectors.base import SyncError
 from tests.integration.connectors.conftest import TODAY, Sleeps, auth
 
-PLATFORMS = ["facebook", "instagram", "linkedin", "x"]
+PLATFORMS = ["facebook", "instagram", "linkedin", "x", "youtube", "tiktok"]
 START, END = TODAY - timedelta(days=5), TODAY
 
 
-async def sync(connector, platform, token=None):
+async def sync(connector, platform, token=None, secret=""):
     """One cheap read: channel metrics of a few days, and the posts of those days."""
-    who = auth(platform, token=token)
+    who = auth(platform, token=token, secret=secret)
     points = await connector.channel_metrics(who, START, END)
     posts = [p async for p in connector.posts(who, START, END)]
     return points, posts
@@ -114,16 +114,17 @@ async def test_an_expired_token_fails_at_once_without_retrying(platform, how, co
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_the_token_never_appears_in_errors_or_logs(platform, connect, emulator, sleeps,
                                                          caplog):
-    token = "s3cr3t-" + platform + "-tok3n-0123456789"
+    secret = "s3cr3t-tok3n-0123456789"
+    token = auth(platform, secret=secret).access_token
     caplog.set_level(logging.DEBUG)
     emulator.fault("500", platform=platform, count=3)
     emulator.fault("malformed", platform=platform, count=1)
     with pytest.raises(SyncError) as failed:
-        await sync(connect(platform, max_retries=2), platform, token=token)
+        await sync(connect(platform, max_retries=2), platform, secret=secret)
     emulator.fault("expired_token", platform=platform, count=1)
     with pytest.raises(SyncError) as expired:
-        await sync(connect(platform), platform, token=token)
-    await sync(connect(platform), platform, token=token)  # a clean run logs requests too
+        await sync(connect(platform), platform, secret=secret)
+    await sync(connect(platform), platform, secret=secret)  # a clean run logs requests too
     assert caplog.records, "the connectors and httpx logged something"
     for text in (str(failed.value), failed.value.message, str(expired.value),
                  *(r.getMessage() for r in caplog.records)):

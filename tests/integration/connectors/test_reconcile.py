@@ -16,12 +16,13 @@ from tests.integration.connectors.conftest import (
     expected_tuples,
 )
 
-PLATFORMS = ["facebook", "instagram", "linkedin", "x"]
+PLATFORMS = ["facebook", "instagram", "linkedin", "x", "youtube", "tiktok"]
 # Longer than Meta's 90-day insights limit, so the connector has to split it.
 START, END = TODAY - timedelta(days=120), TODAY
-SMALL_PAGES = {"facebook": 10, "instagram": 10, "linkedin": 10, "x": 5}
+SMALL_PAGES = {"facebook": 10, "instagram": 10, "linkedin": 10, "x": 5, "youtube": 10,
+               "tiktok": 10}
 LISTING = {"facebook": "published_posts", "instagram": "media", "linkedin": "posts",
-           "x": "timeline"}
+           "x": "timeline", "youtube": "search", "tiktok": "video_list"}
 
 
 def _levels(points, level: Level) -> None:
