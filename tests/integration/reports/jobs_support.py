@@ -20,6 +20,7 @@ from api.reports.sandbox import Limits
 from api.reports.storage import Storage
 from domain.settings import get_settings
 
+SUPPORT_MODULE = __name__
 # Generous: the machine is shared, and these limits are not what the tests measure.
 TEST_LIMITS = Limits(seconds=120, memory_mb=1536)
 
@@ -45,26 +46,26 @@ def echo(value: Any) -> Any:
     return value
 
 
-def spin() -> None:
+def spin(*_: Any) -> None:
     while True:
         pass
 
 
-def sleep_forever() -> None:
+def sleep_forever(*_: Any) -> None:
     time.sleep(3600)
 
 
-def hog() -> bytes:
+def hog(*_: Any) -> bytes:
     chunks = []
     while True:
         chunks.append(bytearray(64 * 1024 * 1024))
 
 
-def crash() -> None:
+def crash(*_: Any) -> None:
     os._exit(3)
 
 
-def explode() -> None:
+def explode(*_: Any) -> None:
     raise ValueError("template said no")
 
 

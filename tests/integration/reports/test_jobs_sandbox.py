@@ -8,9 +8,8 @@ import pytest
 
 from api.reports.sandbox import Limits, SandboxError, run_limited
 from api.reports.storage import Storage, StorageError, report_filename
-from tests.integration.reports import jobs_support
+from tests.integration.reports.jobs_support import SUPPORT_MODULE as SUPPORT
 
-SUPPORT = jobs_support.__name__
 SMALL = Limits(seconds=3, memory_mb=1536)
 
 
