@@ -75,14 +75,15 @@ class MetricsHandler(Handler):
             day = parse_date(cells.get("day"), ctx.locale)
         except CellError as error:
             fail("day", "REQUIRED" if is_empty(cells.get("day")) else error.code, error.message)
+        definition = CANONICAL_METRICS.get(metric)
         if is_empty(cells.get("value")):
             fail("value", "REQUIRED", "value is required: a missing metric is no row, never 0")
         else:
             try:
-                value = parse_number(cells["value"], ctx.locale)
+                value = parse_number(cells["value"], ctx.locale, whole=definition is not None
+                                     and definition.unit is Unit.COUNT)
             except CellError as error:
                 fail("value", error.code, error.message)
-        definition = CANONICAL_METRICS.get(metric)
         currency = as_text(cells.get("currency")).upper() or None
         if currency is None and definition is not None and definition.unit is Unit.MONEY:
             currency = ctx.currency

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from domain.db import engine
@@ -67,6 +68,10 @@ class Target:
 
     def compared(self, present: frozenset[str]) -> list[Field]:
         return [f for f in self.updated(present) if f.compare]
+
+
+def _comparable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def q(name: str) -> str:
@@ -190,8 +195,10 @@ class Store:
                 f"SELECT {columns}, _line FROM {q(name)} WHERE ({columns}) IN "
                 f"(VALUES {', '.join([row] * len(chunk))})",
                 *(v for value in chunk for v in value))
-            found.update({tuple(r[:-1]): r[-1] for r in rows})
-        return found
+            found.update({tuple(map(_comparable, r[:-1])): r[-1] for r in rows})
+        # SQLite hands dates back as the text it stored them as.
+        return {value: found[key] for value in values
+                if (key := tuple(map(_comparable, value))) in found}
 
     async def unstage(self, name: str, lines: Sequence[int]) -> None:
         for start in range(0, len(lines), 10_000):

@@ -26,6 +26,7 @@ from domain.exports.cells import neutralise, restore
 E = TypeVar("E", bound=StrEnum)
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
@@ -86,8 +87,13 @@ def _locale(name: str) -> Locale:
         return Locale.parse("en_US")
 
 
-def parse_number(cell: Any, locale: str) -> Decimal:
-    """A decimal from `12.5`, `12,5` or the locale's own `1.234,5`; never a float's noise."""
+def parse_number(cell: Any, locale: str, *, whole: bool = False) -> Decimal:
+    """A decimal from `12.5`, `12,5` or the locale's own `1.234,5`; never a float's noise.
+
+    A plain `1.234` is one point two three four, unless `whole` (a count) is expected and
+    the locale groups thousands with a point: then it is the Italian one thousand two
+    hundred thirty-four.
+    """
     if isinstance(cell, bool):
         raise CellError("INVALID", f"expected a number, got {as_text(cell)}")
     if isinstance(cell, int | Decimal):
@@ -95,9 +101,13 @@ def parse_number(cell: Any, locale: str) -> Decimal:
     if isinstance(cell, float):
         return Decimal(repr(cell))  # the shortest decimal that reads back as this float
     text = as_text(cell)
-    if _PLAIN_NUMBER.fullmatch(text):
-        return Decimal(text)
     loc = _locale(locale)
+    if _PLAIN_NUMBER.fullmatch(text):
+        value = Decimal(text)
+        if whole and value != value.to_integral_value() and _GROUPED.fullmatch(text) \
+                and loc.number_symbols["latn"]["group"] == ".":
+            return Decimal(text.replace(".", ""))
+        return value
     compact = text
     for space in _SPACES:
         compact = compact.replace(space, "")
