@@ -91,11 +91,11 @@ def build_message(mail: ReportMail, sender: str, *, message_key: str = "") -> Em
     message["To"] = ", ".join(mail.recipients)
     domain = sender.rpartition("@")[2] or "coso.example"
     message["Message-ID"] = make_msgid(idstring=message_key or None, domain=domain)
-    message["Content-Language"] = language
     body = words["body"].format(**values)
     if mail.footer.strip():
         body += "\n--\n" + mail.footer.strip() + "\n"
     message.set_content(body)
+    message["Content-Language"] = language  # moves to the text part with the attachment
     maintype, subtype = (("application", "pdf") if mail.format is ReportFormat.PDF
                          else ("text", "html"))
     if maintype == "text":
