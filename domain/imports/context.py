@@ -50,11 +50,14 @@ class ChannelIndex:
 
     def find(self, cell: Any, platform_cell: Any = None) -> tuple[int, str]:
         """(channel id, platform); CellError UNKNOWN_CHANNEL or AMBIGUOUS_CHANNEL."""
-        text = as_text(cell)
-        platform = as_text(platform_cell).lower()
-        cached = self._cache.get((text, platform))
+        try:
+            cached = self._cache.get((cell, platform_cell))
+        except TypeError:  # a JSON list or object: not a handle anyway
+            cached = None
         if cached is not None:
             return cached
+        text = as_text(cell)
+        platform = as_text(platform_cell).lower()
         prefix, colon, rest = text.partition(":")
         if colon and prefix.strip().lower() in Platform._value2member_map_:
             platform, text = prefix.strip().lower(), rest
@@ -70,7 +73,8 @@ class ChannelIndex:
             raise CellError("AMBIGUOUS_CHANNEL", (
                 f"{text!r} is a channel on {', '.join(sorted(p for _, p in found))}: write "
                 f"platform:{text} or add a platform column"))
-        self._cache[(as_text(cell), as_text(platform_cell).lower())] = found[0]
+        if isinstance(cell, str) and isinstance(platform_cell, str | None):
+            self._cache[(cell, platform_cell)] = found[0]
         return found[0]
 
 

@@ -92,7 +92,7 @@ class MetricsHandler(Handler):
             value=value if value is not None else Decimal(0), source_kind=SourceKind.IMPORT,
             currency=currency, source_name=self.source_name,
             raw_metric=as_text(cells.get("raw_metric")), note=as_text(cells.get("note")))
-        failed = {column for column, _, _ in parsed.problems}
+        failed = {column for column, _, _ in parsed.problems} if parsed.problems else ()
         for problem in validate_observation(observation, level):
             column = "channel" if problem.field == "subject_id" else problem.field
             if column not in failed and (metric or column != "metric"):
