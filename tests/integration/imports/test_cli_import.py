@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-import api.cli
 from domain.enums import Platform
 from domain.models import AuditLog, Campaign, ChannelMetric, Post
 from tests.factories import make_brand, make_channel, make_user
+from tests.integration import test_cli
 
 pytestmark = pytest.mark.storage
-
-
-@pytest.fixture
-def coso(database):
-    """Run `coso …` in its own thread and event loop, the session's pool set aside."""
-    runner = CliRunner()
-    pool = getattr(database, "pool", None)
-
-    async def invoke(*args: str) -> Result:
-        if pool is not None:
-            database.pool = None
-        try:
-            return await asyncio.to_thread(runner.invoke, api.cli.app, list(args))
-        finally:
-            if pool is not None:
-                database.pool = pool
-
-    return invoke
+coso = test_cli.coso  # the `coso …` runner fixture of the CLI tests
 
 
 @pytest.fixture
