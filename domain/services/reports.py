@@ -27,7 +27,7 @@ MAX_SCHEDULES_PER_BRAND = 20
 LAST_SCHEDULE_DAY = 28  # every month has it
 MAX_EMAIL_LENGTH = 254
 EMAIL = re.compile(r"^[^@\s,;<>()\"'\\]+@[^@\s,;<>()\"'\\]+\.[^@\s,;<>()\"'\\.]+$")
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def month_period(text: str) -> tuple[date, date]:
@@ -59,9 +59,14 @@ def locale_name(value: str) -> str | None:
 
 
 def email_address(value: str) -> str | None:
-    """The address stripped, if it is one plain address a mail server accepts."""
+    """The address stripped, if it is one plain address any mail server accepts.
+
+    ASCII only: a non-ASCII address needs SMTPUTF8, which many servers refuse (an
+    internationalised domain can be given in its xn-- form).
+    """
     text = value.strip()
-    if len(text) > MAX_EMAIL_LENGTH or not EMAIL.match(text) or not text.isprintable():
+    if len(text) > MAX_EMAIL_LENGTH or not text.isascii() or not text.isprintable() \
+            or not EMAIL.fullmatch(text):
         return None
     return text
 
