@@ -166,8 +166,14 @@ class PlatformApi:
     async def _answer(self, request: Request, state: State, handler: Handler) -> Response:
         fault = state.take_fault(self.name, request.url.path, request.method)
         if fault is not None and fault.kind == "slow":
+            # Do the work, then answer late: a client that gives up has still posted.
+            response = await self._serve(request, state, handler, None)
             await asyncio.sleep(fault.delay)
-            fault = None
+            return response
+        return await self._serve(request, state, handler, fault)
+
+    async def _serve(self, request: Request, state: State, handler: Handler,
+                     fault: Fault | None) -> Response:
         token = self.token(request)
         if fault is not None and fault.kind != "quota":
             return self._fault(state, fault, token or "", time.time() + (fault.retry_after or 1))

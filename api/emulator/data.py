@@ -106,7 +106,7 @@ def post_id(platform: str, account: str, at: datetime, i: int) -> str:
     if platform == "linkedin":
         return f"urn:li:share:7{o:07d}{i:02d}{a % 10 ** 9:09d}"
     if platform == "youtube":
-        raw = h(platform, account, o, i).to_bytes(8, "big") + bytes([i])
+        raw = h(platform, account, o, i).to_bytes(8, "big") + i.to_bytes(2, "big")
         return base64.urlsafe_b64encode(raw).decode()[:11]
     # X and TikTok ids are snowflakes: time in the high bits, so newer is larger.
     ms = int(at.timestamp() * 1000) - 1288834974657

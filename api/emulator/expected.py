@@ -18,7 +18,15 @@ from api.emulator import linkedin as li
 from api.emulator import tiktok as tt
 from api.emulator import x
 from api.emulator import youtube as yt
-from api.emulator.data import Post, available, followers, generated_posts
+from api.emulator.data import (
+    Comment,
+    Post,
+    available,
+    comments_of,
+    find_post,
+    followers,
+    generated_posts,
+)
 from api.emulator.state import State
 
 LIFETIME = ":lifetime"
@@ -261,3 +269,14 @@ def posts(state: State, platform: str, account: str, start: date, end: date
     return sorted((ExpectedPost(p.id, permalink(p), p.published_at, p.text,
                                 tuple(sorted(rule(state, p, start, end)))) for p in found),
                   key=lambda p: p.external_id)
+
+
+def comments(state: State, platform: str, post_id: str) -> list[Comment]:
+    """Every comment the emulator serves for a post, oldest first (X's search sees only the
+    last seven days)."""
+    post = find_post(platform, post_id)
+    found = comments_of(state.config, post) if post else []
+    if platform == "x":
+        since = state.config.now() - timedelta(days=x.SEARCH_DAYS)
+        found = [c for c in found if c.created_at >= since]
+    return found

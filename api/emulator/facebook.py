@@ -28,7 +28,7 @@ PLATFORM = "facebook"
 MAX_WINDOW_DAYS = 90
 # Daily page figures as a share of the page's audience.
 PAGE_SCALES = {"page_media_view": 0.9, "page_total_media_view_unique": 0.55,
-               "page_post_engagements": 0.05, "page_daily_follows": 0.0015,
+               "page_post_engagements": 0.05, "page_daily_follows": 0.0005,
                "page_views_total": 0.02}
 PAGE_METRICS = frozenset(PAGE_SCALES) | {"page_follows"}
 POST_SCALES = {"post_media_view": 0.08, "post_total_media_view_unique": 0.05,

@@ -143,3 +143,6 @@ class EmulatorServer:
     def expected_posts(self, platform: str, account: str, start: date, end: date
                        ) -> list[expected.ExpectedPost]:
         return expected.posts(self.state, platform, account, start, end)
+
+    def expected_comments(self, platform: str, post_id: str) -> list[expected.Comment]:
+        return expected.comments(self.state, platform, post_id)

@@ -165,7 +165,8 @@ class TikTokConnector(HttpConnector):
 
     async def comments(self, auth: ChannelAuth, post_external_id: str
                        ) -> AsyncIterator[RemoteComment]:
-        request: dict[str, Any] = {"video_id": post_external_id, "max_count": 100, "cursor": 0}
+        request: dict[str, Any] = {"video_id": post_external_id, "max_count": self.page_size,
+                                   "cursor": 0}
         while True:
             body = await self.http.call(
                 "POST", "/v2/research/video/comment/list/", token=auth.access_token,

@@ -34,6 +34,11 @@ class Sleeps:
         await asyncio.sleep(seconds if self.real else 0)
 
 
+@pytest.fixture
+def clean_tables() -> None:
+    """Connectors never touch the database: nothing to clean after these tests."""
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(Config(seed=SEED, today=TODAY)) as server:
