@@ -68,7 +68,8 @@ async def import_rows(
 ) -> ImportSummary:
     """Import rows of `entity` into the brand; see the module docstring for the semantics.
 
-    `rows` yields (line, {file column: cell}); `columns` is the file's header (taken from
+    `rows` yields (line, {file column: cell}), lines increasing (a file's lines, or item
+    numbers); `columns` is the file's header (taken from
     `rows.columns` or the first row's keys when not given); `mapping` renames file columns
     (see schema.load_mapping). `on_reject(row, problems)` hears of every refused row, beyond
     `max_errors` too (the CLI writes the rejects file with it). Raises ValidationFailed only
@@ -141,8 +142,9 @@ class _Run:
     async def stream(self, store: Store, handler: Handler, header: Header,
                      chunks: Iterator[list[Any]] | AsyncIterator[list[Any]],
                      progress: Callable[[int], None] | None) -> None:
+        checked = type(handler).verify is not Handler.verify
         for target in handler.targets:
-            self.staging[target.table] = await store.create_staging(target)
+            self.staging[target.table] = await store.create_staging(target, by_line=checked)
 
         def parse(chunk: list[Any]) -> list[Parsed]:
             return [self.parse(handler, header, row) for row in chunk]

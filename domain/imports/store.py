@@ -134,16 +134,19 @@ class Store:
 
     # --- staging ----------------------------------------------------------------------------
 
-    async def create_staging(self, target: Target) -> str:
+    async def create_staging(self, target: Target, *, by_line: bool = False) -> str:
+        """A TEMP table for the target's rows; `by_line` indexes the line (for the checks
+        that read a chunk's rows back), which SQLite does for free (it is the rowid)."""
         name = f"coso_stage_{uuid.uuid4().hex[:12]}"
         types = PG_TYPES if self.postgres else SQLITE_TYPES
         columns = ", ".join(f"{q(f.name)} {types[f.kind]}" for f in target.fields)
         if self.postgres:
             # ON COMMIT DROP is the backstop; the import drops it itself when done.
-            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line integer NOT NULL, "
-                               f"{columns}) ON COMMIT DROP")
+            line = "integer PRIMARY KEY" if by_line else "integer NOT NULL"
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}) "
+                               "ON COMMIT DROP")
         else:
-            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line INTEGER NOT NULL, "
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line INTEGER PRIMARY KEY, "
                                f"{columns})")
         for i, key in enumerate(target.keys):
             await self.execute(f"CREATE UNIQUE INDEX {q(f'{name}_k{i}')} ON {q(name)} "
