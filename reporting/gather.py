@@ -32,6 +32,7 @@ from domain.services.analytics import (
     series_window,
 )
 from reporting import narrative
+from reporting.labels import PLATFORM
 from reporting.model import (
     AgencyInfo,
     BrandInfo,
@@ -309,7 +310,9 @@ async def _strategy_section(brand_id: int, period: Period, prev: Period, zone: Z
     recent = await _posts(brand_id, Post.published_at, recent_lower, recent_upper,
                           statuses=[PostStatus.PUBLISHED])
     team = await _team(brand_id)
-    channel_label = {pk: c["name"] or c["handle"] for pk, c in channels.items()}
+    # Two channels of a brand often share a display name: the platform tells them apart.
+    channel_label = {pk: f'{PLATFORM.get(c["platform"], c["platform"])} · '
+                         f'{c["name"] or c["handle"]}' for pk, c in channels.items()}
     plan = tuple(
         PlannedPost(r["scheduled_at"].astimezone(zone), channels[r["channel"]]["platform"],
                     channel_label[r["channel"]], r["status"], r["pillar"], r["format"],
