@@ -113,15 +113,11 @@ async def queue_report(report_id: int) -> str:
     await Report.update({Report.job_id: jid}).where(Report.id == report_id)
     redis_url = get_settings().redis_url
     if redis_url:
-        from arq.connections import RedisSettings, create_pool
+        from api.worker import api_pool  # the API's pool; api.worker imports this package
 
-        settings = RedisSettings.from_dsn(redis_url)
-        settings.conn_retries = 0  # a mutation answers now, not after arq's five retries
-        pool = await create_pool(settings)
-        try:
-            await pool.enqueue_job(JOB_NAME, report_id, _job_id=jid)
-        finally:
-            await pool.aclose()
+        # arq's default queue, which the report worker serves. None back means a job with
+        # this id is queued or running already: nothing to add.
+        await (await api_pool()).enqueue_job(JOB_NAME, report_id, _job_id=jid)
     else:
         task = asyncio.get_running_loop().create_task(generate(report_id))
         _background.add(task)
