@@ -211,6 +211,8 @@ def comments_of(cfg: Config, post: Post) -> list[Comment]:
             break
         pick = h(cfg.seed, "comment", post.id, i)
         tail = post.id.rsplit(":", 1)[-1]
-        found.append(Comment(f"{tail}{i:03d}" if tail.isdigit() else f"{tail}_{i}", post.id,
+        # Numeric platforms get 18-digit ids (int64, as TikTok sends them); others post_i.
+        number = str(10 ** 17 + h(cfg.seed, "comment-id", post.id, i) % (9 * 10 ** 17))
+        found.append(Comment(number if tail.isdigit() else f"{tail}_{i}", post.id,
                              f"fan{pick % 9000 + 1000}", COMMENTS[pick % len(COMMENTS)], at))
     return found
