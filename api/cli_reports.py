@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,10 +34,12 @@ def _period(kind: ReportKind, month: str | None) -> tuple[date, date]:
         fail(str(error))
 
 
-def _target(out: Path | None, filename: str) -> Path:
-    if out is None:
+def _target(out: str | None, filename: str) -> Path:
+    """`--out` as given; a folder (one that exists, or any path ending in /) gets the name."""
+    if not out:
         return Path.cwd() / filename
-    return out / filename if out.is_dir() else out
+    path = Path(out).expanduser()
+    return path / filename if out.endswith(("/", os.sep)) or path.is_dir() else path
 
 
 def report(
@@ -48,7 +51,7 @@ def report(
     format: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
     locale: Annotated[str | None, typer.Option(help="e.g. it_IT (default: the brand's).")
                       ] = None,
-    out: Annotated[Path | None, typer.Option(
+    out: Annotated[str | None, typer.Option(
         help="File (or folder) to write (default: the report's name, here).")] = None,
     workspace: Annotated[str | None, typer.Option(
         help="Workspace slug, when two workspaces have a brand with this slug.")] = None,
