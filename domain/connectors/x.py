@@ -61,7 +61,7 @@ class XDialect(Dialect):
         if quota is None:
             return 0.0
         limit, remaining, reset = quota
-        if limit <= 0 or remaining > limit * (1 - policy.slowdown_at):
+        if limit <= 0 or limit - remaining < limit * policy.slowdown_at:
             return 0.0
         return _until(reset) / max(remaining, 1)
 
