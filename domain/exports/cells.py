@@ -11,6 +11,7 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 """First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
 (OWASP's CSV injection list)."""
 QUOTE = "'"
+_SPECIAL_STARTS = FORMULA_TRIGGERS | {QUOTE}
 
 
 def neutralise(text: str) -> str:
@@ -19,10 +20,9 @@ def neutralise(text: str) -> str:
     A text that already starts with ' followed by a trigger (or another ') is quoted too,
     so `restore` is an exact inverse: every text survives export and re-import unchanged.
     """
-    if not text:
+    if not text or text[0] not in _SPECIAL_STARTS:
         return text
-    first = text[0]
-    if first in FORMULA_TRIGGERS or (first == QUOTE and _quoted_tail(text)):
+    if text[0] != QUOTE or _quoted_tail(text):
         return QUOTE + text
     return text
 
@@ -74,6 +74,23 @@ def as_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def csv_field(value: Any) -> str:
+    """One CSV field: text neutralised, numbers as plain digits, None empty.
+
+    Exact type checks first: this runs for every cell of an export.
+    """
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if value is None:
+        return ""
+    if kind is int:
+        return str(value)
+    if kind is Decimal:
+        return plain_decimal(value)
+    return neutralise(as_text(value))
 
 
 def is_number(value: Any) -> bool:

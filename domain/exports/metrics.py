@@ -64,10 +64,11 @@ async def _page(table: Table, brand_id: int, start: date, end: date,
                                          table.day <= end)
     if after is not None:
         pk, metric, day = after
-        query = query.where(
-            (subject > pk)
-            | ((subject == pk) & (table.metric > metric))
-            | ((subject == pk) & (table.metric == metric) & (table.day > day)))
+        # `subject >= pk` first: the natural key's index starts the scan where the last
+        # page ended, so every page costs the same (a plain OR would rescan from the start).
+        query = query.where((subject >= pk) & (
+            (subject > pk) | (table.metric > metric)
+            | ((table.metric == metric) & (table.day > day))))
     return await query.order_by(subject, table.metric, table.day).limit(size)
 
 

@@ -18,6 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from domain.exports.cells import (
     QUOTE,
     as_text,
+    csv_field,
     is_number,
     iso_instant,
     neutralise,
@@ -66,8 +67,7 @@ class CsvWriter:
         self.rows = 0
 
     def write(self, row: Sequence[Any]) -> None:
-        self._csv.writerow([as_text(v) if is_number(v) else neutralise(as_text(v))
-                            for v in row])
+        self._csv.writerow([csv_field(v) for v in row])
         self.rows += 1
 
     def close(self) -> None:
