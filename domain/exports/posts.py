@@ -43,7 +43,7 @@ async def post_rows(brand: Mapping[str, Any], start: date, end: date, *,
     """One row per post scheduled in [start, end] (the brand's days), in COLUMNS order.
 
     `brand` needs id, timezone and currency. Keyset-paged on (scheduled_at, id): a page
-    costs one query for the posts and two for their metrics, whatever its size.
+    costs one query for the posts and one for their metrics, whatever its size.
     """
     lower, upper = calendar_window(start, end, brand["timezone"])
     after: tuple[datetime, int] | None = None
