@@ -16,6 +16,7 @@ from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
 from api.reports.routes import download_report
+from api.reports.uploads import upload_agency_logo, upload_brand_logo
 from domain.db import close_pool, engine, open_pool
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
@@ -59,7 +60,9 @@ def create_app() -> Starlette:
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
                 Route("/health", health, methods=["GET"]),
-                Route("/reports/{id}", download_report, methods=["GET"])],
+                Route("/reports/{id}", download_report, methods=["GET"]),
+                Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
+                Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"])],
         lifespan=lifespan,
     )
 

@@ -24,48 +24,53 @@ SAFE_HEADERS = {
 }
 
 
-def _error(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+def json_error(status: int, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def _viewer(request: Request) -> Access | None:
+def unauthenticated() -> JSONResponse:
+    return json_error(401, "authentication required: send Authorization: Bearer <token>")
+
+
+async def viewer_access(request: Request) -> Access | None:
+    """What the Bearer token's user may do (the same check as GraphQL's); None: no user."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     user = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
     return None if user is None else await load_access(user.id)
 
 
-def _report_pk(value: str) -> int | None:
-    """The key inside a Report global id (what the API shows) or a plain number."""
+def path_pk(value: str, type_name: str) -> int | None:
+    """The key inside a global id of `type_name` (what the API shows) or a plain number."""
     if value.isdigit():
         pk = int(value)
     else:
         try:
             gid = relay.GlobalID.from_id(value)
-            pk = int(gid.node_id) if gid.type_name == "Report" else 0
+            pk = int(gid.node_id) if gid.type_name == type_name else 0
         except (ValueError, TypeError):
             return None
     return pk if valid_pk(pk) else None
 
 
 async def download_report(request: Request) -> Response:
-    access = await _viewer(request)
+    access = await viewer_access(request)
     if access is None:
-        return _error(401, "authentication required: send Authorization: Bearer <token>",
-                      **{"WWW-Authenticate": "Bearer"})
-    pk = _report_pk(request.path_params["id"])
+        return unauthenticated()
+    pk = path_pk(request.path_params["id"], "Report")
     row = None if pk is None else await Report.select(
         *Report.all_columns(), Report.brand.slug).where(Report.id == pk).first()
     # Another tenant's report answers exactly like a missing one.
     if row is None or not access.can_read(row["brand"]):
-        return _error(404, "no report with this id")
+        return json_error(404, "no report with this id")
     if row["status"] != ReportStatus.READY:
-        return _error(409, f"the report is {row['status']}, not READY")
+        return json_error(409, f"the report is {row['status']}, not READY")
     try:
         path = Storage.default().path(row["storage_key"])
     except StorageError:
         path = None
     if path is None or not path.is_file():
-        return _error(404, "the report's file is no longer stored")
+        return json_error(404, "the report's file is no longer stored")
     fmt = ReportFormat(row["format"])
     filename = report_filename(row["brand.slug"], row["kind"], row["period_start"],
                                row["period_end"], fmt)

@@ -1,0 +1,125 @@
+"""PUT /brands/{id}/logo and PUT /workspaces/{id}/logo: report logos, checked and re-encoded.
+
+The body is the image itself (PNG, JPEG, GIF or WebP, at most 2 MiB). It is decoded with
+Pillow under the renderer's own limits, re-encoded as a PNG without metadata, stored
+under a name derived from its content, and the brand's `logo` (or the workspace's
+`agency_logo`) is pointed at it. Anything that is not such an image is refused with 422
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.graphql.access import Access
+from api.reports.routes import json_error, path_pk, unauthenticated, viewer_access
+from api.reports.storage import Storage
+from domain.db import engine
+from domain.models import Brand, Workspace
+from domain.rules.permissions import Action
+from domain.services.audit import record
+from reporting.safety import MAX_LOGO_BYTES, validated_image
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it passes the size limit."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_LOGO_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reencode(raw: bytes) -> bytes | None:
+    # The renderer's own check reads a file: hand it one, outside the store.
+    with tempfile.NamedTemporaryFile(prefix="coso-logo-") as handle:
+        handle.write(raw)
+        handle.flush()
+        try:
+            return validated_image(Path(handle.name))
+        except Image.DecompressionBombWarning:
+            # Raised only where warnings are errors; the pixel limit refuses it anyway.
+            return None
+
+
+async def _store(request: Request, folder: str) -> tuple[str, int] | Response:
+    raw = await _body(request)
+    if raw is None:
+        return json_error(413, f"a logo is at most {MAX_LOGO_BYTES // (1024 * 1024)} MiB")
+    png = await asyncio.to_thread(_reencode, raw) if raw else None
+    if png is None:
+        return json_error(422, "not a PNG, JPEG, GIF or WebP image of at most 4096×4096 pixels")
+    key = f"{folder}/logo-{hashlib.sha256(png).hexdigest()[:20]}.png"
+    size = await asyncio.to_thread(Storage.default().write, key, png)
+    return key, size
+
+
+async def _authorised(request: Request, type_name: str) -> tuple[Access, int] | Response:
+    access = await viewer_access(request)
+    if access is None:
+        return unauthenticated()
+    pk = path_pk(request.path_params["id"], type_name)
+    if pk is None:
+        return json_error(404, f"no {type_name} with this id")
+    return access, pk
+
+
+async def upload_brand_logo(request: Request) -> Response:
+    checked = await _authorised(request, "Brand")
+    if isinstance(checked, Response):
+        return checked
+    access, pk = checked
+    if not access.can_read(pk):
+        return json_error(404, "no Brand with this id")
+    if not access.can(pk, Action.EDIT_BRAND):
+        return json_error(403, "only the workspace's owners and admins change the brand kit")
+    stored = await _store(request, f"brands/{pk}")
+    if isinstance(stored, Response):
+        return stored
+    key, size = stored
+    async with engine().transaction():
+        before = await Brand.select(Brand.id, Brand.workspace, Brand.logo).where(
+            Brand.id == pk).first()
+        if before is None:
+            return json_error(404, "no Brand with this id")
+        await Brand.update({Brand.logo: key}).where(Brand.id == pk)
+        await record(actor_id=access.user_id, action="brand.logo", object_type="Brand",
+                     object_id=pk, workspace_id=before["workspace"], brand_id=pk,
+                     before={"logo": before["logo"]}, after={"logo": key})
+    return JSONResponse({"logo": key, "sizeBytes": size})
+
+
+async def upload_agency_logo(request: Request) -> Response:
+    checked = await _authorised(request, "Workspace")
+    if isinstance(checked, Response):
+        return checked
+    access, pk = checked
+    if pk not in access.admin_workspaces:
+        # A member of one of its brands sees the workspace, but may not change it.
+        brands = await Brand.select(Brand.id).where(Brand.workspace == pk)
+        if access.brand_ids.isdisjoint(b["id"] for b in brands):
+            return json_error(404, "no Workspace with this id")
+        return json_error(403, "only the workspace's owners and admins change its logo")
+    stored = await _store(request, f"workspaces/{pk}")
+    if isinstance(stored, Response):
+        return stored
+    key, size = stored
+    async with engine().transaction():
+        before = await Workspace.select(Workspace.agency_logo).where(
+            Workspace.id == pk).first()
+        if before is None:
+            return json_error(404, "no Workspace with this id")
+        await Workspace.update({Workspace.agency_logo: key}).where(Workspace.id == pk)
+        await record(actor_id=access.user_id, action="workspace.agency_logo",
+                     object_type="Workspace", object_id=pk, workspace_id=pk,
+                     before={"agency_logo": before["agency_logo"]}, after={"agency_logo": key})
+    return JSONResponse({"logo": key, "sizeBytes": size})
