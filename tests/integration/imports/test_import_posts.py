@@ -104,3 +104,26 @@ async def test_post_past_review_is_not_changed_by_an_import(brand):
                         "\"caffè, autunno\",2026-11-02T09:00:00+01:00", "P-1,@acme,,Approvato,,,,")
     summary, _ = await run(brand, same)
     assert summary.problems == [] and (summary.inserted, summary.unchanged) == (2, 1)
+
+
+async def test_unknown_campaign_status_rules_and_platform_ids(brand):
+    other = await make_post(brand["brand"], brand["channel"], ref=None, external_id="1789")
+    await make_post(brand["brand"], brand["channel"], ref="P-9", status=PostStatus.IN_REVIEW)
+    text = ("ref,channel,campaign,text,status,platform_id,published_at\n"
+            "P-1,@acme,C-404,a,,,\n"
+            "P-2,@acme,,b,APPROVED,,\n"
+            "P-3,@acme,,c,PUBLISHED,1789,2026-10-01T10:00:00Z\n"
+            "P-9,@acme,,d,DRAFT,,\n"
+            "P-5,@acme,,e,PUBLISHED,1790,2026-10-01T10:00:00Z\n"
+            "P-6,@acme,,f,PUBLISHED,1790,2026-10-01T11:00:00Z\n")
+    summary, _ = await run(brand, text)
+    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+        (2, "campaign", "UNKNOWN_CAMPAIGN"), (3, "status", "STATUS"),
+        (4, "platform_id", "PLATFORM_ID_TAKEN"), (5, "status", "STATUS_CHANGE"),
+        (7, "platform_id", "DUPLICATE")]
+    summary, _ = await run(brand, text, skip_invalid=True)
+    assert (summary.inserted, summary.rejected) == (1, 5)
+    published = (await posts_by_ref())["P-5"]
+    assert published["status"] == PostStatus.PUBLISHED and published["external_id"] == "1790"
+    assert published["published_at"] == datetime(2026, 10, 1, 10, 0, tzinfo=UTC)
+    assert (await Post.select(Post.ref).where(Post.id == other.id).first()) == {"ref": None}
