@@ -241,7 +241,8 @@ class ReportView:
             grid = [[{"day": d, "in_period": self.data.period.start <= d <= self.data.period.end
                       and d.month == first.month, "posts": by_day.get(d, [])}
                      for d in week] for week in weeks.monthdatescalendar(first.year, first.month)]
-            months.append({"label": self.fmt.month(first), "weeks": grid})
+            label = self.fmt.month(first)
+            months.append({"label": label[:1].upper() + label[1:], "weeks": grid})
             first = month_of(first)[1] + timedelta(days=1)
         return months
 
