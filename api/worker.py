@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -218,5 +219,9 @@ async def run_workers(*, burst: bool = False, max_jobs: int = 10, crons: bool = 
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
         for worker in workers:
-            await worker.close()
+            with warnings.catch_warnings():
+                # arq closes its pool with redis-py's deprecated close(): nothing to act on.
+                warnings.filterwarnings("ignore", "Call to deprecated close",
+                                        DeprecationWarning)
+                await worker.close()
     return workers

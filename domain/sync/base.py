@@ -8,13 +8,16 @@ the worker turns into arq's Retry and the in-process runner into a sleep.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import asyncpg
 import httpx
 
 from domain.connectors.base import SyncError
+from domain.db import engine
 from domain.settings import get_settings
 
 MAX_TRIES = 5
@@ -60,6 +63,30 @@ class JobQueue(Protocol):
         """Queue `function(*args)` once: False when a job with this id is already queued;
         QueueUnavailable when the queue cannot be reached."""
         ...
+
+
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """`engine().transaction()`, also when its connection dies under it.
+
+    Piccolo 1.38 neither releases the connection nor resets the current transaction when
+    the rollback itself fails on a dropped connection: later queries of the same task would
+    run on the dead connection, and the pool would lose a slot for good. Jobs outlive such
+    drops, so they open their transactions here.
+    """
+    db = engine()
+    tx = db.transaction()
+    try:
+        async with tx:
+            yield
+    except BaseException:
+        if getattr(tx, "_parent", None) is None and db.current_transaction.get() is tx:
+            db.current_transaction.reset(tx.context)
+            with contextlib.suppress(Exception):
+                pool = getattr(db, "pool", None)
+                await (pool.release(tx.connection) if pool is not None
+                       else tx.connection.close())
+        raise
 
 
 def retry_delay(job_try: int) -> float:

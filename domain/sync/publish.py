@@ -15,7 +15,6 @@ from typing import Any
 
 from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
-from domain.db import engine
 from domain.enums import ChannelStatus, PostStatus, SyncKind
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
@@ -34,6 +33,7 @@ from domain.sync.base import (
     describe,
     is_transient,
     retry_delay,
+    transaction,
 )
 from domain.sync.jobs import enqueue_run, failed, recorded
 
@@ -160,7 +160,7 @@ async def _publish_once(connector: Connector, auth: ChannelAuth,
 
 async def _record_published(run_id: int, post: dict[str, Any], published: Published,
                             api_version: str) -> None:
-    async with engine().transaction():
+    async with transaction():
         await _absorb_synced_twin(post, published.external_id)
         # Moved meanwhile (archived)? It is on the platform all the same.
         with contextlib.suppress(WorkflowError):
@@ -178,7 +178,7 @@ async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
     post from the platform's side: keep ours, with the twin's metrics."""
     twin = await locked(Post.select(Post.id).where(
         Post.channel == post["channel"], Post.external_id == external_id,
-        Post.id != post["id"])).first()
+        Post.id != post["id"], Post.publish_claim.is_null())).first()
     if twin is None:
         return
     await PostMetric.update({PostMetric.post: post["id"]}).where(PostMetric.post == twin["id"])
@@ -189,7 +189,7 @@ async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,
                    api_version: str = "") -> str:
     """The platform will not take the post: FAILED with its reason, claim released so the
     post can be fixed and scheduled again."""
-    async with engine().transaction():
+    async with transaction():
         current = await locked(Post.select(Post.status).where(Post.id == post["id"])).first()
         if current is not None and current["status"] in PUBLISHABLE:
             await transition_post(post["id"], Transition.FAIL, None, reason=message[:2000])
