@@ -160,12 +160,13 @@ def sync(
         console.print("nothing to do: every channel is up to date", highlight=False)
         return
     table = Table(title="Sync runs" + ("" if get_settings().redis_url else " (in-process)"))
-    for column in ("run", "channel", "kind", "days", "status", "in", "new", "changed", "error"):
-        table.add_column(column, overflow="fold")
+    for column in ("run", "channel", "kind", "days", "status", "in/new/changed", "error"):
+        table.add_column(column, overflow="fold",
+                         no_wrap=column in ("run", "kind", "status"))
     for r in runs:
-        days = f"{r['window_from']}…{r['window_to']}" if r["window_from"] else "—"
-        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"],
-                      str(r["items_in"]), str(r["items_inserted"]), str(r["items_updated"]),
+        days = f"{r['window_from']} {r['window_to']}" if r["window_from"] else "—"
+        counts = f"{r['items_in']}/{r['items_inserted']}/{r['items_updated']}"
+        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"], counts,
                       r["error"] or "")
     console.print(table)
     if any(r["status"] == SyncStatus.FAILED for r in runs):

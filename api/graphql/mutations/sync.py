@@ -208,6 +208,7 @@ class SyncMutations:
         async def queue(pk: int, q: JobQueue) -> RequestSyncPayload:
             row = await request_window(q, pk, Window(SyncKind.METRICS, from_, to),
                                        requested_by=user_id)
+            forget(info.context.loaders.channel, pk)  # an in-process run moved it on
             return RequestSyncPayload(sync_run=_run(row))
 
         return await checked_then_queued(RequestSyncPayload, check, queue)
@@ -231,7 +232,8 @@ class SyncMutations:
 
         async def queue(post: dict[str, Any], q: JobQueue) -> PublishNowPayload:
             row = await request_publish(q, post, requested_by=user_id)
-            info.context.loaders.post.clear(post["id"])
+            forget(info.context.loaders.post, post["id"])
+            forget(info.context.loaders.channel, post["channel"])
             fresh = await PostTable.select().where(PostTable.id == post["id"]).output(
                 load_json=True).first()
             return PublishNowPayload(post=Post.from_row(fresh) if fresh else None,
