@@ -73,6 +73,7 @@ def u(*parts: object) -> float:
     return h(*parts) / 2 ** 64
 
 
+@lru_cache(maxsize=100_000)
 def audience(cfg: Config, platform: str, account: str) -> int:
     return 1500 + h(cfg.seed, "audience", platform, account) % 40000
 
@@ -177,6 +178,7 @@ def post_series(cfg: Config, post: Post, key: str, day: date, scale: float) -> i
     return int(base * POST_DECAY ** age * WEEKLY[day.weekday()] * noise)
 
 
+@lru_cache(maxsize=400_000)
 def post_lifetime(cfg: Config, post: Post, key: str, scale: float, as_of: date) -> int | None:
     """A post's lifetime total of `key` as of a day: the sum of its daily figures."""
     if not post.generated:
