@@ -89,7 +89,7 @@ class NewReport:
 async def request_report(new: NewReport, actor_id: int | None, *,
                          today: date | None = None) -> dict[str, Any]:
     """A QUEUED report row, checked and audited; the caller queues its job after commit."""
-    async with engine().transaction():
+    async with _writing():
         brand = await _brand(new.brand_id, "brand")
         problems = Problems()
         kind = _choice(problems, "kind", new.kind, ReportKind)
@@ -108,6 +108,18 @@ async def request_report(new: NewReport, actor_id: int | None, *,
                      object_id=row.id, workspace_id=brand["workspace"], brand_id=brand["id"],
                      after=after)
         return after
+
+
+def _writing() -> Any:
+    """A transaction that writes: on SQLite it takes the write lock at BEGIN, so two
+    schedule runs in one process wait for each other instead of failing to upgrade a
+    read lock. Inside an open transaction it joins that one, as usual."""
+    db = engine()
+    if db.engine_type == "sqlite":
+        from piccolo.engine.sqlite import TransactionType
+
+        return db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
+    return db.transaction()
 
 
 def _period(problems: Problems, start: date, end: date, today: date) -> None:

@@ -11,6 +11,8 @@ from domain.models import Report, ReportDelivery, ReportSchedule
 from tests.api.client import gid, gql
 from tests.api.conftest import VIEWERS
 
+pytestmark = pytest.mark.storage  # raw keyset SQL, the same text on both engines
+
 MEMBERS = {"owner", "admin", "strategist", "manager", "community_manager", "client"}
 
 REPORTS = """query($slug: String!, $first: Int, $after: String, $filter: ReportFilter) {

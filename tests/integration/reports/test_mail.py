@@ -21,6 +21,9 @@ from tests.integration.reports.jobs_support import (
     smtp_server,
 )
 
+# The claims (INSERT … ON CONFLICT, UPDATE … RETURNING) must hold on SQLite too.
+pytestmark = pytest.mark.storage
+
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)  # the 5th: schedules for days 1 to 5 are due
 
 
