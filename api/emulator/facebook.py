@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from api.emulator import meta
-from api.emulator.core import Call, Refused, body_params, parse_instant
+from api.emulator.core import Call, Refused, body_params
 from api.emulator.data import (
     Config,
     Post,
     available,
     comments_of,
-    find_post,
     followers,
-    generated_posts,
     h,
     post_lifetime,
     post_series,
@@ -74,15 +72,6 @@ def permalink(post: Post) -> str:
     return f"https://www.facebook.com/{page}/posts/{tail}"
 
 
-def page_posts(call: Call, page: str, since: datetime, until: datetime) -> list[Post]:
-    """Posts published since..until (until excluded), newest first."""
-    cfg = call.config
-    found = generated_posts(cfg, PLATFORM, page, since.date(), until.date())
-    found += call.state.published_on(PLATFORM, page)
-    return sorted((p for p in found if since <= p.published_at < until),
-                  key=lambda p: (p.published_at, p.id), reverse=True)
-
-
 def post_row(call: Call, post: Post, wanted: set[str]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": post.id}
     if "message" in wanted:
@@ -129,20 +118,11 @@ class FacebookApi(meta.MetaApi):
             days = [d for d in days if available(cfg, PLATFORM, d)]
             return meta.daily_entries(object_id, names, days,
                                       lambda n, d: page_value(cfg, object_id, n, d))
-        post = self._post(call, object_id)
+        post = meta.post_of(call, PLATFORM, object_id)
         names = meta.metric_names(call, POST_SCALES, DEPRECATED)
         days = [d for d in days if available(cfg, PLATFORM, d)]
         return meta.daily_entries(object_id, names, days,
                                   lambda n, d: post_value(cfg, post, n, d))
-
-    @staticmethod
-    def _post(call: Call, post_id: str) -> Post:
-        post = find_post(PLATFORM, post_id)
-        if post is None:
-            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
-                                            f"'{post_id}' does not exist.")
-        call.own(PLATFORM, post.account)
-        return post
 
     async def insights(self, call: Call) -> Response:
         self.version(call)
@@ -156,17 +136,13 @@ class FacebookApi(meta.MetaApi):
     async def listing(self, call: Call) -> Response:
         self.version(call)
         page = call.request.path_params["page"]
-        call.own(PLATFORM, page)
-        now = call.config.now()
-        since = parse_instant(call.param("since"), "since") or now - timedelta(days=90)
-        until = parse_instant(call.param("until"), "until") or now + timedelta(seconds=1)
         wanted = meta.fields(call, "id,message,created_time")
-        rows = [post_row(call, p, wanted) for p in page_posts(call, page, since, until)]
+        rows = [post_row(call, p, wanted) for p in meta.posts_between(call, PLATFORM, page)]
         return meta.json(meta.page_of(call, rows))
 
     async def comments(self, call: Call) -> Response:
         self.version(call)
-        post = self._post(call, call.request.path_params["object_id"])
+        post = meta.post_of(call, PLATFORM, call.request.path_params["object_id"])
         rows = [{"id": c.id, "from": {"name": c.author, "id": str(h(c.author) % 10 ** 15)},
                  "message": c.text, "created_time": meta.stamp(c.created_at)}
                 for c in comments_of(call.config, post)]
@@ -206,7 +182,7 @@ class FacebookApi(meta.MetaApi):
         wanted = meta.fields(call, "id,name" if "_" not in object_id else
                              "id,message,created_time")
         if "_" in object_id:
-            return meta.json(post_row(call, self._post(call, object_id), wanted))
+            return meta.json(post_row(call, meta.post_of(call, PLATFORM, object_id), wanted))
         call.own(PLATFORM, object_id)
         row: dict[str, Any] = {"id": object_id, "name": f"Page {object_id}"}
         if "followers_count" in wanted:

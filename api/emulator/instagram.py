@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.emulator import meta
-from api.emulator.core import Call, Refused, body_params, parse_instant
+from api.emulator.core import Call, Refused, body_params
 from api.emulator.data import (
     Config,
     Post,
@@ -17,7 +17,6 @@ from api.emulator.data import (
     comments_of,
     find_post,
     followers,
-    generated_posts,
     h,
     post_lifetime,
     series,
@@ -95,7 +94,7 @@ class InstagramApi(meta.MetaApi):
         ]
 
     def _media_insights(self, call: Call, media_id: str) -> list[dict[str, Any]]:
-        post = self._post(call, media_id)
+        post = meta.post_of(call, PLATFORM, media_id)
         names = meta.metric_names(call, MEDIA_SCALES, DEPRECATED)
         return meta.lifetime_entries(media_id, names,
                                      lambda n: media_value(call.config, post, n))
@@ -118,15 +117,6 @@ class InstagramApi(meta.MetaApi):
         return meta.daily_entries(user, names, days,
                                   lambda n, d: account_value(cfg, user, n, d))
 
-    @staticmethod
-    def _post(call: Call, media_id: str) -> Post:
-        post = find_post(PLATFORM, media_id)
-        if post is None:
-            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
-                                            f"'{media_id}' does not exist.")
-        call.own(PLATFORM, post.account)
-        return post
-
     def _insights(self, call: Call, object_id: str) -> list[dict[str, Any]]:
         if find_post(PLATFORM, object_id) is not None:
             return self._media_insights(call, object_id)
@@ -143,15 +133,7 @@ class InstagramApi(meta.MetaApi):
 
     async def media(self, call: Call) -> Response:
         self.version(call)
-        user = call.request.path_params["user"]
-        call.own(PLATFORM, user)
-        now = call.config.now()
-        since = parse_instant(call.param("since"), "since") or now - timedelta(days=90)
-        until = parse_instant(call.param("until"), "until") or now + timedelta(seconds=1)
-        found = generated_posts(call.config, PLATFORM, user, since.date(), until.date())
-        found += call.state.published_on(PLATFORM, user)
-        found = sorted((p for p in found if since <= p.published_at < until),
-                       key=lambda p: (p.published_at, p.id), reverse=True)
+        found = meta.posts_between(call, PLATFORM, call.request.path_params["user"])
         wanted = meta.fields(call, "id,caption")
         return meta.json(meta.page_of(call, [media_row(p, wanted) for p in found]))
 
@@ -189,7 +171,7 @@ class InstagramApi(meta.MetaApi):
 
     async def comments(self, call: Call) -> Response:
         self.version(call)
-        post = self._post(call, call.request.path_params["object_id"])
+        post = meta.post_of(call, PLATFORM, call.request.path_params["object_id"])
         rows = [{"id": c.id, "text": c.text, "username": c.author,
                  "timestamp": meta.stamp(c.created_at)} for c in comments_of(call.config, post)]
         return meta.json(meta.page_of(call, rows))
@@ -203,7 +185,7 @@ class InstagramApi(meta.MetaApi):
             call.own(PLATFORM, container["user"])
             return meta.json({"id": object_id, "status_code": container["status"]})
         if find_post(PLATFORM, object_id) is not None:
-            return meta.json(media_row(self._post(call, object_id), wanted))
+            return meta.json(media_row(meta.post_of(call, PLATFORM, object_id), wanted))
         call.own(PLATFORM, object_id)
         row: dict[str, Any] = {"id": object_id, "username": f"account{object_id[-4:]}"}
         if "followers_count" in wanted:

@@ -22,9 +22,10 @@ from api.emulator.core import (
     cursor,
     offset_of,
     parse_day,
+    parse_instant,
     with_query,
 )
-from api.emulator.data import h
+from api.emulator.data import Post, find_post, generated_posts, h
 from api.emulator.state import Fault
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -203,6 +204,29 @@ def ids_param(call: Call) -> list[str]:
     if len(ids) > 50:
         raise Refused(400, "invalid", "(#100) Too many IDs. Maximum: 50")
     return ids
+
+
+def post_of(call: Call, platform: str, post_id: str) -> Post:
+    """A post (or media) the token may read, or Graph's error for an unknown object."""
+    post = find_post(platform, post_id)
+    if post is None:
+        raise Refused(400, "not_found", f"Unsupported get request. Object with ID '{post_id}' "
+                                        "does not exist.")
+    call.own(platform, post.account)
+    return post
+
+
+def posts_between(call: Call, platform: str, account: str) -> list[Post]:
+    """The account's posts in the since..until of the call (until excluded; the last 90
+    days by default), generated and published, newest first."""
+    call.own(platform, account)
+    now = call.config.now()
+    since = parse_instant(call.param("since"), "since") or now - timedelta(days=90)
+    until = parse_instant(call.param("until"), "until") or now + timedelta(seconds=1)
+    found = generated_posts(call.config, platform, account, since.date(), until.date())
+    found += call.state.published_on(platform, account)
+    return sorted((p for p in found if since <= p.published_at < until),
+                  key=lambda p: (p.published_at, p.id), reverse=True)
 
 
 def json(body: Any, status: int = 200) -> JSON:

@@ -14,9 +14,8 @@ from domain.connectors.base import (
     RemoteComment,
     RemotePost,
 )
-from domain.connectors.common import HttpConnector, lifetime_point, media_url, same_text
-from domain.connectors.http import PlatformHttp
-from domain.connectors.meta import GraphApi, MetaDialect, daily_points, number
+from domain.connectors.common import lifetime_point, media_url, same_text
+from domain.connectors.meta import MetaConnector, daily_points, number
 from domain.connectors.windows import aware, midnight, parse_instant, split
 from domain.enums import Platform, PostFormat
 
@@ -39,17 +38,9 @@ POST_METRICS = {
 POST_FIELDS = "id,message,created_time,permalink_url,shares,comments.summary(true).limit(0)"
 
 
-class FacebookConnector(HttpConnector):
+class FacebookConnector(MetaConnector):
     platform = Platform.FACEBOOK
     api_version = API_VERSION
-    hosts = {"": "https://graph.facebook.com"}
-    history_days = 730  # insights are kept two years
-    dialect = MetaDialect()
-    page_size = 100
-
-    def __init__(self, http: PlatformHttp) -> None:
-        super().__init__(http)
-        self.graph = GraphApi(http, API_VERSION)
 
     async def channel_metrics(self, auth: ChannelAuth, start: date, end: date
                               ) -> list[MetricPoint]:
@@ -70,15 +61,10 @@ class FacebookConnector(HttpConnector):
             for row in rows:
                 yield _remote_post(row, daily.get(row["id"], []))
 
-    async def _listing(self, auth: ChannelAuth, since: datetime, until: datetime | None
-                       ) -> AsyncIterator[list[dict[str, Any]]]:
-        window = {"since": int(since.timestamp())}
-        if until is not None:
-            window["until"] = int(until.timestamp())
-        async for page in self.graph.pages(
-                f"{auth.external_id}/published_posts", auth.access_token, fields=POST_FIELDS,
-                limit=self.page_size, **window):
-            yield page
+    def _listing(self, auth: ChannelAuth, since: datetime, until: datetime | None
+                 ) -> AsyncIterator[list[dict[str, Any]]]:
+        return self.graph.dated(f"{auth.external_id}/published_posts", auth.access_token,
+                                since, until, fields=POST_FIELDS, limit=self.page_size)
 
     async def _post_insights(self, auth: ChannelAuth, rows: list[dict[str, Any]], end: date
                              ) -> dict[str, list[MetricPoint]]:

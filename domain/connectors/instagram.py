@@ -15,15 +15,8 @@ from domain.connectors.base import (
     RemotePost,
     SyncError,
 )
-from domain.connectors.common import (
-    HttpConnector,
-    current_point,
-    lifetime_point,
-    media_url,
-    same_text,
-)
-from domain.connectors.http import PlatformHttp
-from domain.connectors.meta import GraphApi, MetaDialect, daily_points, number
+from domain.connectors.common import current_point, lifetime_point, media_url, same_text
+from domain.connectors.meta import MetaConnector, daily_points, number
 from domain.connectors.windows import aware, days, midnight, parse_instant, split
 from domain.enums import Platform, PostFormat
 
@@ -37,17 +30,11 @@ MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp"
 CONTAINER_POLLS = 30
 
 
-class InstagramConnector(HttpConnector):
+class InstagramConnector(MetaConnector):
+    """The Instagram API with Facebook Login, on Graph's host."""
+
     platform = Platform.INSTAGRAM
     api_version = API_VERSION
-    hosts = {"": "https://graph.facebook.com"}  # Instagram API with Facebook Login
-    history_days = 730
-    dialect = MetaDialect()
-    page_size = 100
-
-    def __init__(self, http: PlatformHttp) -> None:
-        super().__init__(http)
-        self.graph = GraphApi(http, API_VERSION)
 
     async def channel_metrics(self, auth: ChannelAuth, start: date, end: date
                               ) -> list[MetricPoint]:
@@ -72,15 +59,10 @@ class InstagramConnector(HttpConnector):
                     points.append(MetricPoint("impressions", day, value, "views"))
         return points
 
-    async def _media(self, auth: ChannelAuth, since: datetime, until: datetime | None
-                     ) -> AsyncIterator[list[dict[str, Any]]]:
-        window = {"since": int(since.timestamp())}
-        if until is not None:
-            window["until"] = int(until.timestamp())
-        async for page in self.graph.pages(f"{auth.external_id}/media", auth.access_token,
-                                           fields=MEDIA_FIELDS, limit=self.page_size,
-                                           **window):
-            yield page
+    def _media(self, auth: ChannelAuth, since: datetime, until: datetime | None
+               ) -> AsyncIterator[list[dict[str, Any]]]:
+        return self.graph.dated(f"{auth.external_id}/media", auth.access_token, since, until,
+                                fields=MEDIA_FIELDS, limit=self.page_size)
 
     async def posts(self, auth: ChannelAuth, start: date, end: date
                     ) -> AsyncIterator[RemotePost]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ import httpx
 import orjson
 
 from domain.connectors.base import MetricPoint
+from domain.connectors.common import HttpConnector
 from domain.connectors.http import Dialect, Failure, PlatformHttp, RetryPolicy, retry_after_header
 from domain.connectors.windows import parse_instant
 
@@ -154,6 +155,15 @@ class GraphApi:
             url = self.http.follow(next_url) if next_url else None
             query = None  # the next link carries every parameter
 
+    async def dated(self, path: str, token: str, since: datetime, until: datetime | None,
+                    **params: Any) -> AsyncIterator[list[Any]]:
+        """Every page of an edge filtered by creation time (since, and until if given)."""
+        window = {"since": int(since.timestamp())}
+        if until is not None:
+            window["until"] = int(until.timestamp())
+        async for page in self.pages(path, token, **params, **window):
+            yield page
+
     async def insights_of(self, ids: list[str], token: str, **params: Any
                           ) -> dict[str, list[dict[str, Any]]]:
         """Insights of many objects, IDS_PER_CALL per call (a multiple-id read)."""
@@ -182,3 +192,16 @@ def _page(body: Any, response: httpx.Response) -> tuple[list[Any], str | None]:
     data = _list(_object(body, response)["data"])
     next_url = (body.get("paging") or {}).get("next")
     return data, next_url if isinstance(next_url, str) and next_url else None
+
+
+class MetaConnector(HttpConnector):
+    """What the Facebook and Instagram connectors share: Graph at one version."""
+
+    hosts = {"": "https://graph.facebook.com"}
+    history_days = 730  # insights are kept two years
+    dialect = MetaDialect()
+    page_size = 100
+
+    def __init__(self, http: PlatformHttp) -> None:
+        super().__init__(http)
+        self.graph = GraphApi(http, self.api_version)
