@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from starlette.requests import Request
@@ -73,6 +74,28 @@ async def _authorised(request: Request, type_name: str) -> tuple[Access, int] | 
     return access, pk
 
 
+async def _put_logo(request: Request, access: Access, column: Any, pk: int, *,
+                    brand: bool) -> Response:
+    """Store the body as `column`'s logo of row `pk` (a Brand's or a Workspace's), audited."""
+    table, name = column._meta.table, column._meta.name
+    stored = await _store(request, f"{table._meta.tablename}s/{pk}")
+    if isinstance(stored, Response):
+        return stored
+    key, size = stored
+    workspace = table.workspace if brand else table.id
+    async with engine().transaction():
+        before = await table.select(column, workspace.as_alias("ws")).where(
+            table.id == pk).first()
+        if before is None:
+            return json_error(404, f"no {table.__name__} with this id")
+        await table.update({column: key}).where(table.id == pk)
+        await record(actor_id=access.user_id, action=f"{table._meta.tablename}.{name}",
+                     object_type=table.__name__, object_id=pk, workspace_id=before["ws"],
+                     brand_id=pk if brand else None, before={name: before[name]},
+                     after={name: key})
+    return JSONResponse({"logo": key, "sizeBytes": size})
+
+
 async def upload_brand_logo(request: Request) -> Response:
     checked = await _authorised(request, "Brand")
     if isinstance(checked, Response):
@@ -82,20 +105,7 @@ async def upload_brand_logo(request: Request) -> Response:
         return json_error(404, "no Brand with this id")
     if not access.can(pk, Action.EDIT_BRAND):
         return json_error(403, "only the workspace's owners and admins change the brand kit")
-    stored = await _store(request, f"brands/{pk}")
-    if isinstance(stored, Response):
-        return stored
-    key, size = stored
-    async with engine().transaction():
-        before = await Brand.select(Brand.id, Brand.workspace, Brand.logo).where(
-            Brand.id == pk).first()
-        if before is None:
-            return json_error(404, "no Brand with this id")
-        await Brand.update({Brand.logo: key}).where(Brand.id == pk)
-        await record(actor_id=access.user_id, action="brand.logo", object_type="Brand",
-                     object_id=pk, workspace_id=before["workspace"], brand_id=pk,
-                     before={"logo": before["logo"]}, after={"logo": key})
-    return JSONResponse({"logo": key, "sizeBytes": size})
+    return await _put_logo(request, access, Brand.logo, pk, brand=True)
 
 
 async def upload_agency_logo(request: Request) -> Response:
@@ -109,17 +119,4 @@ async def upload_agency_logo(request: Request) -> Response:
         if access.brand_ids.isdisjoint(b["id"] for b in brands):
             return json_error(404, "no Workspace with this id")
         return json_error(403, "only the workspace's owners and admins change its logo")
-    stored = await _store(request, f"workspaces/{pk}")
-    if isinstance(stored, Response):
-        return stored
-    key, size = stored
-    async with engine().transaction():
-        before = await Workspace.select(Workspace.agency_logo).where(
-            Workspace.id == pk).first()
-        if before is None:
-            return json_error(404, "no Workspace with this id")
-        await Workspace.update({Workspace.agency_logo: key}).where(Workspace.id == pk)
-        await record(actor_id=access.user_id, action="workspace.agency_logo",
-                     object_type="Workspace", object_id=pk, workspace_id=pk,
-                     before={"agency_logo": before["agency_logo"]}, after={"agency_logo": key})
-    return JSONResponse({"logo": key, "sizeBytes": size})
+    return await _put_logo(request, access, Workspace.agency_logo, pk, brand=False)

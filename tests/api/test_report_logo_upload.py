@@ -5,33 +5,24 @@ from __future__ import annotations
 import io
 from datetime import date
 
-import httpx
 import pytest
 from PIL import Image
 
-from api.app import app
 from api.reports.jobs import generate
 from domain.enums import ReportFormat, ReportKind, ReportStatus
 from domain.models import AuditLog, Brand, Report, Workspace
 from domain.services.tokens import issue_token
+from tests.api import test_report_download as download_tests
 from tests.api.client import gid
 from tests.api.conftest import VIEWERS
-from tests.integration.reports.jobs_support import TEST_LIMITS, report_settings
+from tests.integration.reports.jobs_support import TEST_LIMITS
 
 ADMINS = {"owner", "admin"}
 BRAND_MEMBERS = {"strategist", "manager", "community_manager", "client"}
 
 
-@pytest.fixture
-def storage(tmp_path, monkeypatch):
-    yield from report_settings(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-async def client():
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://coso.test") as c:
-        yield c
+# The same temporary store and ASGI client as the download tests.
+storage, client = download_tests.storage, download_tests.client
 
 
 def image(fmt: str = "PNG", size: tuple[int, int] = (320, 120), **options) -> bytes:

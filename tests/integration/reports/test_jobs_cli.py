@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from typer.testing import CliRunner
 
-import api.cli
 from domain.models import AuditLog, Report
 from tests.factories import make_brand, make_channel, make_workspace
+from tests.integration import test_cli as cli_tests
 from tests.integration.reports.jobs_support import report_settings
 
 
@@ -18,22 +15,7 @@ def storage(tmp_path, monkeypatch):
     yield from report_settings(tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def coso(database):
-    """`coso …` in its own thread and event loop, the test's pool set aside meanwhile."""
-    runner = CliRunner()
-    pool = getattr(database, "pool", None)
-
-    async def invoke(*args: str):
-        if pool is not None:
-            database.pool = None
-        try:
-            return await asyncio.to_thread(runner.invoke, api.cli.app, list(args))
-        finally:
-            if pool is not None:
-                database.pool = pool
-
-    return invoke
+coso = cli_tests.coso  # `coso …` as a user runs it, in its own thread and event loop
 
 
 @pytest.fixture
