@@ -1,4 +1,4 @@
-"""Report jobs for the arq worker: render one report, and e-mail the scheduled ones daily."""
+"""Report jobs for arq: render a report, e-mail the scheduled ones, re-queue lost jobs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from arq.cron import cron
 from arq.worker import func
 
-from api.reports.jobs import JOB_NAME, generate
+from api.reports.jobs import JOB_MARGIN, JOB_NAME, generate, requeue_stalled
 from api.reports.schedules import send_scheduled_reports
 from domain.settings import get_settings
 
@@ -23,14 +23,23 @@ async def send_scheduled_reports_job(ctx: dict[str, Any]) -> dict[str, Any]:
     return asdict(await send_scheduled_reports(ctx))
 
 
-_render_budget = get_settings().report_time_limit + 300  # gathering and storing on top
+async def requeue_stalled_reports(ctx: dict[str, Any]) -> int:
+    return await requeue_stalled(ctx["redis"])
 
-REPORT_FUNCTIONS = [func(generate_report, name=JOB_NAME, timeout=_render_budget, max_tries=3)]
+
+# Gathering and storing on top of the render; past it arq gives the job to another worker.
+_job_timeout = get_settings().report_time_limit + JOB_MARGIN.total_seconds()
+
+REPORT_FUNCTIONS = [func(generate_report, name=JOB_NAME, timeout=_job_timeout, max_tries=3)]
 # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every timezone
 # (UTC-12 to UTC+14) that hour still falls on the local day it is due. `unique` keeps two
 # workers from starting it twice; the delivery claim makes even that harmless.
-REPORT_CRON_JOBS = [cron(send_scheduled_reports_job, name="send_scheduled_reports", hour={6},
-                         minute={0}, unique=True, timeout=6 * 3600)]
+REPORT_CRON_JOBS = [
+    cron(send_scheduled_reports_job, name="send_scheduled_reports", hour={6}, minute={0},
+         unique=True, timeout=6 * 3600),
+    cron(requeue_stalled_reports, name="requeue_stalled_reports", minute={7, 27, 47},
+         unique=True),
+]
 
-__all__ = ["REPORT_CRON_JOBS", "REPORT_FUNCTIONS", "generate_report",
+__all__ = ["REPORT_CRON_JOBS", "REPORT_FUNCTIONS", "generate_report", "requeue_stalled_reports",
            "send_scheduled_reports_job"]

@@ -21,7 +21,12 @@ log = logging.getLogger(__name__)
 RENDER_TARGET = "api.reports.jobs:render_in_child"
 JOB_NAME = "generate_report"
 # A RUNNING report this much past its render limit lost its worker: it may be taken over.
-STALE_MARGIN = timedelta(minutes=10)
+# Less than the arq job's own margin (JOB_MARGIN), so arq's retry of a job whose worker
+# died finds the report claimable.
+STALE_MARGIN = timedelta(minutes=2)
+JOB_MARGIN = timedelta(minutes=5)
+# A report QUEUED this long may have lost its job (a flushed Redis, say): queue it again.
+QUEUED_GRACE = timedelta(minutes=10)
 
 
 def job_id(report_id: int) -> str:
@@ -123,6 +128,25 @@ async def queue_report(report_id: int) -> str:
         _background.add(task)
         task.add_done_callback(_background.discard)
     return jid
+
+
+async def requeue_stalled(redis: Any, *, now: Any = None, limits: Limits | None = None,
+                          most: int = 100) -> int:
+    """Queue again the reports whose job was lost; arq drops the ones still queued."""
+    now = now or utcnow()
+    limits = limits or Limits.from_settings()
+    stale = now - timedelta(seconds=limits.seconds) - STALE_MARGIN
+    rows = await Report.select(Report.id).where(
+        ((Report.status == ReportStatus.QUEUED) & (Report.created_at < now - QUEUED_GRACE))
+        | ((Report.status == ReportStatus.RUNNING) & (Report.started_at < stale))
+    ).order_by(Report.id).limit(most)
+    queued = 0
+    for row in rows:
+        if await redis.enqueue_job(JOB_NAME, row["id"], _job_id=job_id(row["id"])):
+            queued += 1
+    if queued:
+        log.warning("queued %s stalled report(s) again", queued)
+    return queued
 
 
 async def drain() -> None:

@@ -191,3 +191,28 @@ async def test_without_redis_the_report_renders_in_this_process(acme, embedded_s
     row = await Report.select().first()
     html = embedded_storage.read(row["storage_key"]).decode()
     assert "Acme Coffee" in html and 'lang="it' in html
+
+
+async def test_reports_whose_job_was_lost_are_queued_again(acme, storage):
+    brand, _ = acme
+    now = jobs.utcnow()
+    old = now - jobs.timedelta(hours=1)
+    stale = now - jobs.timedelta(seconds=TEST_LIMITS.seconds) - jobs.STALE_MARGIN * 2
+    lost, _fresh, dead, alive, done = [await _queued(brand) for _ in range(5)]
+    for report, values in ((lost, {Report.created_at: old}),
+                           (dead, {Report.status: ReportStatus.RUNNING, Report.started_at: stale}),
+                           (alive, {Report.status: ReportStatus.RUNNING, Report.started_at: now}),
+                           (done, {Report.status: ReportStatus.READY, Report.created_at: old})):
+        await Report.update(values).where(Report.id == report.id)
+    queue = await create_pool(RedisSettings.from_dsn(get_settings().redis_url))
+    await queue.flushdb()
+    try:
+        assert await jobs.requeue_stalled(queue, now=now, limits=TEST_LIMITS) == 2
+        # Still queued: arq keeps the same job id from being added twice.
+        assert await jobs.requeue_stalled(queue, now=now, limits=TEST_LIMITS) == 0
+        queued = await queue.queued_jobs()
+    finally:
+        await queue.flushdb()
+        await queue.aclose()
+    assert sorted((j.function, j.args, j.job_id) for j in queued) == [
+        ("generate_report", (r.id,), f"report:{r.id}") for r in (lost, dead)]
