@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -105,6 +106,8 @@ class FacebookApi(meta.MetaApi):
             self.route(f"{base}/{{page}}/feed", "publish_feed", self.publish_feed, ("POST",)),
             self.route(f"{base}/{{page}}/photos", "publish_photo", self.publish_photo,
                        ("POST",)),
+            self.route(f"{base}/{{page}}/videos", "publish_video", self.publish_video,
+                       ("POST",)),
             self.route(f"{base}/{{object_id}}/comments", "comments", self.comments),
             self.route(f"{base}/{{object_id}}", "object", self.object),
         ]
@@ -159,10 +162,31 @@ class FacebookApi(meta.MetaApi):
         call.own(PLATFORM, page)
         params = await body_params(call.request)
         text, link = str(params.get("message") or ""), str(params.get("link") or "")
-        if not text.strip() and not link:
+        photos = self._attached(call, page, params.get("attached_media"))
+        if not text.strip() and not link and not photos:
             raise Refused(400, "invalid", "(#100) Empty post: give a message or a link")
-        post = call.state.publish(PLATFORM, page, text, media_url=link)
+        post = call.state.publish(PLATFORM, page, text,
+                                  media_url=link or (photos[0]["url"] if photos else ""))
+        for photo in photos:
+            photo["post"] = post.id
         return meta.json({"id": post.id})
+
+    @staticmethod
+    def _attached(call: Call, page: str, raw: Any) -> list[dict[str, Any]]:
+        """Unpublished photos of this page named by attached_media (a JSON list)."""
+        if not raw:
+            return []
+        try:
+            items = orjson.loads(raw) if isinstance(raw, str) else raw
+            ids = [str(item["media_fbid"]) for item in items]
+        except (orjson.JSONDecodeError, TypeError, KeyError):
+            raise Refused(400, "invalid", "(#100) attached_media must be a list of "
+                                          "{media_fbid}") from None
+        photos = [call.state.pending.get(f"photo:{i}") for i in ids]
+        if any(p is None or p["page"] != page or p.get("post") for p in photos):
+            raise Refused(400, "invalid", "(#100) attached_media names a photo this page "
+                                          "cannot attach")
+        return photos  # type: ignore[return-value]
 
     async def publish_photo(self, call: Call) -> Response:
         self.version(call)
@@ -172,9 +196,25 @@ class FacebookApi(meta.MetaApi):
         url = str(params.get("url") or "")
         if not url.startswith(("http://", "https://")):
             raise Refused(400, "invalid", "(#324) Requires upload file: give a photo url")
+        if str(params.get("published", "true")).lower() == "false":
+            photo = str(10 ** 14 + h("photo", page, len(call.state.pending)) % 10 ** 14)
+            call.state.pending[f"photo:{photo}"] = {"page": page, "url": url}
+            return meta.json({"id": photo})  # unpublished: nobody sees it
         text = str(params.get("message") or params.get("caption") or "")
         post = call.state.publish(PLATFORM, page, text, media_url=url)
         return meta.json({"id": str(h("photo", post.id) % 10 ** 15), "post_id": post.id})
+
+    async def publish_video(self, call: Call) -> Response:
+        self.version(call)
+        page = call.request.path_params["page"]
+        call.own(PLATFORM, page)
+        params = await body_params(call.request)
+        url = str(params.get("file_url") or "")
+        if not url.startswith(("http://", "https://")):
+            raise Refused(400, "invalid", "(#100) file_url is required")
+        post = call.state.publish(PLATFORM, page, str(params.get("description") or ""),
+                                  video=True, media_url=url)
+        return meta.json({"id": post.id.partition("_")[2]})  # the post is page_video
 
     async def object(self, call: Call) -> Response:
         self.version(call)

@@ -142,15 +142,27 @@ class InstagramApi(meta.MetaApi):
         user = call.request.path_params["user"]
         call.own(PLATFORM, user)
         params = await body_params(call.request)
-        video = params.get("media_type") in ("REELS", "VIDEO", "STORIES")
-        url = str(params.get("video_url" if video else "image_url") or "")
-        if not url.startswith(("http://", "https://")):
+        kind = str(params.get("media_type") or "IMAGE")
+        spec: dict[str, Any] = {"user": user, "caption": str(params.get("caption") or ""),
+                                "status": "FINISHED",
+                                "child": str(params.get("is_carousel_item")) == "true"}
+        if kind == "CAROUSEL":
+            children = [call.state.pending.get(f"ig:{c}") for c in
+                        str(params.get("children") or "").split(",") if c]
+            if not 2 <= len(children) <= 10 or any(
+                    c is None or c["user"] != user or not c["child"] for c in children):
+                raise Refused(400, "invalid", "(#100) children must list 2 to 10 carousel "
+                                              "item containers of this account")
+            spec.update(video=False, url=children[0]["url"])  # type: ignore[index]
+        else:
+            video = kind in ("REELS", "VIDEO", "STORIES")
             name = "video_url" if video else "image_url"
-            raise Refused(400, "invalid", f"(#100) The parameter {name} is required")
+            url = str(params.get(name) or "")
+            if not url.startswith(("http://", "https://")):
+                raise Refused(400, "invalid", f"(#100) The parameter {name} is required")
+            spec.update(video=video, url=url)
         container = f"c{h('container', user, len(call.state.pending)) % 10 ** 17:017d}"
-        call.state.pending[container] = {"user": user, "caption": str(params.get("caption")
-                                                                      or ""),
-                                         "video": video, "url": url, "status": "FINISHED"}
+        call.state.pending[f"ig:{container}"] = spec
         return meta.json({"id": container})
 
     async def media_publish(self, call: Call) -> Response:
@@ -158,12 +170,15 @@ class InstagramApi(meta.MetaApi):
         user = call.request.path_params["user"]
         call.own(PLATFORM, user)
         params = await body_params(call.request)
-        container = call.state.pending.get(str(params.get("creation_id")))
+        container = call.state.pending.get(f"ig:{params.get('creation_id')}")
         if container is None or container["user"] != user:
             raise Refused(400, "invalid", "(#100) creation_id is not a media container of "
                                           "this account")
         if container["status"] == "PUBLISHED":
             raise Refused(400, "published", "The media has already been published")
+        if container["child"]:
+            raise Refused(400, "invalid", "(#100) a carousel item is published with its "
+                                          "carousel")
         post = call.state.publish(PLATFORM, user, container["caption"],
                                   video=container["video"], media_url=container["url"])
         container["status"] = "PUBLISHED"
@@ -180,8 +195,8 @@ class InstagramApi(meta.MetaApi):
         self.version(call)
         object_id = call.request.path_params["object_id"]
         wanted = meta.fields(call, "id")
-        if object_id in call.state.pending:
-            container = call.state.pending[object_id]
+        if f"ig:{object_id}" in call.state.pending:
+            container = call.state.pending[f"ig:{object_id}"]
             call.own(PLATFORM, container["user"])
             return meta.json({"id": object_id, "status_code": container["status"]})
         if find_post(PLATFORM, object_id) is not None:

@@ -154,7 +154,45 @@ class LinkedInApi(PlatformApi):
             self.route("/rest/posts", "create_post", self.create_post, ("POST",)),
             self.route("/rest/posts/{urn}", "post", self.post),
             self.route("/rest/socialActions/{urn}/comments", "comments", self.comments),
+            self.route("/rest/images", "initialize_upload", self.initialize_upload, ("POST",)),
+            self.route("/dms-uploads/{upload}", "upload", self.upload, ("PUT",)),
         ]
+
+    async def initialize_upload(self, call: Call) -> Response:
+        if call.param("action") != "initializeUpload":
+            raise Refused(400, "invalid", "action must be initializeUpload")
+        request = (await json_body(call.request)).get("initializeUploadRequest") or {}
+        org = self._org(call, request.get("owner"))
+        number = h("image", org, len(call.state.pending)) % 10 ** 12
+        image, upload = f"urn:li:image:C4E{number:012d}", f"u{number:012d}"
+        call.state.pending[f"li:{image}"] = {"org": org, "uploaded": False}
+        call.state.pending[f"li-upload:{upload}"] = {"image": image}
+        url = str(call.request.url_for("linkedin:upload", upload=upload))
+        return JSON({"value": {"uploadUrlExpiresAt": _stamp_ms(call.config.now()) + 86_400_000,
+                               "uploadUrl": url, "image": image}})
+
+    async def upload(self, call: Call) -> Response:
+        upload = call.state.pending.get(f"li-upload:{call.request.path_params['upload']}")
+        if upload is None:
+            raise Refused(404, "not_found", "no such upload")
+        if not await call.request.body():
+            raise Refused(400, "invalid", "the upload is empty")
+        call.state.pending[f"li:{upload['image']}"]["uploaded"] = True
+        return Response(status_code=201)
+
+    @staticmethod
+    def _images(call: Call, org: str, content: dict[str, Any]) -> list[str]:
+        """The uploaded images a post's content uses (one, or a multiImage's)."""
+        media = content.get("media") or {}
+        images = ([media["id"]] if "id" in media else
+                  [i.get("id") for i in (content.get("multiImage") or {}).get("images", [])])
+        for image in images:
+            stored = call.state.pending.get(f"li:{image}")
+            if stored is None or stored["org"] != org or not stored["uploaded"]:
+                raise Refused(422, "invalid", f"{image} is not an uploaded image of {ORG}{org}")
+        if "multiImage" in content and not 2 <= len(images) <= 20:
+            raise Refused(422, "invalid", "a multiImage post has 2 to 20 images")
+        return images
 
     @staticmethod
     def _org(call: Call, urn: str | None) -> str:
@@ -256,7 +294,9 @@ class LinkedInApi(PlatformApi):
                                           "characters")
         if body.get("lifecycleState") != "PUBLISHED":
             raise Refused(422, "invalid", "lifecycleState must be PUBLISHED")
-        link = ((body.get("content") or {}).get("article") or {}).get("source", "")
+        content = body.get("content") or {}
+        images = self._images(call, org, content)
+        link = (content.get("article") or {}).get("source", "") or ",".join(images)
         post = call.state.publish(PLATFORM, org, text, media_url=str(link))
         return Response(status_code=201, headers={"x-restli-id": post.id,
                                                   "x-linkedin-id": post.id})

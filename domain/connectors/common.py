@@ -55,13 +55,30 @@ def same_text(a: str | None, b: str | None) -> bool:
     return norm(a) == norm(b)
 
 
-def media_url(post: OutgoingPost, platform: Platform, *formats: PostFormat) -> str:
-    """The first media URL of a post whose format the platform can publish, else REJECTED."""
+def media_items(post: OutgoingPost, platform: Platform, *formats: PostFormat,
+                least: int = 1) -> list[tuple[str, bool, str]]:
+    """(url, is it a video, alt text) of each media item of a post whose format the
+    platform can publish; SyncError REJECTED otherwise, or with fewer than `least`."""
     if post.format not in formats:
         allowed = ", ".join(formats)
         raise SyncError("REJECTED", f"{platform}: cannot publish a {post.format} post "
                                     f"(supported: {allowed})")
-    for item in post.media:
-        if isinstance(item, dict) and item.get("url"):
-            return str(item["url"])
-    raise SyncError("REJECTED", f"{platform}: a {post.format} post needs a media URL")
+    items = [(str(m["url"]), _is_video(m), str(m.get("alt") or ""))
+             for m in post.media if isinstance(m, dict) and m.get("url")]
+    if len(items) < least:
+        raise SyncError("REJECTED", f"{platform}: a {post.format} post needs "
+                                    f"{'a media URL' if least == 1 else f'{least} media URLs'}")
+    return items
+
+
+def media_url(post: OutgoingPost, platform: Platform, *formats: PostFormat) -> str:
+    """The first media URL of a post whose format the platform can publish, else REJECTED."""
+    return media_items(post, platform, *formats)[0][0]
+
+
+def _is_video(item: dict[str, Any]) -> bool:
+    kind = str(item.get("kind") or "").lower()
+    return kind == "video" or str(item["url"]).lower().endswith(VIDEO_ENDINGS)
+
+
+VIDEO_ENDINGS = (".mp4", ".mov", ".m4v", ".webm")

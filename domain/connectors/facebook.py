@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from domain.connectors.base import (
     ChannelAuth,
     MetricPoint,
@@ -14,7 +16,7 @@ from domain.connectors.base import (
     RemoteComment,
     RemotePost,
 )
-from domain.connectors.common import lifetime_point, media_url, same_text
+from domain.connectors.common import lifetime_point, media_items, media_url, same_text
 from domain.connectors.meta import MetaConnector, daily_points, number
 from domain.connectors.windows import aware, midnight, parse_instant, split
 from domain.enums import Platform, PostFormat
@@ -89,8 +91,15 @@ class FacebookConnector(MetaConnector):
             link = next((m.get("url") for m in post.media if isinstance(m, dict)), None)
             if post.format is PostFormat.LINK and link:
                 data["link"] = link
-            created = await self.graph.post(f"{page}/feed", token, data, publishing=True)
-            post_id = created["id"]
+            post_id = (await self.graph.post(f"{page}/feed", token, data, publishing=True))["id"]
+        elif post.format in (PostFormat.VIDEO, PostFormat.REEL):
+            url = media_url(post, self.platform, post.format)
+            video = await self.graph.post(f"{page}/videos", token,
+                                          {"file_url": url, "description": post.text},
+                                          publishing=True)
+            post_id = f"{page}_{video['id']}"  # a video's post is page id _ video id
+        elif post.format is PostFormat.CAROUSEL:
+            post_id = await self._multi_photo(page, token, post)
         else:
             url = media_url(post, self.platform, PostFormat.IMAGE, PostFormat.GIF)
             created = await self.graph.post(f"{page}/photos", token,
@@ -99,6 +108,17 @@ class FacebookConnector(MetaConnector):
             post_id = created.get("post_id") or created["id"]
         row = await self.graph.get(post_id, token, fields="id,permalink_url,created_time")
         return Published(str(row.get("id", post_id)), row["permalink_url"], _created(row))
+
+    async def _multi_photo(self, page: str, token: str, post: OutgoingPost) -> str:
+        """Photos uploaded unpublished (invisible, so safe to retry), then one post."""
+        photos = [(await self.graph.post(f"{page}/photos", token,
+                                         {"url": url, "published": "false"}))["id"]
+                  for url, _, _ in media_items(post, self.platform, PostFormat.CAROUSEL, least=2)]
+        attached = orjson.dumps([{"media_fbid": p} for p in photos]).decode()
+        created = await self.graph.post(f"{page}/feed", token,
+                                        {"message": post.text, "attached_media": attached},
+                                        publishing=True)
+        return created["id"]
 
     async def find_published(self, auth: ChannelAuth, text: str, since: datetime
                              ) -> Published | None:

@@ -149,13 +149,16 @@ class PlatformHttp:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
 
-    def follow(self, next_url: str) -> str:
-        """A paging link to follow: same origin as the base only, never our token onward."""
+    def follow(self, next_url: str, also: frozenset[str] = frozenset()) -> str:
+        """A link the platform gave (next page, upload URL) to call with the channel's token:
+        the base's origin or one of the `also` https hosts only, never the token elsewhere."""
         base, target = urlsplit(self.base), urlsplit(next_url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        known = (target.scheme, target.netloc) == (base.scheme, base.netloc) or (
+            target.scheme == "https" and target.netloc in also)
+        if not known:
             raise SyncError("MALFORMED_RESPONSE",
-                            f"{self.platform}: a paging link points at another host "
-                            f"({target.netloc}); not following it with the channel's token")
+                            f"{self.platform}: a link points at another host "
+                            f"({target.netloc}); not calling it with the channel's token")
         return without_secrets(next_url)
 
     async def call(self, method: str, path: str, *, token: str, params: Mapping[str, Any] |

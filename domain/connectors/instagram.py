@@ -15,7 +15,7 @@ from domain.connectors.base import (
     RemotePost,
     SyncError,
 )
-from domain.connectors.common import current_point, lifetime_point, media_url, same_text
+from domain.connectors.common import current_point, lifetime_point, media_items, same_text
 from domain.connectors.meta import MetaConnector, daily_points, number
 from domain.connectors.windows import aware, days, midnight, parse_instant, split
 from domain.enums import Platform, PostFormat
@@ -81,18 +81,38 @@ class InstagramConnector(MetaConnector):
 
     async def publish(self, auth: ChannelAuth, post: OutgoingPost) -> Published:
         user, token = auth.external_id, auth.access_token
-        url = media_url(post, self.platform, PostFormat.IMAGE, PostFormat.VIDEO,
-                        PostFormat.REEL)
-        if post.format is PostFormat.IMAGE:
-            spec = {"image_url": url, "caption": post.text}
+        if post.format is PostFormat.STORY:
+            # A story has no caption to find it by after a crash: it could be posted twice.
+            raise SyncError("REJECTED", "instagram: Coso does not publish stories")
+        if post.format is PostFormat.CAROUSEL:
+            items = media_items(post, self.platform, PostFormat.CAROUSEL, least=2)[:10]
+            children = [await self._container(user, token, self._spec(url, video,
+                                                                      carousel_item=True))
+                        for url, video, _ in items]
+            spec = {"media_type": "CAROUSEL", "children": ",".join(children),
+                    "caption": post.text}
         else:
-            spec = {"media_type": "REELS", "video_url": url, "caption": post.text}
-        container = (await self.graph.post(f"{user}/media", token, spec, publishing=True))["id"]
-        await self._until_ready(container, token)
+            url, video, _ = media_items(post, self.platform, PostFormat.IMAGE,
+                                        PostFormat.VIDEO, PostFormat.REEL)[0]
+            video = video or post.format is not PostFormat.IMAGE
+            spec = {**self._spec(url, video), "caption": post.text}
+        container = await self._container(user, token, spec)
         created = await self.graph.post(f"{user}/media_publish", token,
                                         {"creation_id": container}, publishing=True)
         row = await self.graph.get(created["id"], token, fields="id,permalink,timestamp")
         return Published(created["id"], row.get("permalink", ""), _when(row))
+
+    @staticmethod
+    def _spec(url: str, video: bool, *, carousel_item: bool = False) -> dict[str, str]:
+        spec = ({"media_type": "VIDEO" if carousel_item else "REELS", "video_url": url}
+                if video else {"image_url": url})
+        return {**spec, "is_carousel_item": "true"} if carousel_item else spec
+
+    async def _container(self, user: str, token: str, spec: dict[str, str]) -> str:
+        """A media container, ready to publish (a container alone is never visible)."""
+        container = (await self.graph.post(f"{user}/media", token, spec, publishing=True))["id"]
+        await self._until_ready(container, token)
+        return container
 
     async def _until_ready(self, container: str, token: str) -> None:
         """Videos are processed before they can be published: poll the container."""

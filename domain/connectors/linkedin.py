@@ -19,7 +19,7 @@ from domain.connectors.base import (
     RemotePost,
     SyncError,
 )
-from domain.connectors.common import HttpConnector, current_point, same_text
+from domain.connectors.common import HttpConnector, current_point, media_items, same_text
 from domain.connectors.http import Dialect
 from domain.connectors.windows import aware, epoch_ms, split
 from domain.enums import Platform, PostFormat
@@ -32,6 +32,7 @@ STATS = {"impressionCount": "impressions", "uniqueImpressionsCount": "reach",
          "clickCount": "clicks", "likeCount": "reactions", "commentCount": "comments",
          "shareCount": "shares"}  # `engagement` is a ratio: not stored
 FOLLOW_GAINS = "followerGains.organicFollowerGain+paidFollowerGain"
+UPLOAD_HOSTS = frozenset({"www.linkedin.com", "api.linkedin.com"})  # where images are PUT
 
 
 class LinkedInDialect(Dialect):
@@ -170,14 +171,35 @@ class LinkedInConnector(HttpConnector):
             link = next((m.get("url") for m in post.media if isinstance(m, dict)), None)
             if link:
                 body["content"] = {"article": {"source": link, "title": post.text[:200]}}
+        elif post.format is PostFormat.IMAGE:
+            url, _, alt = media_items(post, self.platform, PostFormat.IMAGE)[0]
+            image = await self._upload_image(auth, url)
+            body["content"] = {"media": {"id": image, "altText": alt}}
+        elif post.format is PostFormat.CAROUSEL:
+            items = media_items(post, self.platform, PostFormat.CAROUSEL, least=2)[:20]
+            body["content"] = {"multiImage": {"images": [
+                {"id": await self._upload_image(auth, url), "altText": alt}
+                for url, _, alt in items]}}
         elif post.format is not PostFormat.TEXT:
-            # Images and videos go through LinkedIn's upload APIs, not spoken here yet.
-            raise SyncError("REJECTED", f"linkedin: this connector posts text and links only, "
-                                        f"not {post.format}")
+            # Videos and documents go through other upload APIs, not spoken here yet.
+            raise SyncError("REJECTED", f"linkedin: this connector posts text, links and "
+                                        f"images, not {post.format}")
         urn = await self.http.call("POST", "/rest/posts", token=auth.access_token, json=body,
                                    parse=_restli_id, publishing=True)
         row = await self._get(f"posts/{_enc(urn)}", auth.access_token)
         return Published(urn, _permalink(urn), _created(row))
+
+    async def _upload_image(self, auth: ChannelAuth, url: str) -> str:
+        """An image uploaded for the organization (invisible until a post uses it)."""
+        content, kind = await self.http.download(url)
+        started = await self.http.call(
+            "POST", "/rest/images?action=initializeUpload", token=auth.access_token,
+            json={"initializeUploadRequest": {"owner": _urn("organization",
+                                                              auth.external_id)}})
+        upload = self.http.follow(started["value"]["uploadUrl"], also=UPLOAD_HOSTS)
+        await self.http.call("PUT", upload, token=auth.access_token, content=content,
+                             headers={"Content-Type": kind}, parse=lambda *_: None)
+        return str(started["value"]["image"])
 
     async def find_published(self, auth: ChannelAuth, text: str, since: datetime
                              ) -> Published | None:

@@ -150,3 +150,43 @@ async def test_media_that_cannot_be_fetched_is_refused(connect, emulator):
         await connect("youtube").publish(auth("youtube"), post)
     assert failed.value.code == "REJECTED" and "HTTP 404" in failed.value.message
     assert copies(emulator, "youtube", "Clip") == 0
+
+
+@pytest.mark.parametrize(("platform", "kind", "files"), [
+    ("facebook", PostFormat.IMAGE, ["a.jpg"]),
+    ("facebook", PostFormat.VIDEO, ["a.mp4"]),
+    ("facebook", PostFormat.CAROUSEL, ["a.jpg", "b.jpg", "c.jpg"]),
+    ("instagram", PostFormat.REEL, ["a.mp4"]),
+    ("instagram", PostFormat.CAROUSEL, ["a.jpg", "b.mp4"]),
+    ("linkedin", PostFormat.LINK, ["https://shop.example/autumn"]),
+    ("linkedin", PostFormat.IMAGE, ["a.jpg"]),
+    ("linkedin", PostFormat.CAROUSEL, ["a.jpg", "b.jpg"]),
+    ("tiktok", PostFormat.IMAGE, ["a.jpg"]),
+    ("youtube", PostFormat.REEL, ["a.mp4"]),
+])
+async def test_each_format_a_platform_takes_is_published_once_and_found(
+        platform, kind, files, connect, emulator):
+    media = [{"url": f if f.startswith("https://") else f"{emulator.url}/_emulator/media/{f}",
+              "kind": "VIDEO" if f.endswith(".mp4") else "IMAGE", "alt": f"file {f}"}
+             for f in files]
+    text = f"{kind} on {platform}: the new espresso cups"
+    connector = connect(platform)
+    published = await connector.publish(auth(platform), OutgoingPost(text, media, kind))
+    assert copies(emulator, platform, text) == 1
+    since = published.published_at - timedelta(minutes=1)
+    assert await connector.find_published(auth(platform), text, since) == published
+
+
+@pytest.mark.parametrize(("platform", "kind", "files", "reason"), [
+    ("instagram", PostFormat.STORY, ["a.jpg"], "does not publish stories"),
+    ("instagram", PostFormat.CAROUSEL, ["a.jpg"], "needs 2 media URLs"),
+    ("linkedin", PostFormat.CAROUSEL, ["a.jpg"], "needs 2 media URLs"),
+    ("x", PostFormat.GIF, ["a.gif"], "posts text only"),
+])
+async def test_posts_a_platform_cannot_take_are_refused_with_a_reason(
+        platform, kind, files, reason, connect, emulator):
+    media = [{"url": f"{emulator.url}/_emulator/media/{f}"} for f in files]
+    with pytest.raises(SyncError) as failed:
+        await connect(platform).publish(auth(platform), OutgoingPost("No", media, kind))
+    assert failed.value.code == "REJECTED" and reason in failed.value.message
+    assert emulator.stats()["published"] == []
