@@ -172,21 +172,31 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
         yield from physical
 
     reader = csv.reader(chained(), delimiter=delimiter, strict=True)
-    header_line, header = _next_record(reader, lines)
+    header_line, header = _next_record(reader)
     if header is None:
         raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
     named = [(i, name.strip()) for i, name in enumerate(header) if name.strip()]
+    names = [name for _, name in named]
     width = len(header)
+    plain = len(named) == width
 
     def rows() -> Iterator[RawRow]:
+        read, bad = reader.__next__, lines.bad
         while True:
-            start, cells = _next_record(reader, lines)
-            if cells is None:
+            start = reader.line_num + 1
+            try:
+                cells = read()
+            except StopIteration:
                 return
-            problem = lines.claim(reader.line_num)
-            if not any(c.strip() for c in cells):
+            except csv.Error as error:
+                raise _malformed(error, start, reader.line_num) from None
+            problem = lines.claim(reader.line_num) if bad else None
+            if not "".join(cells).strip():
                 continue
-            values = {name: cells[i] if i < len(cells) else None for i, name in named}
+            if plain and len(cells) == width:  # the usual row: one cell per named column
+                values = dict(zip(names, cells, strict=True))
+            else:
+                values = {name: cells[i] if i < len(cells) else None for i, name in named}
             if problem is None and (len(cells) > width or len(named) < width):
                 extra = [c for i, c in enumerate(cells) if c.strip() and (
                     i >= width or not header[i].strip())]
@@ -203,21 +213,25 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
     return result
 
 
-def _next_record(reader: Any, lines: _Lines) -> tuple[int, list[str] | None]:
+def _next_record(reader: Any) -> tuple[int, list[str] | None]:
     start = reader.line_num + 1
     try:
         return start, next(reader)
     except StopIteration:
         return start, None
     except csv.Error as error:
-        message = str(error)
-        if "field larger than field limit" in message:
-            raise ImportFileError(start, "FIELD_TOO_LARGE", (
-                f"a cell starting on line {start} is larger than {csv.field_size_limit()} "
-                "characters: a quote is probably not closed")) from None
-        raise ImportFileError(reader.line_num or start, "MALFORMED_CSV", (
-            f"the CSV is malformed near line {reader.line_num or start} ({message}): check "
-            "the quotes on that line")) from None
+        raise _malformed(error, start, reader.line_num) from None
+
+
+def _malformed(error: csv.Error, start: int, line: int) -> ImportFileError:
+    message = str(error)
+    if "field larger than field limit" in message:
+        return ImportFileError(start, "FIELD_TOO_LARGE", (
+            f"a cell starting on line {start} is larger than {csv.field_size_limit()} "
+            "characters: a quote is probably not closed"))
+    return ImportFileError(line or start, "MALFORMED_CSV", (
+        f"the CSV is malformed near line {line or start} ({message}): check the quotes on "
+        "that line"))
 
 
 def ndjson_rows(stream: IO[bytes], *, encoding: str = "utf-8") -> RowReader:
