@@ -91,7 +91,7 @@ async def configure(request: Request) -> Response:
     state = _state(request)
     try:
         changes, limits = parse_config(await _json(request))
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
         return _bad(f"bad config: {error}")
     state.configure(**changes)
     state.limits.update(limits)

@@ -62,15 +62,27 @@ class Fault:
         platform = raw.get("platform")
         if platform is not None and platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
+        numbers = {}
+        for name, default in (("retry_after", None), ("delay", 5.0), ("used", 0.95),
+                              ("probability", None)):
+            value = raw.get(name, default)
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, int | float) or value < 0):
+                raise ValueError(f"{name} must be a number of at least 0")
+            numbers[name] = value
+        if numbers["used"] > 1:
+            raise ValueError("used is the share of the quota used, between 0 and 1")
+        for name in ("path", "method"):
+            if raw.get(name) is not None and not isinstance(raw[name], str):
+                raise ValueError(f"{name} must be a string")
         fault = cls(kind=kind, platform=platform, path=raw.get("path"),
-                    method=raw.get("method"), count=raw.get("count", 1),
-                    probability=raw.get("probability"), retry_after=raw.get("retry_after"),
-                    delay=float(raw.get("delay", 5.0)), used=float(raw.get("used", 0.95)))
+                    method=raw.get("method"), count=raw.get("count", 1), **numbers)
         if fault.probability is not None:
             if not 0 <= float(fault.probability) <= 1:
                 raise ValueError("probability must be between 0 and 1")
             fault.count = raw.get("count")  # with a probability, no count means forever
-        if fault.count is not None and (not isinstance(fault.count, int) or fault.count < 1):
+        if fault.count is not None and (isinstance(fault.count, bool) or not isinstance(
+                fault.count, int) or fault.count < 1):
             raise ValueError("count must be a positive integer")
         return fault
 

@@ -258,17 +258,18 @@ class PlatformHttp:
 
     async def download(self, url: str, max_bytes: int = 512 * 1024 * 1024) -> tuple[bytes, str]:
         """A media file to upload, fetched WITHOUT the channel's token: (bytes, type)."""
+        shown = urlunsplit(urlsplit(url)._replace(query="", fragment=""))  # no signed query
         try:
             response = await self.client.get(url, timeout=self.policy.timeout,
                                              follow_redirects=True)
         except httpx.HTTPError as exc:
-            raise SyncError("PLATFORM_ERROR", f"{self.platform}: the media at {url} could not "
+            raise SyncError("PLATFORM_ERROR", f"{self.platform}: the media at {shown} could not "
                             f"be fetched ({type(exc).__name__})", retryable=True) from None
         if response.status_code >= 400:
-            raise SyncError("REJECTED", f"{self.platform}: the media at {url} answered HTTP "
+            raise SyncError("REJECTED", f"{self.platform}: the media at {shown} answered HTTP "
                                         f"{response.status_code}")
         if len(response.content) > max_bytes:
-            raise SyncError("REJECTED", f"{self.platform}: the media at {url} is larger than "
+            raise SyncError("REJECTED", f"{self.platform}: the media at {shown} is larger than "
                                         f"{max_bytes} bytes")
         kind = response.headers.get("content-type", "application/octet-stream")
         return response.content, kind.split(";")[0]

@@ -15,6 +15,11 @@ from api.emulator import token_for
     ({"kind": "500", "probability": 2}, "probability must be between 0 and 1"),
     ({"kind": "500", "colour": "red"}, "unknown fault fields: colour"),
     ([1], "a fault is a JSON object"),
+    ({"kind": "429", "retry_after": "soon"}, "retry_after must be a number"),
+    ({"kind": "slow", "delay": -1}, "delay must be a number"),
+    ({"kind": "quota", "used": 3}, "between 0 and 1"),
+    ({"kind": "500", "count": True}, "count must be a positive integer"),
+    ({"kind": "500", "path": 5}, "path must be a string"),
 ])
 def test_bad_faults_are_refused(emulator, body, message):
     answer = httpx.post(f"{emulator.url}/_emulator/faults", json=body)
@@ -27,6 +32,9 @@ def test_bad_faults_are_refused(emulator, body, message):
     ({"rate_limits": {"x": {"limit": 0}}}, "limit >= 1"),
     ({"rate_limits": {"myspace": {"limit": 5}}}, "unknown platform"),
     ({"weather": "sunny"}, "unknown config fields"),
+    ({"rate_limits": ["x"]}, "bad config"),
+    ({"seed": "many"}, "bad config"),
+    ([], "config is a JSON object"),
 ])
 def test_bad_config_is_refused(emulator, body, message):
     answer = httpx.post(f"{emulator.url}/_emulator/config", json=body)
