@@ -81,12 +81,13 @@ def migrate() -> None:
 @app.command()
 def demo() -> None:
     """Migrate, seed the demo agency (idempotent) and print a fresh token per demo user."""
+    from api.cli_sync import emulator_tokens
     from domain.demo import seed_demo
     from domain.migrate import migrate as run_migrations
 
     async def work() -> list[Any]:
         await run_migrations()
-        return await seed_demo()
+        return await seed_demo(channel_token=emulator_tokens())
 
     logins = run(work)
     table = Table(title="Demo users (tokens replace those of earlier runs)", show_lines=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -24,10 +25,12 @@ from piccolo.columns import Column
 from piccolo.query.mixins import OnConflictAction
 from piccolo.table import Table
 
+from domain.connectors import API_VERSIONS
 from domain.db import engine
 from domain.enums import (
     CampaignObjective,
     CampaignStatus,
+    ChannelStatus,
     ContentPillar,
     MediaType,
     Platform,
@@ -55,11 +58,13 @@ from domain.models import (
 from domain.models.columns import now
 from domain.rules.workflow import Transition, next_status
 from domain.services.metrics import Observation, upsert_channel_metrics, upsert_post_metrics
+from domain.services.secrets import encrypt_token
 from domain.services.tokens import issue_token
 
 WORKSPACE_SLUG = "studio-coso"
 TOKEN_NAME = "demo"
 METRIC_DAYS = 90
+SYNCED_DAYS_AGO = 8  # connected channels: the generated history stands for a sync up to here
 CHUNK = 500
 P = Platform
 S = PostStatus
@@ -801,7 +806,10 @@ async def _seed_posts(specs: list[PostSpec], users: dict[str, int]) -> dict[int,
     channel_ids = sorted({s.channel_id for s in specs})
     existing = await Post.select(Post.id, Post.channel, Post.scheduled_at,
                                  *[getattr(Post, f) for f in _POST_FIELDS]
-                                 ).where(Post.channel.is_in(channel_ids)).output(load_json=True)
+                                 ).where(Post.channel.is_in(channel_ids),
+                                         # posts a sync brought in are not slots of the plan
+                                         Post.scheduled_at.is_not_null()
+                                         ).output(load_json=True)
     by_slot = {(r["channel"], r["scheduled_at"].astimezone(UTC)): r for r in existing}
     new: list[tuple[Post, PostSpec]] = []
     changed_ids: list[int] = []
@@ -898,8 +906,34 @@ async def _logins(users: dict[str, int]) -> list[DemoLogin]:
     return logins
 
 
-async def seed_demo(today: date | None = None) -> list[DemoLogin]:
-    """Create or refresh the demo agency; returns each demo user with a working token."""
+async def _connect_channels(channel_ids: dict[str, dict[str, int]], today: date,
+                            channel_token: Callable[[str, str], str]) -> None:
+    """Connect the channels Coso has a connector for (to the platform emulator, when
+    `coso demo` runs with COSO_PLATFORM_BASE_URL). The generated history counts as synced
+    up to a week ago: the first `coso sync` fetches the last week from the platform."""
+    for b in BRANDS:
+        for ch in b.channels:
+            if ch.platform not in API_VERSIONS:
+                continue
+            channel_id = channel_ids[b.slug][ch.handle]
+            token = encrypt_token(channel_token(ch.platform.value, ch.external_id))
+            await Channel.update({
+                Channel.status: ChannelStatus.CONNECTED, Channel.access_token: token,
+                Channel.connected_at: now(), Channel.last_error: "",
+            }).where(Channel.id == channel_id)
+            await Channel.update({
+                Channel.metrics_watermark: today - timedelta(days=SYNCED_DAYS_AGO),
+                Channel.backfilled_from: today - timedelta(days=METRIC_DAYS),
+            }).where(Channel.id == channel_id, Channel.metrics_watermark.is_null())
+
+
+async def seed_demo(today: date | None = None, *,
+                    channel_token: Callable[[str, str], str] | None = None
+                    ) -> list[DemoLogin]:
+    """Create or refresh the demo agency; returns each demo user with a working token.
+
+    With `channel_token(platform, external_id)` the channels are connected with its tokens.
+    """
     today = today or datetime.now(UTC).date()
     now_ref = datetime.combine(today, time.min, UTC)
     yesterday, first = today - timedelta(days=1), today - timedelta(days=METRIC_DAYS)
@@ -915,6 +949,8 @@ async def seed_demo(today: date | None = None) -> list[DemoLogin]:
             [Workspace.name, Workspace.agency_name, Workspace.agency_logo,
              Workspace.report_footer])
         brand_ids, channel_ids = await _seed_brands(workspace_id, today)
+        if channel_token is not None:
+            await _connect_channels(channel_ids, today, channel_token)
         users = await _seed_people(brand_ids, workspace_id)
         by_slug = {b.slug: b for b in BRANDS}
         campaigns = await _seed_campaigns(today, brand_ids, channel_ids, by_slug)
@@ -931,10 +967,14 @@ async def seed_demo(today: date | None = None) -> list[DemoLogin]:
         for post_id, spec in sorted(posts.items()):
             if spec.status is S.PUBLISHED:
                 post_rows += _post_metrics(spec, post_id, yesterday, now_ref, per_channel_day)
+        # A connected channel's last days come from its platform (`coso sync`), not from here.
+        synced_to = today - timedelta(days=SYNCED_DAYS_AGO)
         channel_rows = [
             row for b in BRANDS for ch in b.channels
-            for row in _channel_metrics(ch, channel_ids[b.slug][ch.handle], first, yesterday,
-                                        now_ref, per_channel_day)
+            for row in _channel_metrics(
+                ch, channel_ids[b.slug][ch.handle], first,
+                synced_to if channel_token and ch.platform in API_VERSIONS else yesterday,
+                now_ref, per_channel_day)
         ]
         await upsert_post_metrics(post_rows)
         await upsert_channel_metrics(channel_rows)

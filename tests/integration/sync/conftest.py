@@ -103,10 +103,14 @@ def _rows(rows: list[dict[str, Any]]) -> list[tuple[str, date, Decimal, str]]:
     return sorted((r["metric"], r["day"], Decimal(r["value"]), r["raw_metric"]) for r in rows)
 
 
-async def reconcile(emulator: EmulatorServer, channel_id: int, start: date, end: date) -> None:
-    """Stored rows for start..end == what the emulator served, exactly; no duplicates."""
+async def reconcile(emulator: EmulatorServer, channel_id: int, start: date, end: date, *,
+                    ignore_posts: frozenset[int] = frozenset()) -> None:
+    """Stored rows for start..end == what the emulator served, exactly; no duplicates.
+
+    `ignore_posts`: posts Coso had before that the platform never saw (the demo's own)."""
     channel = await channel_row(channel_id)
-    platform, account = channel["platform"], channel["external_id"]
+    # The emulator serves a LinkedIn organization by its number, whether asked by URN or not.
+    platform, account = channel["platform"], channel["external_id"].rsplit(":", 1)[-1]
     version = API_VERSIONS[Platform(platform)]
 
     stored = await ChannelMetric.select().where(
@@ -122,7 +126,7 @@ async def reconcile(emulator: EmulatorServer, channel_id: int, start: date, end:
     after = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
     posts = await Post.select(Post.id, Post.external_id, Post.permalink, Post.status).where(
         Post.channel == channel_id, Post.published_at >= first, Post.published_at < after,
-        Post.external_id.is_not_null())
+        Post.external_id.is_not_null(), Post.id.not_in(list(ignore_posts) or [0]))
     assert sorted(p["external_id"] for p in posts) == sorted(remote)  # each exactly once
     metrics = await PostMetric.select().where(
         PostMetric.post.is_in([p["id"] for p in posts] or [0]))
