@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from domain.enums import SourceKind
@@ -48,6 +49,18 @@ _SEPARATORS = re.compile(r"[\s\-]+")
 _PLACEHOLDER_DAY = date(2000, 1, 1)
 
 
+def _metric_name(cell: Any) -> str:
+    """`Video Views` and `video-views` are video_views (a file repeats a handful of names)."""
+    if type(cell) is str:
+        return _metric_text(cell)
+    return _metric_text(as_text(cell))
+
+
+@lru_cache(maxsize=256)
+def _metric_text(text: str) -> str:
+    return _SEPARATORS.sub("_", as_text(text)).lower()
+
+
 class MetricsHandler(Handler):
     entity: ClassVar[Entity] = Entity.METRICS
     targets: ClassVar[tuple[Target, ...]] = (CHANNEL_METRICS, POST_METRICS)
@@ -67,7 +80,7 @@ class MetricsHandler(Handler):
             fail("channel", error.code, error.message)
         post_ref = as_text(cells.get("post"))
         level = Level.POST if post_ref else Level.CHANNEL
-        metric = _SEPARATORS.sub("_", as_text(cells.get("metric"))).lower()
+        metric = _metric_name(cells.get("metric"))
         if not metric:
             fail("metric", "REQUIRED", "metric is required")
         day = value = None

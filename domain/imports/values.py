@@ -94,6 +94,8 @@ def parse_number(cell: Any, locale: str, *, whole: bool = False) -> Decimal:
     the locale groups thousands with a point: then it is the Italian one thousand two
     hundred thirty-four.
     """
+    if type(cell) is str and cell.isascii() and cell.isdigit():  # most counts: 1234
+        return Decimal(cell)
     if isinstance(cell, bool):
         raise CellError("INVALID", f"expected a number, got {as_text(cell)}")
     if isinstance(cell, int | Decimal):
