@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -59,23 +61,26 @@ def encrypt_token(token: str) -> str:
     return cipher().encrypt(token.encode("utf-8")).decode("ascii")
 
 
+@contextmanager
+def _readable() -> Iterator[None]:
+    try:
+        yield
+    except (InvalidToken, UnicodeError, ValueError):
+        raise TokenUnreadable("the stored token cannot be decrypted with COSO_SECRET_KEY: "
+                              "was the key changed? reconnect the channel") from None
+
+
 def decrypt_token(stored: str) -> str:
     """The token in clear; TokenUnreadable when no configured secret opens it."""
     if not stored:
         return ""
-    try:
+    with _readable():
         return cipher().decrypt(stored.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError, ValueError):
-        raise TokenUnreadable("the stored token cannot be decrypted with COSO_SECRET_KEY: "
-                              "was the key changed? reconnect the channel") from None
 
 
 def reencrypt_token(stored: str) -> str:
     """The token encrypted again with the current key (for key rotation)."""
     if not stored:
         return ""
-    try:
+    with _readable():
         return cipher().rotate(stored.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeError, ValueError):
-        raise TokenUnreadable("the stored token cannot be decrypted with COSO_SECRET_KEY") \
-            from None

@@ -107,16 +107,17 @@ async def plan_syncs(ctx: dict[str, Any], channel_ids: Sequence[int] | None = No
     if channel_ids is not None:
         query = query.where(Channel.id.is_in(list(channel_ids) or [0]))
     channels = await query.order_by(Channel.id)
-    fresh = await _recently_synced([c["id"] for c in channels], now - REFRESH_EVERY)
+    busy, fresh = await _recent_syncs([c["id"] for c in channels], now - REFRESH_EVERY)
+    yesterday = today - timedelta(days=1)
     queued = 0
     for channel in channels:
         window = planned_window(channel["platform"], today, channel["metrics_watermark"],
                                 window_days=settings.sync_window_days,
                                 backfill_days=settings.backfill_days)
-        yesterday = today - timedelta(days=1)
         up_to_date = channel["metrics_watermark"] is not None \
             and channel["metrics_watermark"] >= yesterday
-        if window is None or (up_to_date and channel["id"] in fresh and not force):
+        if window is None or channel["id"] in busy \
+                or (up_to_date and channel["id"] in fresh and not force):
             continue
         await request_window(queue, channel["id"], window)
         queued += 1
@@ -125,14 +126,16 @@ async def plan_syncs(ctx: dict[str, Any], channel_ids: Sequence[int] | None = No
     return queued
 
 
-async def _recently_synced(channel_ids: list[int], since: datetime) -> set[int]:
+async def _recent_syncs(channel_ids: list[int], since: datetime) -> tuple[set[int], set[int]]:
+    """Channels with a metric sync queued or running, and those synced since `since`."""
     if not channel_ids:
-        return set()
-    rows = await SyncRun.select(SyncRun.channel).where(
+        return set(), set()
+    rows = await SyncRun.select(SyncRun.channel, SyncRun.status).where(
         SyncRun.channel.is_in(channel_ids), SyncRun.kind != SyncKind.PUBLISH,
         ((SyncRun.status == SyncStatus.SUCCEEDED) & (SyncRun.finished_at >= since))
         | SyncRun.status.is_in(list(runs.ACTIVE)))
-    return {r["channel"] for r in rows}
+    busy = {r["channel"] for r in rows if r["status"] in runs.ACTIVE}
+    return busy, {r["channel"] for r in rows} - busy
 
 
 async def requeue_stale(queue: JobQueue, *, now: datetime | None = None) -> int:

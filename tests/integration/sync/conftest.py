@@ -25,6 +25,7 @@ from domain.services.channels import Connection, connect_channel
 from domain.settings import get_settings
 from domain.sync.inline import InlineQueue
 from tests.factories import make_brand
+from tests.integration.test_cli import coso  # noqa: F401 - `coso …` in a thread, a fixture
 
 ACCOUNTS = {"facebook": "104857362918274", "x": "1532987462015201280"}
 # Quick to give up on a platform call, so faults cost seconds, not minutes.

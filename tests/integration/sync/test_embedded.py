@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-import api.cli
 from api.emulator import token_for
 from domain.enums import ChannelStatus, PostStatus, Role, SyncStatus
 from domain.models import Channel, SyncRun
@@ -88,24 +83,6 @@ async def test_publish_now_publishes_before_answering(emulator, manager):
 
 
 # -- the command line -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def coso(database):
-    """`coso …` in its own thread and event loop, as a user runs it (see test_cli.py)."""
-    runner = CliRunner()
-    pool = getattr(database, "pool", None)
-
-    async def invoke(*args: str) -> Result:
-        if pool is not None:
-            database.pool = None
-        try:
-            return await asyncio.to_thread(runner.invoke, api.cli.app, list(args))
-        finally:
-            if pool is not None:
-                database.pool = pool
-
-    return invoke
 
 
 async def test_coso_sync_plans_syncs_and_publishes_due_posts_in_process(emulator, coso):

@@ -191,3 +191,12 @@ async def test_runs_a_lost_queue_dropped_are_queued_again(emulator, inline):
     run = await runs.get_run(opened.run["id"])
     assert run is not None and run["status"] == SyncStatus.SUCCEEDED
     await reconcile(emulator, channel["id"], start, end)
+
+
+async def test_the_planner_leaves_a_channel_with_a_sync_under_way(emulator, inline):
+    channel = await connected_channel()
+    start, end = last_days(30)
+    await runs.open_run(channel["id"], SyncKind.METRICS,
+                        runs.sync_job_id(channel["id"], start, end), start=start, end=end)
+    assert await plan_syncs(ctx_of(inline), [channel["id"]], force=True) == 0
+    assert await SyncRun.count() == 1 and emulator.stats()["total_calls"] == 0
