@@ -22,7 +22,7 @@ from typing import Any
 from domain.settings import get_settings
 
 # Imported once by the fork server, so each child starts with the renderer loaded.
-PRELOAD = ["api.reports.sandbox", "reporting"]
+PRELOAD = ["api.reports.sandbox", "api.reports.jobs", "reporting"]
 MAX_CONCURRENT = 2  # one render per core of the reference machine
 
 
