@@ -212,6 +212,9 @@ class PlatformApi:
             return response
         if fault.kind == "malformed":
             return Response(b'{"data": [{"id": "1", "na', media_type="application/json")
+        if fault.kind == "wrong_shape":
+            return JSON({"data": {"items": "not what the documentation says"}, "rows": 7,
+                         "elements": None, "items": {}, "meta": []})
         if fault.kind == "expired_token":
             return self.error(401, "expired", "The access token has expired")
         return self.error(400, "reject", "The content was refused")

@@ -13,7 +13,7 @@ from typing import Any
 from api.emulator.data import Config, Post, post_id, remember
 
 FAULT_KINDS = frozenset({"429", "throttled", "500", "503", "slow", "malformed",
-                         "expired_token", "reject", "quota"})
+                         "wrong_shape", "expired_token", "reject", "quota"})
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok")
 # Generous by default (the benchmark must not be throttled); tests tighten them.
 DEFAULT_LIMIT = (1_000_000, 60)
@@ -25,7 +25,8 @@ class Fault:
 
     429 (HTTP 429 in the platform's shape, Retry-After when retry_after is set),
     throttled (the platform's native throttle: Meta's code 80001 on HTTP 400), 500, 503,
-    slow (answer after `delay` seconds), malformed (truncated JSON), expired_token,
+    slow (answer after `delay` seconds), malformed (truncated JSON), wrong_shape (valid
+    JSON, not the documented shape), expired_token,
     reject (the platform refuses the content), quota (answer normally but report the
     quota `used` (0..1) up, resetting in retry_after seconds).
     """

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from domain.connectors.base import MetricPoint, OutgoingPost, SyncError
-from domain.connectors.http import Dialect, PlatformHttp, RetryPolicy, Sleep
+from domain.connectors.http import SHAPE_ERRORS, Dialect, PlatformHttp, RetryPolicy, Sleep
 from domain.enums import Platform, PostFormat
 
 LIFETIME = ":lifetime"
 
 
 class HttpConnector:
-    """A connector speaking to one platform through one PlatformHttp."""
+    """A connector speaking to one platform through one PlatformHttp.
+
+    Every interface method of a subclass is guarded: an answer the parsing code cannot
+    read (a KeyError, a bad date or number) becomes SyncError MALFORMED_RESPONSE, never a
+    raw exception.
+    """
 
     platform: Platform
     api_version: str
@@ -27,11 +35,58 @@ class HttpConnector:
     def __init__(self, http: PlatformHttp) -> None:
         self.http = http
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in GUARDED:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "guarded", False):
+                setattr(cls, name, _guard(method))
+
     @classmethod
     def build(cls, client: Any, base: str, *, policy: RetryPolicy | None = None,
               sleep: Sleep | None = None) -> HttpConnector:
         return cls(PlatformHttp(client, cls.platform, base, cls.dialect, policy=policy,
                                 sleep=sleep))
+
+
+GUARDED = ("channel_metrics", "posts", "publish", "find_published", "comments")
+
+
+def _malformed(connector: HttpConnector, error: Exception) -> SyncError:
+    return SyncError("MALFORMED_RESPONSE", f"{connector.platform}: an answer without the "
+                     f"documented shape ({type(error).__name__}: {str(error)[:120]})",
+                     retryable=True)
+
+
+def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.isasyncgenfunction(method):
+        @functools.wraps(method)
+        async def guarded_items(self: HttpConnector, *args: Any, **kwargs: Any) -> Any:
+            try:
+                async for item in method(self, *args, **kwargs):
+                    yield item
+            except SHAPE_ERRORS as error:
+                raise _malformed(self, error) from None
+
+        guarded_items.guarded = True  # type: ignore[attr-defined]
+        return guarded_items
+
+    @functools.wraps(method)
+    async def guarded(self: HttpConnector, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except SHAPE_ERRORS as error:
+            raise _malformed(self, error) from None
+
+    guarded.guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def listed(value: Any) -> list[Any]:
+    """A JSON list, or TypeError (an object where a list belongs is not an empty page)."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
 
 
 def lifetime_point(metric: str, published: date, value: Any, raw: str) -> MetricPoint:

@@ -27,7 +27,7 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Parse = Callable[[Any, httpx.Response], T]
 # What a parser raises on a body without the documented shape: retried as malformed.
-SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 _SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|refresh_token)=)[^&\s\"']+", re.I)
 _BEARER = re.compile(r"(Bearer\s+)\S+", re.I)
 

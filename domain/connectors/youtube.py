@@ -18,7 +18,13 @@ from domain.connectors.base import (
     RemoteComment,
     RemotePost,
 )
-from domain.connectors.common import HttpConnector, current_point, media_url, same_text
+from domain.connectors.common import (
+    HttpConnector,
+    current_point,
+    listed,
+    media_url,
+    same_text,
+)
 from domain.connectors.http import Dialect, Failure, PlatformHttp, RetryPolicy, Sleep
 from domain.connectors.windows import aware, midnight, parse_instant
 from domain.enums import Platform, PostFormat
@@ -106,7 +112,7 @@ class YouTubeConnector(HttpConnector):
             body = await self.analytics.call("GET", "/v2/reports", token=auth.access_token,
                                              params=params)
             names = [column["name"] for column in body["columnHeaders"]]
-            rows = body.get("rows") or []  # absent when there is no data
+            rows = listed(body.get("rows") or [])  # absent when there is no data
             for row in rows:
                 values = dict(zip(names, row, strict=True))
                 day = date.fromisoformat(values["day"])
@@ -141,7 +147,7 @@ class YouTubeConnector(HttpConnector):
         while True:
             body = await self.http.call("GET", "/youtube/v3/search", token=auth.access_token,
                                         params=params)
-            for item in body["items"]:
+            for item in listed(body["items"]):
                 yield item
             token = body.get("nextPageToken")
             if not token:
@@ -196,7 +202,7 @@ class YouTubeConnector(HttpConnector):
         while True:
             body = await self.http.call("GET", "/youtube/v3/commentThreads",
                                         token=auth.access_token, params=params)
-            for item in body["items"]:
+            for item in listed(body["items"]):
                 top = item["snippet"]["topLevelComment"]
                 snippet = top["snippet"]
                 yield RemoteComment(top["id"], post_external_id,

@@ -69,3 +69,10 @@ def test_the_retry_policy_follows_the_settings(settings_env):
     settings_env("COSO_HTTP_TIMEOUT", "3")
     policy = connector_for("x", httpx.AsyncClient(), base="http://emu/x").http.policy
     assert (policy.max_retries, policy.max_wait, policy.timeout) == (2, 7.5, 3)
+
+
+@pytest.mark.parametrize("platform", SUPPORTED)
+def test_every_interface_method_turns_unreadable_answers_into_sync_errors(platform):
+    connector = connector_for(platform.value, httpx.AsyncClient(), base="http://emu/x")
+    for name in ("channel_metrics", "posts", "publish", "find_published", "comments"):
+        assert getattr(getattr(connector, name), "guarded", False), name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from tests.integration.connectors.conftest import TODAY, Sleeps, auth
 
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "youtube", "tiktok"]
 START, END = TODAY - timedelta(days=5), TODAY
+START_TIME = datetime.combine(START, time(), UTC)
 
 
 async def sync(connector, platform, token=None, secret=""):
@@ -92,6 +93,32 @@ async def test_malformed_json_is_retried_then_reported(platform, connect, emulat
         await sync(connect(platform, max_retries=2), platform)
     assert failed.value.code == "RETRY_BUDGET_EXHAUSTED"
     assert "MALFORMED_RESPONSE" in failed.value.message
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("step", ["channel_metrics", "posts", "comments", "find_published"])
+async def test_json_of_the_wrong_shape_is_a_malformed_response(platform, step, connect,
+                                                               emulator):
+    connector = connect(platform)
+    post = (await emulator_post(connector, platform)) if step == "comments" else None
+    emulator.fault("wrong_shape", platform=platform, count=None, probability=1.0)
+    with pytest.raises(SyncError) as failed:
+        if step == "channel_metrics":
+            await connector.channel_metrics(auth(platform), START, END)
+        elif step == "posts":
+            [p async for p in connector.posts(auth(platform), START, END)]
+        elif step == "comments":
+            [c async for c in connector.comments(auth(platform), post)]
+        else:
+            await connector.find_published(auth(platform), "text", START_TIME)
+    assert failed.value.code in ("MALFORMED_RESPONSE", "RETRY_BUDGET_EXHAUSTED")
+    assert failed.value.retryable and platform in failed.value.message
+
+
+async def emulator_post(connector, platform) -> str:
+    async for post in connector.posts(auth(platform), START, END):
+        return post.external_id
+    raise AssertionError("no post")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
