@@ -182,11 +182,14 @@ class FacebookApi(meta.MetaApi):
         except (orjson.JSONDecodeError, TypeError, KeyError):
             raise Refused(400, "invalid", "(#100) attached_media must be a list of "
                                           "{media_fbid}") from None
-        photos = [call.state.pending.get(f"photo:{i}") for i in ids]
-        if any(p is None or p["page"] != page or p.get("post") for p in photos):
-            raise Refused(400, "invalid", "(#100) attached_media names a photo this page "
-                                          "cannot attach")
-        return photos  # type: ignore[return-value]
+        photos = []
+        for photo_id in ids:
+            photo = call.state.pending.get(f"photo:{photo_id}")
+            if photo is None or photo["page"] != page or photo.get("post"):
+                raise Refused(400, "invalid", f"(#100) attached_media names a photo this "
+                                              f"page cannot attach: {photo_id}")
+            photos.append(photo)
+        return photos
 
     async def publish_photo(self, call: Call) -> Response:
         self.version(call)

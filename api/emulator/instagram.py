@@ -147,13 +147,13 @@ class InstagramApi(meta.MetaApi):
                                 "status": "FINISHED",
                                 "child": str(params.get("is_carousel_item")) == "true"}
         if kind == "CAROUSEL":
-            children = [call.state.pending.get(f"ig:{c}") for c in
+            children = [call.state.pending.get(f"ig:{c}", {}) for c in
                         str(params.get("children") or "").split(",") if c]
             if not 2 <= len(children) <= 10 or any(
-                    c is None or c["user"] != user or not c["child"] for c in children):
+                    c.get("user") != user or not c.get("child") for c in children):
                 raise Refused(400, "invalid", "(#100) children must list 2 to 10 carousel "
                                               "item containers of this account")
-            spec.update(video=False, url=children[0]["url"])  # type: ignore[index]
+            spec.update(video=False, url=children[0]["url"])
         else:
             video = kind in ("REELS", "VIDEO", "STORIES")
             name = "video_url" if video else "image_url"

@@ -20,8 +20,6 @@ from api.emulator.app import create_app
 from api.emulator.data import Config
 from api.emulator.state import Fault, State
 
-DEFAULT_PORT = 8765
-
 
 def config_from_env(env: Mapping[str, str] | None = None, *, seed: int | None = None,
                     today: date | None = None) -> Config:
