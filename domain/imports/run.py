@@ -40,6 +40,7 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
                                                  asyncpg.IntegrityConstraintViolationError)
 
 CHUNK_SIZE = 5000
+PARSE_SLICE = 250
 HANDLERS: dict[Entity, type[Handler]] = {
     Entity.POSTS: PostsHandler, Entity.CAMPAIGNS: CampaignsHandler,
     Entity.METRICS: MetricsHandler,
@@ -146,26 +147,24 @@ class _Run:
         for target in handler.targets:
             self.staging[target.table] = await store.create_staging(target, by_line=checked)
 
-        def parse(chunk: list[Any]) -> list[Parsed]:
-            return [self.parse(handler, header, row) for row in chunk]
-
-        if isinstance(chunks, AsyncIterator):
-            async for chunk in chunks:
-                await self.chunk(store, handler, header, parse(chunk), progress)
-            return
-
-        def read() -> list[Parsed]:
-            return parse(next(chunks, []))
-
-        # A file: the next chunk is read and parsed in a thread while the database takes
-        # this one (the GIL is free while this thread waits on the server).
-        pending = asyncio.ensure_future(asyncio.to_thread(read))
+        # The database takes chunk n while chunk n + 1 is parsed: parsing gives the event
+        # loop a turn every few hundred rows, so the server is kept busy meanwhile.
+        pending: asyncio.Future[None] | None = None
         try:
-            while parsed := await pending:
-                pending = asyncio.ensure_future(asyncio.to_thread(read))
-                await self.chunk(store, handler, header, parsed, progress)
+            async for chunk in _each(chunks):
+                parsed = []
+                for start in range(0, len(chunk), PARSE_SLICE):
+                    parsed += [self.parse(handler, header, row)
+                               for row in chunk[start:start + PARSE_SLICE]]
+                    await asyncio.sleep(0)
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(
+                    self.chunk(store, handler, header, parsed, progress))
+            if pending is not None:
+                await pending
         finally:
-            if not pending.done():
+            if pending is not None and not pending.done():
                 with contextlib.suppress(Exception):
                     await pending
 
@@ -297,6 +296,16 @@ async def _audit(ctx: BrandContext, summary: ImportSummary, skip_invalid: bool) 
     await record(actor_id=ctx.actor_id, action=f"import.{summary.entity}", object_type="import",
                  object_id=None, workspace_id=ctx.workspace, brand_id=ctx.id,
                  after={**summary.as_dict(), "skip_invalid": skip_invalid})
+
+
+async def _each(chunks: Iterator[list[Any]] | AsyncIterator[list[Any]]
+                ) -> AsyncIterator[list[Any]]:
+    if isinstance(chunks, AsyncIterator):
+        async for chunk in chunks:
+            yield chunk
+    else:
+        for chunk in chunks:
+            yield chunk
 
 
 def _chunks(first: RawRow | None, rows: Iterator[Any] | AsyncIterator[Any],
