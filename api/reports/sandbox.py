@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import math
 import multiprocessing
+import os
 import resource
 import signal
 import weakref
@@ -136,6 +137,9 @@ async def _receive(reader: Connection) -> Any:
         await ready
     finally:
         loop.remove_reader(reader.fileno())
+    # uvloop's add_reader leaves the pipe non-blocking; the read below must wait for the
+    # rest of a message larger than the pipe's buffer.
+    os.set_blocking(reader.fileno(), True)
     # Readable: a whole message is on its way (or EOF); the child writes it in one go.
     return await asyncio.to_thread(reader.recv)
 

@@ -85,3 +85,16 @@ def test_download_file_names_are_plain_ascii():
                            "PDF") == "acme-roi-2026-10.pdf"
     assert report_filename('Caffè "x"\r\n;', "STRATEGY", date(2026, 10, 3), date(2026, 10, 9),
                            "HTML") == "caff-x-strategy-20261003-20261009.html"
+
+
+async def test_large_results_arrive_whole_under_uvloop_too():
+    """uvicorn runs uvloop, whose add_reader makes the pipe non-blocking: the read that
+    follows must still wait for every byte of a result far larger than the pipe buffer."""
+    import uvloop
+
+    payload = bytes(range(256)) * 8192  # 2 MiB
+
+    async def under_uvloop() -> bytes:
+        return await run_limited(f"{SUPPORT}:echo", payload, limits=SMALL)
+
+    assert await asyncio.to_thread(uvloop.run, under_uvloop()) == payload
