@@ -164,6 +164,12 @@ def find_post(platform: str, post_id: str) -> Post | None:
     return _INDEX.get((platform, post_id))
 
 
+@lru_cache(maxsize=400_000)
+def _boost(seed: int, platform: str, post_id: str) -> float:
+    """How much better or worse than the account's average a post does."""
+    return 0.4 + 1.2 * u(seed, "boost", platform, post_id)
+
+
 def post_series(cfg: Config, post: Post, key: str, day: date, scale: float) -> int | None:
     """A post's daily figure `key`; None before it was published or for posts published
     through the API (the platform has no figures for them yet)."""
@@ -172,7 +178,7 @@ def post_series(cfg: Config, post: Post, key: str, day: date, scale: float) -> i
         return None
     if age >= POST_ACTIVE_DAYS:
         return 0
-    boost = 0.4 + 1.2 * u(cfg.seed, "boost", post.platform, post.id)
+    boost = _boost(cfg.seed, post.platform, post.id)
     noise = 0.8 + 0.4 * u(cfg.seed, post.platform, post.id, key, day.toordinal())
     base = audience(cfg, post.platform, post.account) * scale * boost
     return int(base * POST_DECAY ** age * WEEKLY[day.weekday()] * noise)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +101,7 @@ class MetaApi(PlatformApi):
             raise Refused(400, "invalid", f"(#12) Unknown or deprecated API version {version}")
 
 
+@lru_cache(maxsize=8192)
 def end_time(day: date) -> str:
     """A daily value's end_time: the next midnight in Pacific time, written in UTC."""
     moment = datetime.combine(day + timedelta(days=1), clock(), PACIFIC).astimezone(UTC)

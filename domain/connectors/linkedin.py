@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -63,6 +64,7 @@ def _intervals(first: date, last: date) -> str:
             "timeGranularityType:DAY)")
 
 
+@lru_cache(maxsize=8192)
 def _day(ms: int) -> date:
     return datetime.fromtimestamp(ms / 1000, UTC).date()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,7 @@ def number(value: Any) -> Decimal | None:
     raise TypeError(f"unexpected metric value {type(value).__name__}")
 
 
+@lru_cache(maxsize=8192)  # a window's days repeat for every metric and every post
 def insight_day(end_time: str) -> date:
     """The day a daily insight value covers: the Pacific day ending at its end_time."""
     return (parse_instant(end_time).astimezone(PACIFIC) - timedelta(hours=12)).date()
