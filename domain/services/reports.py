@@ -122,6 +122,26 @@ def _writing() -> Any:
     return db.transaction()
 
 
+async def delete_report(report_id: int, actor_id: int | None) -> dict[str, Any]:
+    """Delete a report that is not being rendered; the caller removes its file after commit.
+
+    Deliveries that sent it keep their record, without the link.
+    """
+    async with engine().transaction():
+        before = await locked(Report.select().where(Report.id == report_id)).first()
+        if before is None:
+            raise ValidationFailed.one("id", "NOT_FOUND", "no Report with this id")
+        if before["status"] == ReportStatus.RUNNING:
+            raise ValidationFailed.one("id", "REPORT_RUNNING",
+                                       "the report is being rendered; delete it once it is done")
+        await Report.delete().where(Report.id == report_id)
+        brand = await _brand(before["brand"], "id")
+        await record(actor_id=actor_id, action="report.delete", object_type="report",
+                     object_id=report_id, workspace_id=brand["workspace"], brand_id=brand["id"],
+                     before=before, after=None)
+        return before
+
+
 def _period(problems: Problems, start: date, end: date, today: date) -> None:
     if end < start:
         problems.add("period.to", "DATES_REVERSED", "the period cannot end before it starts")

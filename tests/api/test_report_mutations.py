@@ -10,11 +10,13 @@ import pytest
 from arq.connections import RedisSettings, create_pool
 
 from api.reports.jobs import job_id
-from domain.enums import ReportFormat, ReportKind
-from domain.models import AuditLog, Report, ReportSchedule
+from api.reports.storage import report_key
+from domain.enums import DeliveryStatus, ReportFormat, ReportKind, ReportStatus
+from domain.models import AuditLog, Report, ReportDelivery, ReportSchedule
 from domain.settings import get_settings
 from tests.api.client import gid, gql
 from tests.api.conftest import VIEWERS
+from tests.integration.reports.jobs_support import report_settings
 
 REQUEST = """mutation($input: RequestReportInput!) { requestReport(input: $input) {
   report { id kind format locale status period { from to } downloadUrl requestedBy { email } }
@@ -27,6 +29,8 @@ CREATE = f"""mutation($input: CreateReportScheduleInput!) {{
 UPDATE = f"""mutation($input: UpdateReportScheduleInput!) {{
   updateReportSchedule(input: $input) {{ {SCHEDULE_FIELDS} }} }}"""
 DELETE = """mutation($id: ID!) { deleteReportSchedule(id: $id) {
+  deletedId userErrors { field code message } } }"""
+DELETE_REPORT = """mutation($id: ID!) { deleteReport(id: $id) {
   deletedId userErrors { field code message } } }"""
 
 # The BRIEF: strategists and managers request and schedule reports (workspace admins too).
@@ -62,6 +66,7 @@ CASES = {
     "createReportSchedule": Case(CREATE, "createReportSchedule", "brand"),
     "updateReportSchedule": Case(UPDATE, "updateReportSchedule", "id"),
     "deleteReportSchedule": Case(DELETE, "deleteReportSchedule", "id"),
+    "deleteReport": Case(DELETE_REPORT, "deleteReport", "id"),
 }
 
 
@@ -71,6 +76,12 @@ async def _variables(name: str, brand) -> dict[str, Any]:
     if name == "createReportSchedule":
         return {"input": {"brand": gid("Brand", brand.id), "kind": "STRATEGY",
                           "dayOfMonth": 5, "recipients": ["ceo@acme.example"]}}
+    if name == "deleteReport":
+        report = Report(brand=brand.id, kind=ReportKind.ROI, format=ReportFormat.PDF,
+                        locale="en_GB", period_start=date(2026, 9, 1),
+                        period_end=date(2026, 9, 30))
+        await report.save()
+        return {"id": gid("Report", report.id)}
     schedule = await _schedule(brand)
     sid = gid("ReportSchedule", schedule.id)
     if name == "updateReportSchedule":
@@ -275,3 +286,34 @@ async def test_bad_schedule_ids_are_user_errors(world, bad_id):
     assert result.errors == []
     assert result["deleteReportSchedule"]["userErrors"][0]["code"] in {
         "INVALID_ID", "WRONG_TYPE", "NOT_FOUND"}
+
+
+@pytest.fixture
+def storage(tmp_path, monkeypatch):
+    yield from report_settings(tmp_path, monkeypatch)
+
+
+async def test_delete_report_removes_its_file_but_not_while_it_renders(world, storage):
+    schedule = await _schedule(world.brand)
+    report = Report(brand=world.brand.id, kind=ReportKind.ROI, format=ReportFormat.PDF,
+                    locale="en_GB", period_start=date(2026, 9, 1), period_end=date(2026, 9, 30),
+                    status=ReportStatus.RUNNING, schedule=schedule.id)
+    await report.save()
+    key = report_key(world.brand.id, report.id, "PDF")
+    storage.write(key, b"%PDF-1.7")
+    await ReportDelivery(schedule=schedule.id, period_start=date(2026, 9, 1), report=report.id,
+                         status=DeliveryStatus.SENT, attempts=1).save()
+    rid = gid("Report", report.id)
+    busy = await gql(DELETE_REPORT, as_=world.user("manager"), variables={"id": rid})
+    assert [(e["field"], e["code"]) for e in busy["deleteReport"]["userErrors"]] == [
+        ("id", "REPORT_RUNNING")]
+    assert storage.exists(key)
+    await Report.update({Report.status: ReportStatus.READY, Report.storage_key: key}).where(
+        Report.id == report.id)
+    done = await gql(DELETE_REPORT, as_=world.user("manager"), variables={"id": rid})
+    assert done["deleteReport"] == {"deletedId": rid, "userErrors": []}
+    assert await Report.count() == 0 and not storage.exists(key)
+    delivery = await ReportDelivery.select(ReportDelivery.status, ReportDelivery.report).first()
+    assert delivery == {"status": "SENT", "report": None}
+    audit = await AuditLog.select(AuditLog.action).where(AuditLog.action == "report.delete")
+    assert len(audit) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, require, run
 from api.graphql.types.report import Report, ReportFormat, ReportKind, ReportSchedule
 from api.reports.jobs import fail_unqueued, queue_report
+from api.reports.storage import Storage
 from domain import enums
 from domain.models import Report as ReportTable
 from domain.rules.permissions import Action
@@ -87,6 +89,11 @@ class UpdateReportSchedulePayload(ReportSchedulePayload):
 
 @strawberry.type
 class DeleteReportSchedulePayload(Payload):
+    deleted_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class DeleteReportPayload(Payload):
     deleted_id: strawberry.ID | None = None
 
 
@@ -207,4 +214,24 @@ class ReportMutations:
                 deleted_id=strawberry.ID(str(global_id("ReportSchedule", pk))))
 
         return await run(DeleteReportSchedulePayload, work)
+
+    @strawberry.mutation(description="Delete a report and its file, unless it is being "
+                                     "rendered (STRATEGIST, MANAGER).")
+    async def delete_report(self, info: Info, id: strawberry.ID) -> DeleteReportPayload:
+        user = info.context.require_user()
+        files: list[str] = []
+
+        async def work() -> DeleteReportPayload:
+            pk = decode_id(id, "Report", field="id")
+            row = await info.context.loaders.reports.report.load(pk)
+            require(info, row["brand"] if row else None, Action.REQUEST_REPORT, field="id",
+                    type_name="Report")
+            files.append((await service.delete_report(pk, user["id"]))["storage_key"])
+            info.context.loaders.reports.report.prime(pk, None, force=True)
+            return DeleteReportPayload(deleted_id=strawberry.ID(str(global_id("Report", pk))))
+
+        payload = await run(DeleteReportPayload, work)
+        if payload.deleted_id is not None and files[0]:  # the row is gone for good now
+            await asyncio.to_thread(Storage.default().delete, files[0])
+        return payload
 
