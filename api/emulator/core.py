@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -302,3 +304,19 @@ def with_query(request: Request, **changes: Any) -> str:
     query = dict(request.query_params)
     query.update({k: str(v) for k, v in changes.items()})
     return str(request.url.replace(query=urlencode(query)))
+
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The fields of a multipart/form-data body (read with the standard email parser)."""
+    if not content_type.startswith("multipart/form-data"):
+        raise Refused(400, "invalid", "expected a multipart/form-data body")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise Refused(400, "invalid", "the multipart body could not be read")
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            fields[name] = part.get_payload(decode=True) or b""
+    return fields

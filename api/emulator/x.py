@@ -9,7 +9,16 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.emulator.core import JSON, Call, PlatformApi, Refused, cursor, json_body, offset_of
+from api.emulator.core import (
+    JSON,
+    Call,
+    PlatformApi,
+    Refused,
+    cursor,
+    json_body,
+    multipart_fields,
+    offset_of,
+)
 from api.emulator.core import parse_instant as instant
 from api.emulator.data import Config, Post, comments_of, find_post, followers, generated_posts, h
 from api.emulator.data import post_lifetime as lifetime
@@ -24,6 +33,7 @@ VIEW_SCALE = 0.03
 PRIVATE_DAYS = 30  # non_public_metrics exist for posts younger than this
 SEARCH_DAYS = 7  # recent search sees the last week only
 PROBLEM = "https://api.twitter.com/2/problems/"
+MEDIA_CATEGORIES = frozenset({"tweet_image", "tweet_gif", "tweet_video"})
 
 
 def metric(cfg: Config, post: Post, name: str, scale: float) -> int:
@@ -97,7 +107,37 @@ class XApi(PlatformApi):
             self.route("/2/tweets/search/recent", "search", self.search),
             self.route("/2/tweets/{tweet}", "tweet", self.tweet),
             self.route("/2/tweets", "create", self.create, ("POST",)),
+            self.route("/2/media/upload", "media_upload", self.media_upload, ("POST",)),
         ]
+
+    async def media_upload(self, call: Call) -> Response:
+        """A single-request upload: multipart fields media (the file) and media_category."""
+        account = call.account(PLATFORM)
+        fields = multipart_fields(call.request.headers.get("content-type", ""),
+                                  await call.request.body())
+        media, category = fields.get("media", b""), fields.get("media_category", b"").decode()
+        if not media:
+            raise Refused(400, "invalid", "media is required (multipart/form-data)")
+        if category not in MEDIA_CATEGORIES:
+            raise Refused(400, "invalid", f"media_category must be one of "
+                                          f"{', '.join(sorted(MEDIA_CATEGORIES))}")
+        media_id = str(10 ** 18 + h("media", account, len(call.state.pending)) % 10 ** 18)
+        call.state.pending[f"x-media:{media_id}"] = {"account": account, "used": False}
+        return JSON({"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(media),
+                              "expires_after_secs": 86400}})
+
+    @staticmethod
+    def _attach(call: Call, account: str, body: dict[str, Any]) -> list[str]:
+        ids = ((body.get("media") or {}).get("media_ids")) or []
+        if not isinstance(ids, list) or len(ids) > 4:
+            raise Refused(400, "invalid", "media.media_ids lists at most 4 media ids")
+        for media_id in ids:
+            stored = call.state.pending.get(f"x-media:{media_id}")
+            if stored is None or stored["account"] != account or stored["used"]:
+                raise Refused(400, "invalid", f"media id {media_id} is not an unused upload "
+                                              "of this account")
+            stored["used"] = True
+        return [str(i) for i in ids]
 
     async def user(self, call: Call) -> Response:
         user = call.request.path_params["user"]
@@ -179,7 +219,8 @@ class XApi(PlatformApi):
         if len(text) > 280:
             raise Refused(400, "invalid", "Your post text is too long (280 characters at most)")
         account = call.account(PLATFORM)
-        post = call.state.publish(PLATFORM, account, text)
+        media = self._attach(call, account, body)
+        post = call.state.publish(PLATFORM, account, text, media_url=",".join(media))
         return JSON({"data": {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}},
                     status_code=201)
 

@@ -164,7 +164,8 @@ class PlatformHttp:
     async def call(self, method: str, path: str, *, token: str, params: Mapping[str, Any] |
                    None = None, json: Any = None, data: Mapping[str, Any] | None = None,
                    headers: Mapping[str, str] | None = None, parse: Parse[T] | None = None,
-                   publishing: bool = False, content: bytes | None = None) -> T:
+                   publishing: bool = False, content: bytes | None = None,
+                   files: Mapping[str, tuple[str, bytes, str]] | None = None) -> T:
         """One platform call: parsed JSON (or `parse(body, response)`), or SyncError.
 
         `publishing` marks a call that creates something visible: a 4xx is the platform
@@ -177,7 +178,7 @@ class PlatformHttp:
         while True:
             await self._wait_for_quota(where, token)
             failure, result = await self._attempt(method, url, sent, params, json, data, content,
-                                                  parse, publishing)
+                                                  files, parse, publishing)
             if failure is None:
                 return result
             message = mask(f"{where}: {failure.message}", token)
@@ -206,12 +207,13 @@ class PlatformHttp:
     async def _attempt(self, method: str, url: str, headers: dict[str, str],
                        params: Mapping[str, Any] | None, json: Any,
                        data: Mapping[str, Any] | None, content: bytes | None,
+                       files: Mapping[str, tuple[str, bytes, str]] | None,
                        parse: Parse[Any] | None, publishing: bool) -> tuple[Failure | None, Any]:
         timeout = self.policy.timeout
         try:
             response = await self.client.request(
                 method, url, params=params, json=json, data=data, content=content,
-                headers=headers, timeout=timeout)
+                files=files, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             return Failure("TIMEOUT", f"no answer within {timeout:g}s", True), None
         except httpx.TransportError as exc:

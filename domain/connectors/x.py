@@ -18,7 +18,13 @@ from domain.connectors.base import (
     RemotePost,
     SyncError,
 )
-from domain.connectors.common import HttpConnector, current_point, lifetime_point, same_text
+from domain.connectors.common import (
+    HttpConnector,
+    current_point,
+    lifetime_point,
+    media_items,
+    same_text,
+)
 from domain.connectors.http import Dialect, Failure, RetryPolicy
 from domain.connectors.windows import aware, midnight, parse_instant
 from domain.enums import Platform, PostFormat
@@ -30,6 +36,8 @@ TWEET_FIELDS = "created_at,public_metrics,non_public_metrics,attachments"
 # renders of the docs only, so they are read when present.
 PUBLIC = {"like_count": "reactions", "reply_count": "comments", "bookmark_count": "saves"}
 NON_PUBLIC = {"url_link_clicks": "clicks"}  # only for posts younger than 30 days
+MAX_IMAGES = 4  # images a post may carry
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # a single-request upload (GIFs up to 15 MB)
 
 
 class XDialect(Dialect):
@@ -130,15 +138,31 @@ class XConnector(HttpConnector):
                                  _metrics(post, media, published.date()))
 
     async def publish(self, auth: ChannelAuth, post: OutgoingPost) -> Published:
-        if post.format not in (PostFormat.TEXT, PostFormat.LINK):
-            # Media needs X's chunked media upload, which this connector does not speak yet.
-            raise SyncError("REJECTED", f"x: this connector posts text only, not {post.format}")
+        body: dict[str, Any] = {"text": post.text}
+        if post.format in (PostFormat.IMAGE, PostFormat.GIF, PostFormat.CAROUSEL):
+            items = media_items(post, self.platform, post.format)[:MAX_IMAGES]
+            body["media"] = {"media_ids": [await self._upload(auth, url, post.format)
+                                           for url, _, _ in items]}
+        elif post.format not in (PostFormat.TEXT, PostFormat.LINK):
+            # Videos need X's chunked upload, which this connector does not speak yet.
+            raise SyncError("REJECTED", f"x: this connector posts text, links, images and "
+                                        f"GIFs, not {post.format}")
         created = await self.http.call("POST", "/2/tweets", token=auth.access_token,
-                                       json={"text": post.text}, publishing=True)
+                                       json=body, publishing=True)
         post_id = created["data"]["id"]
         row = await self.http.call("GET", f"/2/tweets/{post_id}", token=auth.access_token,
                                    params={"tweet.fields": "created_at"})
         return Published(post_id, _permalink(post_id), parse_instant(row["data"]["created_at"]))
+
+    async def _upload(self, auth: ChannelAuth, url: str, kind: PostFormat) -> str:
+        """One image or GIF uploaded in a single request (invisible until a post uses it)."""
+        content, mime = await self.http.download(url, max_bytes=MAX_UPLOAD_BYTES)
+        category = "tweet_gif" if kind is PostFormat.GIF else "tweet_image"
+        name = url.rsplit("/", 1)[-1].split("?")[0] or "media"
+        uploaded = await self.http.call("POST", "/2/media/upload", token=auth.access_token,
+                                        data={"media_category": category},
+                                        files={"media": (name, content, mime)})
+        return str(uploaded["data"]["id"])
 
     async def find_published(self, auth: ChannelAuth, text: str, since: datetime
                              ) -> Published | None:

@@ -195,3 +195,17 @@ async def test_lifetime_totals_are_dated_on_the_publish_day(connect):
             assert post.metrics, post
             assert {m.day for m in post.metrics} == {post.published_at.date()}
             assert all(m.raw_metric.endswith(":lifetime") for m in post.metrics)
+
+
+async def test_x_media_uploads_are_multipart_and_used_once(emulator):
+    headers = {"Authorization": f"Bearer {auth('x').access_token}"}
+    async with httpx.AsyncClient(base_url=emulator.base("x"), headers=headers) as http:
+        not_multipart = await http.post("/2/media/upload", json={"media": "abc"})
+        uploaded = await http.post("/2/media/upload", data={"media_category": "tweet_image"},
+                                   files={"media": ("a.jpg", b"\xff\xd8jpeg", "image/jpeg")})
+        media = {"media_ids": [uploaded.json()["data"]["id"]]}
+        first = await http.post("/2/tweets", json={"text": "one", "media": media})
+        again = await http.post("/2/tweets", json={"text": "two", "media": media})
+    assert not_multipart.status_code == 400
+    assert uploaded.status_code == 200 and first.status_code == 201
+    assert again.status_code == 400 and "not an unused upload" in again.text

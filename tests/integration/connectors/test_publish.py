@@ -130,7 +130,7 @@ async def test_the_emulator_shows_a_post_published_twice(platform, connect, emul
 
 
 @pytest.mark.parametrize(("platform", "kind"), [
-    ("x", PostFormat.IMAGE), ("instagram", PostFormat.TEXT), ("youtube", PostFormat.IMAGE),
+    ("x", PostFormat.VIDEO), ("instagram", PostFormat.TEXT), ("youtube", PostFormat.IMAGE),
     ("tiktok", PostFormat.TEXT), ("linkedin", PostFormat.VIDEO),
     ("facebook", PostFormat.CAROUSEL)])
 async def test_a_format_the_connector_cannot_publish_is_refused_before_any_call(
@@ -163,6 +163,9 @@ async def test_media_that_cannot_be_fetched_is_refused(connect, emulator):
     ("linkedin", PostFormat.CAROUSEL, ["a.jpg", "b.jpg"]),
     ("tiktok", PostFormat.IMAGE, ["a.jpg"]),
     ("youtube", PostFormat.REEL, ["a.mp4"]),
+    ("x", PostFormat.IMAGE, ["a.jpg"]),
+    ("x", PostFormat.GIF, ["a.gif"]),
+    ("x", PostFormat.CAROUSEL, ["a.jpg", "b.jpg", "c.jpg"]),
 ])
 async def test_each_format_a_platform_takes_is_published_once_and_found(
         platform, kind, files, connect, emulator):
@@ -181,7 +184,7 @@ async def test_each_format_a_platform_takes_is_published_once_and_found(
     ("instagram", PostFormat.STORY, ["a.jpg"], "does not publish stories"),
     ("instagram", PostFormat.CAROUSEL, ["a.jpg"], "needs 2 media URLs"),
     ("linkedin", PostFormat.CAROUSEL, ["a.jpg"], "needs 2 media URLs"),
-    ("x", PostFormat.GIF, ["a.gif"], "posts text only"),
+    ("x", PostFormat.VIDEO, ["a.mp4"], "not VIDEO"),
 ])
 async def test_posts_a_platform_cannot_take_are_refused_with_a_reason(
         platform, kind, files, reason, connect, emulator):
