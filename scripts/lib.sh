@@ -306,3 +306,16 @@ ensure_redis() {
     redis_ready 127.0.0.1 6379 || redis_start_local
     export REDIS_URL="${REDIS_URL:-$LOCAL_REDIS_URL}"
 }
+
+# --- Report rendering -------------------------------------------------------------------
+
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+# WeasyPrint's system libraries: Pango to lay out text (required), HarfBuzz's subsetter to
+# embed fonts quickly and without a warning (PDFs still render without it, several times
+# slower). Installed with apt when missing.
+ensure_report_libs() {
+    have_lib libpangoft2-1.0.so.0 || apt_install libpango-1.0-0 libpangoft2-1.0-0
+    have_lib libharfbuzz-subset.so.0 || (apt_install libharfbuzz-subset0) ||
+        warn "libharfbuzz-subset0 is missing: reports render, but slowly"
+}
