@@ -866,8 +866,7 @@ async def _seed_brands(workspace_id: int, today: date
             Brand,
             Brand(workspace=workspace_id, slug=b.slug, name=b.name, locale=b.locale,
                   timezone=b.timezone, currency=b.currency, primary_color=b.colors[0],
-                  secondary_color=b.colors[1], font=b.font,
-                  logo=f"https://demo.coso.example/media/{b.slug}/logo.svg"),
+                  secondary_color=b.colors[1], font=b.font, logo=""),
             (Brand.workspace, Brand.slug),
             [Brand.name, Brand.locale, Brand.timezone, Brand.currency, Brand.primary_color,
              Brand.secondary_color, Brand.font, Brand.logo])
@@ -942,7 +941,7 @@ async def seed_demo(today: date | None = None, *,
             Workspace,
             Workspace(name="Studio Coso", slug=WORKSPACE_SLUG,
                       agency_name="Studio Coso — social media agency",
-                      agency_logo="https://demo.coso.example/media/studio-coso/logo.svg",
+                      agency_logo="",
                       report_footer="Studio Coso · Via dei Mille 12, 40121 Bologna · "
                                     "hello@coso.example"),
             (Workspace.slug,),

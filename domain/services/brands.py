@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
-from urllib.parse import urlparse
 from zoneinfo import available_timezones
 
 import asyncpg
@@ -29,7 +28,6 @@ from domain.services.audit import record
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-URL_LIMIT = 2000
 FOOTER_LIMIT = 2000
 
 
@@ -39,8 +37,8 @@ FOOTER_LIMIT = 2000
 class Checks:
     """Collects every problem of one input, so the caller hears about all of them at once."""
 
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
+    def __init__(self, problems: list[Problem] | None = None) -> None:
+        self.problems: list[Problem] = [] if problems is None else problems
 
     def add(self, field: str, code: str, message: str) -> None:
         self.problems.append(Problem(field, code, message))
@@ -67,12 +65,13 @@ class Checks:
             self.add(field, "INVALID_CURRENCY",
                      f"{field} must be an ISO 4217 code like EUR, got {value!r}")
 
-    def url(self, field: str, value: str) -> None:
-        """An http(s) URL, or empty for none."""
-        if len(value) > URL_LIMIT:
-            self.add(field, "TOO_LONG", f"{field} is longer than {URL_LIMIT} characters")
-        elif value and not (storable(value) and is_web_url(value)):
-            self.add(field, "INVALID_URL", f"{field} must be an http or https URL")
+    def logo(self, field: str, value: str, current: str, route: str) -> None:
+        """A logo is set only by uploading it (so reports get a checked image, never a URL
+        they would have to fetch); here it can be kept or cleared."""
+        if value not in ("", current):
+            self.add(field, "LOGO_NOT_UPLOADED",
+                     f"{field} is set by uploading the image with PUT {route}; "
+                     "here it can only be cleared with \"\"")
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -95,11 +94,6 @@ def normalize_locale(value: str) -> str | None:
         return str(Locale.parse(value.strip().replace("-", "_")))
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-
-
-def is_web_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in {"http", "https"} and bool(parsed.netloc) and " " not in value
 
 
 def is_unique_violation(error: BaseException) -> bool:
@@ -170,7 +164,6 @@ def _workspace_problems(values: WorkspaceValues) -> list[Problem]:
     checks.text("name", values.name, limit=200, required=True)
     checks.slug("slug", values.slug)
     checks.text("whiteLabel.agencyName", values.agency_name, limit=200)
-    checks.url("whiteLabel.agencyLogo", values.agency_logo)
     checks.text("whiteLabel.reportFooter", values.report_footer, limit=FOOTER_LIMIT)
     return checks.problems
 
@@ -206,6 +199,8 @@ async def update_workspace(actor_id: int, workspace_id: int, **changes: str) -> 
         cleaned = {k: v.strip() for k, v in changes.items()}
         values = replace(current, **cleaned)
         problems = _workspace_problems(values)
+        Checks(problems).logo("whiteLabel.agencyLogo", values.agency_logo,
+                              before["agency_logo"], "/workspaces/{id}/logo")
         if problems:
             raise ValidationFailed(problems)
         changed = {k: v for k, v in cleaned.items() if before[k] != v}
@@ -259,7 +254,6 @@ def brand_problems(values: BrandValues) -> list[Problem]:
         checks.add("timezone", "INVALID_TIMEZONE",
                    f"timezone must be an IANA zone like Europe/Rome, got {values.timezone!r}")
     checks.currency("currency", values.currency)
-    checks.url("kit.logo", values.logo)
     for field, color in (("kit.primaryColor", values.primary_color),
                          ("kit.secondaryColor", values.secondary_color)):
         if not COLOR.match(color):
@@ -273,8 +267,10 @@ def _brand_slug_taken() -> ValidationFailed:
                                                       "this slug")
 
 
-async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | None) -> None:
+async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | None,
+                       current_logo: str = "") -> None:
     problems = brand_problems(values)
+    Checks(problems).logo("kit.logo", values.logo, current_logo, "/brands/{id}/logo")
     if not any(p.field == "slug" for p in problems):
         taken = Brand.exists().where(Brand.workspace == workspace_id, Brand.slug == values.slug)
         if brand_id is not None:
@@ -304,7 +300,7 @@ async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str
         before = await must_exist(Brand, brand_id, "id")
         current = BrandValues(**{k: before[k] for k in BRAND_FIELDS})
         values = _clean_brand(replace(current, **changes))
-        await _check_brand(values, before["workspace"], brand_id)
+        await _check_brand(values, before["workspace"], brand_id, before["logo"])
         changed = {k: v for k, v in asdict(values).items() if before[k] != v}
         after = await update_unique(Brand, brand_id, changed, _brand_slug_taken)
         if changed:

@@ -226,7 +226,7 @@ async def test_create_workspace_makes_the_viewer_its_owner():
 
 async def test_update_workspace_white_label(world):
     variables = {"id": gid("Workspace", world.workspace.id), "whiteLabel": {
-        "agencyName": "Agency Srl", "agencyLogo": "https://cdn.example/logo.png",
+        "agencyName": "Agency Srl", "agencyLogo": "",
         "reportFooter": "Agency Srl · P.IVA 01234567890"}}
     result = await gql(UPDATE_WORKSPACE, as_=world.user("admin"), variables=variables)
     data = result["updateWorkspace"]
@@ -238,10 +238,10 @@ async def test_update_workspace_white_label(world):
     variables["name"] = " "
     bad = await gql(UPDATE_WORKSPACE, as_=world.user("owner"), variables=variables)
     assert codes(bad, "updateWorkspace") == {
-        ("name", "REQUIRED"), ("whiteLabel.agencyLogo", "INVALID_URL"),
+        ("name", "REQUIRED"), ("whiteLabel.agencyLogo", "LOGO_NOT_UPLOADED"),
         ("whiteLabel.reportFooter", "TOO_LONG")}
     row = await Workspace.objects().get(Workspace.id == world.workspace.id)
-    assert row.agency_logo == "https://cdn.example/logo.png"
+    assert (row.agency_name, row.agency_logo) == ("Agency Srl", "")
 
 
 # -- brands -------------------------------------------------------------------------------
@@ -251,13 +251,12 @@ async def test_create_brand_with_kit_and_defaults(world):
     result = await gql(CREATE_BRAND, as_=world.user("owner"), variables={"input": {
         "workspace": gid("Workspace", world.workspace.id), "name": "Bottega", "slug": "bottega",
         "locale": "it-it", "timezone": "Europe/Rome", "currency": "eur",
-        "kit": {"primaryColor": "#aa0000", "logo": "https://cdn.example/b.png",
-                "font": "Inter"}}})
+        "kit": {"primaryColor": "#aa0000", "logo": "", "font": "Inter"}}})
     brand = result["createBrand"]["brand"]
     assert result["createBrand"]["userErrors"] == []
     assert (brand["locale"], brand["timezone"], brand["currency"]) == (
         "it_IT", "Europe/Rome", "EUR")
-    assert brand["kit"] == {"logo": "https://cdn.example/b.png", "primaryColor": "#AA0000",
+    assert brand["kit"] == {"logo": "", "primaryColor": "#AA0000",
                             "secondaryColor": "#3B82F6", "font": "Inter"}
     audit = await AuditLog.select().where(AuditLog.action == "brand.create").first()
     assert audit["actor"] == world.user("owner").id and audit["workspace"] == world.workspace.id
@@ -273,7 +272,7 @@ async def test_brand_validation_reports_every_problem(world):
         ("name", "REQUIRED"), ("slug", "SLUG_TAKEN"), ("locale", "INVALID_LOCALE"),
         ("timezone", "INVALID_TIMEZONE"), ("currency", "INVALID_CURRENCY"),
         ("kit.primaryColor", "INVALID_COLOR"), ("kit.secondaryColor", "INVALID_COLOR"),
-        ("kit.logo", "INVALID_URL"), ("kit.font", "TOO_LONG")}
+        ("kit.logo", "LOGO_NOT_UPLOADED"), ("kit.font", "TOO_LONG")}
     assert result["createBrand"]["brand"] is None
     assert await Brand.count() == 2
 
@@ -381,4 +380,4 @@ async def test_what_postgresql_cannot_store_is_a_user_error(world):
     logo = await gql(UPDATE_WORKSPACE, as_=owner, variables={
         "id": gid("Workspace", world.workspace.id),
         "whiteLabel": {"agencyLogo": "https://cdn.example/\x00.png"}})
-    assert codes(logo, "updateWorkspace") == {("whiteLabel.agencyLogo", "INVALID_URL")}
+    assert codes(logo, "updateWorkspace") == {("whiteLabel.agencyLogo", "LOGO_NOT_UPLOADED")}

@@ -71,15 +71,15 @@ async def refresh_access(info: Info) -> None:
 @strawberry.input
 class WhiteLabelInput:
     agency_name: str | None = None
-    agency_logo: str | None = strawberry.field(default=None,
-                                               description="An http(s) URL; empty for none.")
+    agency_logo: str | None = strawberry.field(default=None, description=(
+        "Only \"\" to remove it: upload a logo with PUT /workspaces/{id}/logo."))
     report_footer: str | None = None
 
 
 @strawberry.input(description="Brand kit fields; those left out keep their value.")
 class BrandKitInput:
-    logo: str | None = strawberry.field(default=None,
-                                        description="An http(s) URL; empty for none.")
+    logo: str | None = strawberry.field(default=None, description=(
+        "Only \"\" to remove it: upload a logo with PUT /brands/{id}/logo."))
     primary_color: str | None = strawberry.field(default=None, description="#RRGGBB")
     secondary_color: str | None = strawberry.field(default=None, description="#RRGGBB")
     font: str | None = None
