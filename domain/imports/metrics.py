@@ -47,6 +47,11 @@ CHANNEL_METRICS = _target("channel_metric", "channel")
 POST_METRICS = _target("post_metric", "post")
 _SEPARATORS = re.compile(r"[\s\-]+")
 _PLACEHOLDER_DAY = date(2000, 1, 1)
+_ZERO = Decimal(0)
+_MAX_PLAIN_DIGITS = 16
+"""Plain digits up to this many are a whole, non-negative value under NUMERIC(20, 4)'s limit."""
+_MAX_CHECKED = 4096
+"""Distinct (metric, level, currency, raw metric, note) outcomes remembered per import."""
 
 
 def _metric_name(cell: Any) -> str:
@@ -70,8 +75,65 @@ class MetricsHandler(Handler):
         self.source_name = self.ctx.source_name[:200]
         self._refs: dict[int, tuple[str, int]] = {}
         """Line -> (post ref, channel id) of post rows waiting for `resolve`."""
+        self._valid: dict[tuple[Any, ...], bool] = {}
+        """Whether `validate_observation` passes a row with these (metric, level, currency,
+        raw metric, note) and any plain-digit value: everything it checks but the value."""
 
     def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+        if not self._parse_plain(parsed, cells):
+            self._parse_any(parsed, cells)
+
+    def _parse_plain(self, parsed: Parsed, cells: dict[str, Any]) -> bool:
+        """The usual row (a known channel, an ISO day, a plain-digit value) without the
+        general parsers; False, having changed nothing, for any other row.
+
+        A value of at most 16 plain digits is finite, whole, non-negative and below
+        NUMERIC(20, 4)'s limit, so `validate_observation` finds nothing wrong with it whatever
+        the metric; what it says about the rest of the row is the same for every such value,
+        and is asked once per (metric, level, currency, raw metric, note).
+        """
+        value_cell = cells.get("value")
+        day_cell = cells.get("day")
+        if not (type(value_cell) is str and len(value_cell) <= _MAX_PLAIN_DIGITS
+                and value_cell.isascii() and value_cell.isdigit()
+                and type(day_cell) is str and len(day_cell) == 10 and day_cell[4] == "-"):
+            return False
+        try:
+            channel_id, _ = self.channels.find(cells.get("channel"), cells.get("platform"))
+            day = date.fromisoformat(day_cell)
+        except (CellError, ValueError):
+            return False
+        metric = _metric_name(cells.get("metric"))
+        post_ref = as_text(cells.get("post"))
+        currency = as_text(cells.get("currency")).upper() or None
+        definition = CANONICAL_METRICS.get(metric)
+        if currency is None and definition is not None and definition.unit is Unit.MONEY:
+            currency = self.ctx.currency
+        raw_metric = as_text(cells.get("raw_metric"))
+        note = as_text(cells.get("note"))
+        level = Level.POST if post_ref else Level.CHANNEL
+        key = (metric, level, currency, raw_metric, note)
+        valid = self._valid.get(key)
+        if valid is None:
+            valid = bool(metric) and not validate_observation(Observation(
+                subject_id=channel_id, metric=metric, day=day, value=_ZERO,
+                source_kind=SourceKind.IMPORT, currency=currency, source_name=self.source_name,
+                raw_metric=raw_metric, note=note), level)
+            if len(self._valid) < _MAX_CHECKED:
+                self._valid[key] = valid
+        if not valid:
+            return False
+        line = parsed.row.line
+        parsed.record = [line, channel_id, metric, day, Decimal(value_cell), currency,
+                         raw_metric, note]
+        if post_ref:
+            parsed.target = POST_METRICS
+            self._refs[line] = (post_ref, channel_id)
+        else:
+            parsed.target = CHANNEL_METRICS
+        return True
+
+    def _parse_any(self, parsed: Parsed, cells: dict[str, Any]) -> None:
         fail, ctx = parsed.fail, self.ctx
         channel_id = None
         try:
