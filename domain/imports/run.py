@@ -134,6 +134,8 @@ class _Run:
         self.max_errors = max_errors
         self.on_reject = on_reject
         self.staging: dict[str, str] = {}
+        self._identity: tuple[dict[str, str], bool] | None = None
+        """(header columns, whether each file column is named as its Coso column)."""
 
     def add(self, problem: RowProblem) -> None:
         self.summary.problem_count += 1
@@ -200,6 +202,11 @@ class _Run:
                 "the brand's data changed while the file was imported, so nothing was "
                 f"written; import it again ({error.__class__.__name__})")))
 
+    def _same_names(self, columns: dict[str, str]) -> bool:
+        if self._identity is None or self._identity[0] is not columns:
+            self._identity = (columns, all(k == v for k, v in columns.items()))
+        return self._identity[1]
+
     def parse(self, handler: Handler, header: Header, row: RawRow) -> Parsed:
         parsed = Parsed(row if type(row) is RawRow else RawRow(*row))
         if parsed.row.problem is not None:
@@ -208,7 +215,9 @@ class _Run:
         values = parsed.row.values
         columns = header.columns
         if values.keys() <= columns.keys():  # a file's rows: exactly its header
-            cells = {columns[name]: value for name, value in values.items()}
+            # Handlers only read the cells: a file already named Coso's way is used as it is.
+            cells = values if self._same_names(columns) else {
+                columns[name]: value for name, value in values.items()}
         else:
             cells = {}
             for name, value in values.items():
