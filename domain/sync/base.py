@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import asyncpg
 import httpx
+from piccolo.engine.sqlite import TransactionType
 
 from domain.connectors.base import SyncError
 from domain.db import engine
@@ -75,7 +76,10 @@ async def transaction() -> AsyncIterator[None]:
     drops, so they open their transactions here.
     """
     db = engine()
-    tx = db.transaction()
+    # Every job transaction writes: on SQLite take the write lock up front, so two of them
+    # queue on the busy timeout instead of failing as they upgrade a read lock.
+    tx = (db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
+          if db.engine_type == "sqlite" else db.transaction())
     try:
         async with tx:
             yield
