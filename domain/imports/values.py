@@ -230,11 +230,20 @@ def _zone(name: str) -> ZoneInfo:
 def parse_enum(cell: Any, enum: type[E]) -> E:
     """A member by value or name, case-insensitively; `brand awareness` is BRAND_AWARENESS."""
     text = _ENUM_SEPARATORS.sub("_", as_text(cell)).upper()
-    for member in enum:
-        if text in (member.value.upper(), member.name):
-            return member
+    member = _spellings(enum).get(text)
+    if member is not None:
+        return member
     raise CellError("INVALID", f"{as_text(cell)!r} is not one of "
                                f"{', '.join(m.value for m in enum)}")
+
+
+@lru_cache(maxsize=64)
+def _spellings(enum: type[E]) -> dict[str, E]:
+    """Upper-cased value and name -> member; the first member wins, as a scan in order would."""
+    found: dict[str, E] = {}
+    for member in reversed(list(enum)):
+        found[member.value.upper()] = found[member.name] = member
+    return found
 
 
 def parse_list(cell: Any) -> list[Any]:
