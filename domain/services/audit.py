@@ -11,13 +11,18 @@ from piccolo.table import Table
 
 from domain.models import AuditLog
 
+# Columns whose values never reach the audit log, whichever service writes the row: the
+# log records only whether they are set.
+SECRET_COLUMNS = frozenset({"access_token", "refresh_token", "token_hash"})
+
 
 def snapshot(row: Table | dict[str, Any] | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row's values for the before/after columns."""
+    """A JSON-safe copy of a row's values for the before/after columns, secrets redacted."""
     if row is None:
         return None
     values = row if isinstance(row, dict) else row.to_dict()
-    return {key: _json_safe(value) for key, value in values.items()}
+    return {key: bool(value) if key in SECRET_COLUMNS else _json_safe(value)
+            for key, value in values.items()}
 
 
 def _json_safe(value: Any) -> Any:

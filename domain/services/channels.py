@@ -30,7 +30,6 @@ from domain.services.usecase import Problems, locked, utcnow
 MAX_TOKEN_LENGTH = 4096
 # A token travels in an Authorization header or a query string: printable, no spaces.
 _TOKEN = re.compile(r"^[\x21-\x7e]+$")
-_SECRET_COLUMNS = ("access_token", "refresh_token")
 
 
 @dataclass(kw_only=True)
@@ -49,13 +48,6 @@ class Connected:
     channel: dict[str, Any]
     first_time: bool
     """Never synced before: the caller should backfill its history."""
-
-
-def redacted(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A channel row fit for the audit log: whether a token is set, never the token."""
-    if row is None:
-        return None
-    return {k: (bool(v) if k in _SECRET_COLUMNS else v) for k, v in row.items()}
 
 
 def _token_checks(problems: Problems, *, access_token: str, refresh_token: str,
@@ -131,7 +123,7 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
         after = await _row(channel_id)
         await record(actor_id=actor_id, action="channel.connect", object_type="Channel",
                      object_id=channel_id, workspace_id=brand["workspace"], brand_id=brand_id,
-                     before=redacted(before), after=redacted(after))
+                     before=before, after=after)
     return Connected(after, first_time=after["metrics_watermark"] is None)
 
 
@@ -218,4 +210,4 @@ async def _audit(action: str, actor_id: int | None, before: dict[str, Any],
     assert brand is not None, "a channel's brand outlives it"
     await record(actor_id=actor_id, action=action, object_type="Channel", object_id=after["id"],
                  workspace_id=brand["workspace"], brand_id=after["brand"],
-                 before=redacted(before), after=redacted(after))
+                 before=before, after=after)
