@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlunparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 
 def engine_from_url(url: str) -> Engine:
@@ -72,3 +74,30 @@ async def recreate_postgres_database(url: str, *, create: bool = True) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """`engine().transaction()` for work that writes; every mutation, job and import uses it.
+
+    On SQLite it takes the write lock at BEGIN, so two writers wait on the busy timeout
+    instead of failing as they upgrade a read lock. Inside an open transaction it joins
+    that one. And it survives its connection dying under it: Piccolo 1.38 neither releases
+    the connection nor resets the current transaction when the rollback itself fails, so
+    later queries of the same task would run on the dead connection and the pool would
+    lose a slot for good.
+    """
+    db = engine()
+    tx = (db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
+          if db.engine_type == "sqlite" else db.transaction())
+    try:
+        async with tx:
+            yield
+    except BaseException:
+        if getattr(tx, "_parent", None) is None and db.current_transaction.get() is tx:
+            db.current_transaction.reset(tx.context)
+            with contextlib.suppress(Exception):
+                pool = getattr(db, "pool", None)
+                await (pool.release(tx.connection) if pool is not None
+                       else tx.connection.close())
+        raise

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from api.graphql.access import Access
 from api.reports.routes import json_error, path_pk, unauthenticated, viewer_access
 from api.reports.storage import Storage
-from domain.db import engine
+from domain.db import write_transaction
 from domain.models import Brand, Workspace
 from domain.rules.permissions import Action
 from domain.services.audit import record
@@ -83,7 +83,7 @@ async def _put_logo(request: Request, access: Access, column: Any, pk: int, *,
         return stored
     key, size = stored
     workspace = table.workspace if brand else table.id
-    async with engine().transaction():
+    async with write_transaction():
         before = await table.select(column, workspace.as_alias("ws")).where(
             table.id == pk).first()
         if before is None:

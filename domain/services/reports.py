@@ -11,7 +11,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import ReportFormat, ReportKind, ReportStatus
 from domain.errors import ValidationFailed
 from domain.models import Brand, Report, ReportSchedule
@@ -89,7 +89,7 @@ class NewReport:
 async def request_report(new: NewReport, actor_id: int | None, *,
                          today: date | None = None) -> dict[str, Any]:
     """A QUEUED report row, checked and audited; the caller queues its job after commit."""
-    async with _writing():
+    async with write_transaction():
         brand = await _brand(new.brand_id, "brand")
         problems = Problems()
         kind = _choice(problems, "kind", new.kind, ReportKind)
@@ -110,24 +110,12 @@ async def request_report(new: NewReport, actor_id: int | None, *,
         return after
 
 
-def _writing() -> Any:
-    """A transaction that writes: on SQLite it takes the write lock at BEGIN, so two
-    schedule runs in one process wait for each other instead of failing to upgrade a
-    read lock. Inside an open transaction it joins that one, as usual."""
-    db = engine()
-    if db.engine_type == "sqlite":
-        from piccolo.engine.sqlite import TransactionType
-
-        return db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
-    return db.transaction()
-
-
 async def delete_report(report_id: int, actor_id: int | None) -> dict[str, Any]:
     """Delete a report that is not being rendered; the caller removes its file after commit.
 
     Deliveries that sent it keep their record, without the link.
     """
-    async with engine().transaction():
+    async with write_transaction():
         before = await locked(Report.select().where(Report.id == report_id)).first()
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Report with this id")
@@ -183,7 +171,7 @@ class ScheduleChanges:
 
 
 async def create_schedule(new: NewSchedule, actor_id: int | None) -> dict[str, Any]:
-    async with engine().transaction():
+    async with write_transaction():
         # The brand row lock serialises concurrent creations against the per-brand cap.
         brand = await _brand(new.brand_id, "brand", lock=True)
         problems = Problems()
@@ -210,7 +198,7 @@ async def create_schedule(new: NewSchedule, actor_id: int | None) -> dict[str, A
 
 async def update_schedule(schedule_id: int, changes: ScheduleChanges,
                           actor_id: int | None) -> dict[str, Any]:
-    async with engine().transaction():
+    async with write_transaction():
         before = await _schedule(schedule_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no ReportSchedule with this id")
@@ -242,7 +230,7 @@ async def update_schedule(schedule_id: int, changes: ScheduleChanges,
 
 async def delete_schedule(schedule_id: int, actor_id: int | None) -> dict[str, Any]:
     """Delete a schedule and its delivery records; reports it made stay, unlinked."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await _schedule(schedule_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no ReportSchedule with this id")

@@ -8,17 +8,14 @@ the worker turns into arq's Retry and the in-process runner into a sleep.
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import asyncpg
 import httpx
-from piccolo.engine.sqlite import TransactionType
 
 from domain.connectors.base import SyncError
-from domain.db import engine
+from domain.db import write_transaction as transaction  # noqa: F401 - the jobs' name
 from domain.settings import get_settings
 
 MAX_TRIES = 5
@@ -64,33 +61,6 @@ class JobQueue(Protocol):
         """Queue `function(*args)` once: False when a job with this id is already queued;
         QueueUnavailable when the queue cannot be reached."""
         ...
-
-
-@contextlib.asynccontextmanager
-async def transaction() -> AsyncIterator[None]:
-    """`engine().transaction()`, also when its connection dies under it.
-
-    Piccolo 1.38 neither releases the connection nor resets the current transaction when
-    the rollback itself fails on a dropped connection: later queries of the same task would
-    run on the dead connection, and the pool would lose a slot for good. Jobs outlive such
-    drops, so they open their transactions here.
-    """
-    db = engine()
-    # Every job transaction writes: on SQLite take the write lock up front, so two of them
-    # queue on the busy timeout instead of failing as they upgrade a read lock.
-    tx = (db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
-          if db.engine_type == "sqlite" else db.transaction())
-    try:
-        async with tx:
-            yield
-    except BaseException:
-        if getattr(tx, "_parent", None) is None and db.current_transaction.get() is tx:
-            db.current_transaction.reset(tx.context)
-            with contextlib.suppress(Exception):
-                pool = getattr(db, "pool", None)
-                await (pool.release(tx.connection) if pool is not None
-                       else tx.connection.close())
-        raise
 
 
 def retry_delay(job_try: int) -> float:

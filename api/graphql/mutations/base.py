@@ -9,7 +9,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.errors import InputError, UserError, forbidden, not_found
-from domain.db import engine
+from domain.db import write_transaction
 from domain.errors import ValidationFailed
 from domain.rules.permissions import Action
 from domain.rules.workflow import WorkflowError
@@ -25,7 +25,7 @@ class Payload:
 async def run(payload: type[P], work: Callable[[], Awaitable[P]]) -> P:
     """Run `work` in one transaction; an InputError rolls it back and becomes userErrors."""
     try:
-        async with engine().transaction():
+        async with write_transaction():
             return await work()
     except InputError as error:
         errors = error.errors
