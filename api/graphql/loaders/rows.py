@@ -38,13 +38,24 @@ class PageKey:
     page: PageRequest
 
 
-def page_loader(table: type[Table], parent: str) -> DataLoader[PageKey, list[dict[str, Any]]]:
-    """Per parent, up to first + 1 child rows after the cursor, in id order.
+def windowed(table: type[Table], parent: str, conds: list[Cond], per_parent: int, *,
+             newest_first: bool = False) -> tuple[str, list[Any]]:
+    """SQL for up to `per_parent` rows of each parent matching `conds`, in id order."""
+    sql, args = where(conds)
+    order = '"id" DESC' if newest_first else '"id"'
+    return (f'SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t."{parent}" '
+            f'ORDER BY t.{order}) AS "_rn" FROM "{table._meta.tablename}" t WHERE {sql}) w '
+            f'WHERE "_rn" <= {{}} ORDER BY {order}', [*args, per_parent])
+
+
+def page_loader(table: type[Table], parent: str, *,
+                newest_first: bool = False) -> DataLoader[PageKey, list[dict[str, Any]]]:
+    """Per parent, up to first + 1 child rows after the cursor, in id order (or, newest
+    first, the rows before the cursor with the highest ids first).
 
     Keys sharing a filter and page run as one windowed query for all their parents, so
     `brands { campaigns(first: 10) }` costs one query whatever the number of brands.
     """
-    name = table._meta.tablename
 
     async def load(keys: Sequence[PageKey]) -> list[list[dict[str, Any]]]:
         groups: dict[tuple[Filter, PageRequest], set[int]] = defaultdict(set)
@@ -54,16 +65,9 @@ def page_loader(table: type[Table], parent: str) -> DataLoader[PageKey, list[dic
         for (filter_, page), parents in groups.items():
             conds = [_in(parent, sorted(parents)), *filter_]
             if page.after is not None:
-                conds.append(Cond("id", ">", page.after))
-            sql, args = where(conds)
-            rows = await fetch(
-                table,
-                f'SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER '
-                f'(PARTITION BY t."{parent}" ORDER BY t."id") AS "_rn" '
-                f'FROM "{name}" t WHERE {sql}) w WHERE "_rn" <= {{}} ORDER BY "id"',
-                [*args, page.first + 1],
-            )
-            for row in rows:
+                conds.append(Cond("id", "<" if newest_first else ">", page.after))
+            sql = windowed(table, parent, conds, page.first + 1, newest_first=newest_first)
+            for row in await fetch(table, *sql):
                 found[(filter_, page, row[parent])].append(row)
         return [found.get((key.filter, key.page, key.parent_id), []) for key in keys]
 
