@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from domain.exports.columns import METRIC_PROVENANCE
+from domain.exports.columns import METRIC_PROVENANCE, UNREFERENCED_PREFIX
 from domain.models import ChannelMetric, PostMetric
 from domain.services.analytics import exact_decimal
 
@@ -20,7 +20,6 @@ PAGE_SIZE = 2000
 IMPORT_COLUMNS = ("channel", "platform", "post", "day", "metric", "value", "currency",
                   "raw_metric", "note")
 COLUMNS = IMPORT_COLUMNS + METRIC_PROVENANCE
-UNREFERENCED_PREFIX = "coso:"
 
 Table = type[ChannelMetric] | type[PostMetric]
 

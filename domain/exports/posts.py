@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
-from domain.exports.columns import POST_KPIS, POST_MONEY, POST_RATIOS, POST_TOTALS
+from domain.exports.columns import (
+    POST_KPIS,
+    POST_MONEY,
+    POST_RATIOS,
+    POST_TOTALS,
+    UNREFERENCED_PREFIX,
+)
 from domain.models import Post
 from domain.services.analytics import PeriodKpis, Subject, subject_kpis
 
@@ -80,7 +86,9 @@ async def _page(brand_id: int, lower: datetime, upper: datetime,
 def _row(post: dict[str, Any], period: PeriodKpis, currency: str) -> tuple[Any, ...]:
     k = period.kpis
     return (
-        post["ref"] or "", post["channel_handle"], post["platform"],
+        # A post made in Coso has no ref: `coso:<id>` finds it again on import.
+        post["ref"] or f"{UNREFERENCED_PREFIX}{post['id']}",
+        post["channel_handle"], post["platform"],
         post["campaign_ref"] or post["campaign_name"] or "",
         post["text"], post["format"], post["pillar"], post["media_type"],
         post["media"] or [], post["tags"] or [], post["scheduled_at"], post["status"],

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from domain.enums import CampaignObjective, CampaignStatus
+from domain.exports.columns import UNREFERENCED_PREFIX
 from domain.imports.context import Handler, Parsed
 from domain.imports.schema import Entity
 from domain.imports.store import Field, Fixed, Store, Target, q
@@ -65,6 +66,9 @@ class CampaignsHandler(Handler):
                                     "campaign")
         elif len(ref) > MAX_REF_LENGTH or not storable(ref):
             fail("ref", "INVALID", f"a ref is 1 to {MAX_REF_LENGTH} printable characters")
+        elif ref[:len(UNREFERENCED_PREFIX)].lower() == UNREFERENCED_PREFIX:
+            fail("ref", "INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own "
+                                   "names of posts: give the campaign another ref")
         problems = Problems()
         name = problems.text("name", as_text(cells.get("name")), max_length=MAX_NAME_LENGTH,
                              required=True)

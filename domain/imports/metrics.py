@@ -18,7 +18,14 @@ from domain.enums import SourceKind
 from domain.imports.context import ChannelIndex, Handler, Parsed
 from domain.imports.schema import Entity
 from domain.imports.store import Field, Fixed, Store, Target
-from domain.imports.values import CellError, as_text, is_empty, parse_date, parse_number
+from domain.imports.values import (
+    CellError,
+    as_text,
+    coso_id,
+    is_empty,
+    parse_date,
+    parse_number,
+)
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
 from domain.services.metrics import Observation, validate_observation
 
@@ -185,14 +192,25 @@ class MetricsHandler(Handler):
         if not waiting:
             return
         refs = sorted({self._refs[p.row.line][0] for p in waiting})
+        # `coso:<id>` (an export's name for a post made in Coso) is the brand's post <id>.
+        ids: dict[int, str] = {}
+        for ref in refs:
+            try:
+                post_id = coso_id(ref)
+            except CellError:
+                continue
+            if post_id is not None:
+                ids[post_id] = ref
         found: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(refs), 5000):
-            part = refs[start:start + 5000]
-            condition, args = store.is_in("ref", part, "text")
-            rows = await store.fetch(
-                f"SELECT ref, id, channel FROM post WHERE brand = ? AND {condition}",
-                self.ctx.id, *args)
-            found.update({ref: (post_id, channel) for ref, post_id, channel in rows})
+        for column, keys, kind in (("ref", refs, "text"), ("id", sorted(ids), "int")):
+            for start in range(0, len(keys), 5000):
+                condition, args = store.is_in(column, keys[start:start + 5000], kind)
+                rows = await store.fetch(
+                    f"SELECT {column} AS key, id, channel FROM post WHERE brand = ? "
+                    f"AND {condition}",
+                    self.ctx.id, *args)
+                found.update({key if column == "ref" else ids[key]: (post_id, channel)
+                              for key, post_id, channel in rows})
         for parsed in waiting:
             ref, channel_id = self._refs.pop(parsed.row.line)
             post = found.get(ref)

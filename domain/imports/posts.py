@@ -19,6 +19,7 @@ from domain.imports.store import Field, Fixed, Store, Target, q
 from domain.imports.values import (
     CellError,
     as_text,
+    coso_id,
     is_empty,
     parse_datetime,
     parse_enum,
@@ -52,11 +53,15 @@ POSTS = Target(
         Field("published_at", "timestamptz"),
         Field("external_id", "text"),
         Field("permalink", "text"),
+        Field("id", "int", update="never"),
     ),
     conflict=("brand", "ref"),
-    keys=(("ref",), ("channel", "external_id")),
+    keys=(("ref",), ("channel", "external_id"), ("id",)),
     fixed=(Fixed("brand", "int"), Fixed("created_by", "int"),
            Fixed("created_at", "timestamptz"), Fixed("updated_at", "timestamptz", on_update=True)),
+    # A row whose ref is `coso:<id>` (a post made in Coso, as exported) stages no ref and
+    # the post's id: it updates that post and never gives it a ref.
+    ident="id",
 )
 # File columns feeding another field.
 _FIELD_OF = {"platform": "channel", "platform_id": "external_id"}
@@ -106,6 +111,11 @@ class PostsHandler(Handler):
             fail("ref", "REQUIRED", "ref is required: it is how the next import finds the post")
         elif len(ref) > MAX_REF_LENGTH or not storable(ref):
             fail("ref", "INVALID", f"a ref is 1 to {MAX_REF_LENGTH} printable characters")
+        post_id = None
+        try:
+            post_id = coso_id(ref)
+        except CellError as error:
+            fail("ref", error.code, error.message)
         channel_id = platform = None
         try:
             channel_id, platform = self.channels.find(cells.get("channel"), cells.get("platform"))
@@ -168,8 +178,31 @@ class PostsHandler(Handler):
             json.dumps(content["media"], ensure_ascii=False),
             json.dumps(content["tags"], ensure_ascii=False),
             when["scheduled_at"], choices["status"], when["published_at"], external_id,
-            permalink,
+            permalink, post_id,
         ]
+
+    async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
+        """Rows naming a post by `coso:<id>`: that post must be the brand's and have no ref
+        (one with a ref is named by it, so a file cannot name it twice)."""
+        named = [p for p in chunk if p.target is POSTS and p.record[-1] is not None]
+        if not named:
+            return
+        condition, args = store.is_in("id", sorted({p.record[-1] for p in named}), "int")
+        stored = dict(await store.fetch(
+            f"SELECT id, ref FROM post WHERE brand = ? AND {condition}", self.ctx.id, *args))
+        for parsed in named:
+            post_id = parsed.record[-1]
+            if post_id not in stored:
+                parsed.fail("ref", "UNKNOWN_POST", (
+                    f"the brand has no post {post_id} ({parsed.record[1]!r} names a post made "
+                    "in Coso by its id; a new post needs a ref of its own)"))
+            elif stored[post_id] is not None:
+                parsed.fail("ref", "UNKNOWN_POST", (
+                    f"post {post_id} has the ref {stored[post_id]!r}: name it by that ref"))
+            else:
+                parsed.record[1] = None
+                continue
+            parsed.target = None
 
     async def verify(self, store: Store, staging: dict[str, str],
                      lines: tuple[int, int]) -> list[tuple[int, str, str, str]]:
@@ -180,11 +213,14 @@ class PostsHandler(Handler):
                               for f in POSTS.compared(present)) or "false"
         status_differs = "s.status <> p.status" if "status" in present else "false"
         editable = ", ".join(f"'{s}'" for s in EDITABLE)
-        rows = await store.fetch(
-            f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
-            f"FROM {stage} s JOIN post p ON p.brand = ? AND p.ref = s.ref "
-            f"WHERE s._line BETWEEN ? AND ? AND ({status_differs} OR "
-            f"(p.status NOT IN ({editable}) AND ({changed})))", self.ctx.id, *lines)
+        rows = []
+        # Stored posts by ref, then those named by id (two joins, each on an index).
+        for match in ("p.ref = s.ref", "p.id = s.id"):
+            rows += await store.fetch(
+                f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
+                f"FROM {stage} s JOIN post p ON p.brand = ? AND {match} "
+                f"WHERE s._line BETWEEN ? AND ? AND ({status_differs} OR "
+                f"(p.status NOT IN ({editable}) AND ({changed})))", self.ctx.id, *lines)
         for line, status, status_changed in rows:
             if status_changed:
                 problems.append((line, "status", "STATUS_CHANGE", (
@@ -198,8 +234,9 @@ class PostsHandler(Handler):
             allowed = ", ".join(f"'{s.value}'" for s in NEW_STATUSES)
             rows = await store.fetch(
                 f"SELECT s._line, s.status FROM {stage} s WHERE s._line BETWEEN ? AND ? "
-                f"AND s.status NOT IN ({allowed}) AND NOT EXISTS (SELECT 1 FROM post p "
-                f"WHERE p.brand = ? AND p.ref = s.ref)", *lines, self.ctx.id)
+                f"AND s.status NOT IN ({allowed}) AND s.id IS NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM post p WHERE p.brand = ? AND p.ref = s.ref)",
+                *lines, self.ctx.id)
             problems += [(line, "status", "STATUS", (
                 f"a new post is DRAFT or PUBLISHED, not {status}: review happens in Coso"))
                 for line, status in rows]
@@ -207,7 +244,8 @@ class PostsHandler(Handler):
             rows = await store.fetch(
                 f"SELECT s._line, p.ref FROM {stage} s JOIN post p ON p.channel = s.channel "
                 f"AND p.external_id = s.external_id WHERE s._line BETWEEN ? AND ? AND "
-                f"{store.differs('p.ref', 's.ref', 'text')}", *lines)
+                f"CASE WHEN s.id IS NULL THEN {store.differs('p.ref', 's.ref', 'text')} "
+                "ELSE p.id <> s.id END", *lines)
             problems += [(line, "platform_id", "PLATFORM_ID_TAKEN", (
                 f"another post of this channel ({f'ref {ref!r}' if ref else 'without a ref'}) "
                 "has this platform id")) for line, ref in rows]

@@ -33,11 +33,12 @@ from domain.imports.context import BrandContext, Handler, Parsed, load_brand
 from domain.imports.metrics import MetricsHandler
 from domain.imports.posts import PostsHandler
 from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, resolve_header
-from domain.imports.store import Store, Target, open_store, write
+from domain.imports.store import Store, StoreConflict, Target, open_store, write
 from domain.services.audit import record
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
-                                                 asyncpg.IntegrityConstraintViolationError)
+                                                 asyncpg.IntegrityConstraintViolationError,
+                                                 StoreConflict)
 
 CHUNK_SIZE = 5000
 PARSE_SLICE = 250
@@ -45,6 +46,9 @@ HANDLERS: dict[Entity, type[Handler]] = {
     Entity.POSTS: PostsHandler, Entity.CAMPAIGNS: CampaignsHandler,
     Entity.METRICS: MetricsHandler,
 }
+
+_KEY_COLUMN = {"external_id": "platform_id", "id": "ref"}
+"""The file column of a staged key field named otherwise (a post named by id: its ref)."""
 
 Rows = Iterable[RawRow | tuple[int, Mapping[str, Any]]] | AsyncIterable[
     RawRow | tuple[int, Mapping[str, Any]]]
@@ -271,7 +275,7 @@ class _Run:
                     continue
                 first = staged.get(value, seen.get(value))
                 if first is not None:
-                    column = key[-1] if key[-1] != "external_id" else "platform_id"
+                    column = _KEY_COLUMN.get(key[-1], key[-1])
                     parsed.fail(column, "DUPLICATE", (
                         f"{' + '.join(key)} {_shown(value)} is also on line {first}: a file "
                         "names each row once"))

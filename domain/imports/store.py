@@ -58,9 +58,16 @@ class Target:
     keys: tuple[tuple[str, ...], ...]
     """Keys unique within one file: a second row with the same key is a duplicate."""
     fixed: tuple[Fixed, ...] = ()
+    ident: str | None = None
+    """A staged field holding the id of the stored row a file row names directly (a post's
+    `coso:<id>` ref), else NULL: such a row updates that row of the brand (matched on id
+    and the Fixed columns of `conflict`) and is never inserted; the field is never written."""
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def insert_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.name != self.ident]
 
     def updated(self, present: frozenset[str]) -> list[Field]:
         return [f for f in self.fields
@@ -68,6 +75,10 @@ class Target:
 
     def compared(self, present: frozenset[str]) -> list[Field]:
         return [f for f in self.updated(present) if f.compare]
+
+
+class StoreConflict(Exception):
+    """Stored rows changed under the import (a row named by id was deleted meanwhile)."""
 
 
 def _comparable(value: Any) -> Any:
@@ -214,11 +225,16 @@ class Store:
                      fixed: dict[str, Any]) -> tuple[int, int]:
         """Write every staged row; (inserted, updated). Unchanged rows are left untouched."""
         table = q(target.table)
+        by_ident = 0
+        if target.ident is not None:
+            by_ident = await self._update_by_ident(name, target, present, fixed)
         fixed_columns = [f for f in target.fixed]
-        insert_columns = [*(f.name for f in fixed_columns), *target.field_names()]
+        insert_columns = [*(f.name for f in fixed_columns),
+                          *(f.name for f in target.insert_fields())]
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if self.postgres and f.kind == "json" else "")
-                   for f in target.fields]
+                   for f in target.insert_fields()]
+        new_rows = f"s.{q(target.ident)} IS NULL" if target.ident else "true"
         args = [fixed[f.name] for f in fixed_columns]
         updated = target.updated(present)
         sets = [f"{q(f.name)} = excluded.{q(f.name)}" for f in updated]
@@ -230,15 +246,66 @@ class Store:
                   else "DO NOTHING")
         insert = (f"INSERT INTO {table} ({', '.join(q(c) for c in insert_columns)}) "
                   # WHERE true: SQLite would read ON CONFLICT as a join constraint.
-                  f"SELECT {', '.join(select)} FROM {q(name)} s WHERE true "
+                  f"SELECT {', '.join(select)} FROM {q(name)} s WHERE {new_rows} "
                   f"ON CONFLICT ({conflict}) {action}")
         if self.postgres:
-            return await self._upsert_postgres(name, target, present, fixed, insert, args)
+            inserted, updated = await self._upsert_postgres(name, target, present, fixed,
+                                                            insert, args)
+            return inserted, updated + by_ident
         # SQLite: new rows get ids above the largest one (no AUTOINCREMENT gaps below).
         before = (await self.fetch(f"SELECT coalesce(max(id), 0) FROM {table}"))[0][0]
         written = await self.execute(insert, *args)
         inserted = (await self.fetch(f"SELECT count(*) FROM {table} WHERE id > ?", before))[0][0]
-        return inserted, written - inserted
+        return inserted, written - inserted + by_ident
+
+    async def _column_types(self, table: str) -> dict[str, str]:
+        """PostgreSQL's type of each column of `table` (numeric(14, 2)...); {} on SQLite."""
+        if not self.postgres:
+            return {}
+        return dict(await self.fetch(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", table))
+
+    def _changes(self, target: Target, present: frozenset[str], fixed: dict[str, Any],
+                 types: dict[str, str]) -> tuple[list[str], list[Any], str]:
+        """(SET items, their arguments, the condition that a stored row `t` differs from
+        its staged row `s`) for an UPDATE ... FROM staging."""
+        json_cast = "::json" if self.postgres else ""
+        sets = [f"{q(f.name)} = s.{q(f.name)}" + (json_cast if f.kind == "json" else "")
+                for f in target.updated(present)]
+        set_args = [fixed[f.name] for f in target.fixed if f.on_update]
+        sets += [f"{q(f.name)} = ?{self.cast(f.kind)}" for f in target.fixed if f.on_update]
+        # The staged value as the target column stores it (numeric(14, 2) rounds), as
+        # ON CONFLICT's `excluded` row has it.
+        changed = " OR ".join(self.differs(
+            f"t.{q(f.name)}", f"s.{q(f.name)}" + (
+                f"::{types[f.name]}" if f.kind == "numeric" and f.name in types else ""),
+            f.kind) for f in target.compared(present))
+        return sets, set_args, changed
+
+    async def _update_by_ident(self, name: str, target: Target, present: frozenset[str],
+                               fixed: dict[str, Any]) -> int:
+        """Update the stored rows that staged rows name by id (Target.ident); the count.
+
+        Such a row was checked to be the brand's while staging: one gone since (deleted
+        meanwhile) refuses the import rather than being silently skipped."""
+        table, ident = q(target.table), q(target.ident or "")
+        scope = [c for c in target.conflict if c in fixed]
+        owned = "".join(f" AND t.{q(c)} = ?" for c in scope)
+        scope_args = [fixed[c] for c in scope]
+        missing = await self.fetch(
+            f"SELECT count(*) FROM {q(name)} s WHERE s.{ident} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} t WHERE t.id = s.{ident}{owned})", *scope_args)
+        if missing[0][0]:
+            raise StoreConflict(f"{missing[0][0]} {target.table} row(s) named by id are gone")
+        sets, set_args, changed = self._changes(target, present, fixed,
+                                                await self._column_types(table))
+        if not (sets and changed):
+            return 0
+        return await self.execute(
+            f"UPDATE {table} AS t SET {', '.join(sets)} FROM {q(name)} s "
+            f"WHERE s.{ident} IS NOT NULL AND t.id = s.{ident}{owned} AND ({changed})",
+            *set_args, *scope_args)
 
     async def _upsert_postgres(self, name: str, target: Target, present: frozenset[str],
                                fixed: dict[str, Any], upsert: str,
@@ -254,9 +321,7 @@ class Store:
         """
         table = q(target.table)
         fixed_by_name = {f.name: f for f in target.fixed}
-        types = dict(await self.fetch(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", table))
+        types = await self._column_types(table)
         match_args: list[Any] = []
         match = []
         for column in target.conflict:
@@ -266,33 +331,27 @@ class Store:
             else:
                 match.append(f"t.{q(column)} = s.{q(column)}")
         matched = " AND ".join(match)
+        if target.ident is not None:
+            matched += f" AND s.{q(target.ident)} IS NULL"
         updated = 0
-        sets = [f"{q(f.name)} = s.{q(f.name)}" + ("::json" if f.kind == "json" else "")
-                for f in target.updated(present)]
-        set_args = [fixed[f.name] for f in target.fixed if f.on_update]
-        sets += [f"{q(f.name)} = ?{self.cast(f.kind)}" for f in target.fixed if f.on_update]
-        # The staged value as the target column stores it (numeric(14, 2) rounds), as
-        # ON CONFLICT's `excluded` row has it.
-        changed = " OR ".join(self.differs(
-            f"t.{q(f.name)}", f"s.{q(f.name)}" + (
-                f"::{types[f.name]}" if f.kind == "numeric" and f.name in types else ""),
-            f.kind) for f in target.compared(present))
+        sets, set_args, changed = self._changes(target, present, fixed, types)
         if sets and changed:
             updated = await self.execute(
                 f"UPDATE {table} t SET {', '.join(sets)} FROM {q(name)} s "
                 f"WHERE {matched} AND ({changed})", *set_args, *match_args)
         fixed_columns = list(target.fixed)
-        columns = [*(f.name for f in fixed_columns), *target.field_names()]
+        columns = [*(f.name for f in fixed_columns), *(f.name for f in target.insert_fields())]
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if f.kind == "json" else "")
-                   for f in target.fields]
+                   for f in target.insert_fields()]
+        new_rows = f"s.{q(target.ident)} IS NULL AND " if target.ident else ""
         import asyncpg
 
         try:
             async with self.savepoint():
                 inserted = await self.execute(
                     f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
-                    f"SELECT {', '.join(select)} FROM {q(name)} s WHERE NOT EXISTS "
+                    f"SELECT {', '.join(select)} FROM {q(name)} s WHERE {new_rows}NOT EXISTS "
                     f"(SELECT 1 FROM {table} t WHERE {matched})",
                     *(fixed[f.name] for f in fixed_columns), *match_args)
         except asyncpg.UniqueViolationError:

@@ -22,6 +22,7 @@ from babel.dates import get_date_format
 from babel.numbers import NumberFormatError, parse_decimal
 
 from domain.exports.cells import neutralise, restore
+from domain.exports.columns import UNREFERENCED_PREFIX
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -260,3 +261,16 @@ def parse_list(cell: Any) -> list[Any]:
             raise CellError("INVALID", "expected a JSON list")
         return value
     return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def coso_id(ref: str) -> int | None:
+    """The post id a `coso:<id>` ref names (what an export writes for a post made in Coso),
+    None for any other ref; CellError INVALID for a `coso:` ref that names no id, since
+    the prefix is reserved."""
+    if ref[:5].lower() != UNREFERENCED_PREFIX:
+        return None
+    digits = ref[5:]
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+        raise CellError("INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own: "
+                                   f"{UNREFERENCED_PREFIX}<id> names a post of the brand by id")
+    return int(digits)

@@ -203,3 +203,52 @@ async def _rows_of(brand: Brand) -> dict[ExportEntity, list[tuple[Any, ...]]]:
         out[entity] = [tuple(json.loads(line).values())[:keep]
                        for line in buffer.getvalue().splitlines()]
     return out
+
+
+async def _made_in_coso(brand: Brand) -> list[Post]:
+    """Posts as the demo and the API make them: no ref, some with platform metrics."""
+    channel = (await _channels(brand.id))[0]
+    made = [
+        await make_post(brand, channel, text="Bozza fatta in Coso, \"citata\"",
+                        scheduled_at=datetime(2026, 10, 5, 8, tzinfo=UTC), tags=["demo"]),
+        await make_post(brand, channel, text="=in revisione", status=PostStatus.IN_REVIEW,
+                        scheduled_at=datetime(2026, 10, 6, 8, tzinfo=UTC)),
+        await make_post(brand, channel, text="Uscito", status=PostStatus.PUBLISHED,
+                        scheduled_at=datetime(2026, 10, 7, 8, tzinfo=UTC),
+                        published_at=datetime(2026, 10, 7, 8, 1, tzinfo=UTC),
+                        external_id="555", permalink="https://social.example/p/555"),
+    ]
+    await upsert_post_metrics([
+        Observation(subject_id=made[2].id, metric="impressions", day=date(2026, 10, 7 + d),
+                    value=Decimal(300 + d), source_kind=SourceKind.PLATFORM_API,
+                    source_name="instagram", fetched_at=datetime(2026, 11, 1, tzinfo=UTC))
+        for d in range(3)])
+    return made
+
+
+@pytest.mark.parametrize(("fmt", "options"), FORMATS)
+async def test_posts_made_in_coso_come_back_unchanged(plan, tmp_path, fmt, options):
+    made = await _made_in_coso(plan.brand)
+    before = await _state()
+    posts_file, metrics_file = tmp_path / f"posts{_suffix(fmt)}", tmp_path / f"m{_suffix(fmt)}"
+    post_count = await _export(ExportEntity.POSTS, plan.brand, posts_file, fmt, **options)
+    metric_count = await _export(ExportEntity.METRICS, plan.brand, metrics_file, fmt,
+                                 **options)
+    exported = (await _rows_of(plan.brand))[ExportEntity.POSTS]
+    assert {row[0] for row in exported} >= {f"coso:{post.id}" for post in made}
+
+    posts = await _import(Entity.POSTS, plan.brand, posts_file, plan.actor)
+    assert posts.problems == [] and _counts(posts) == (0, 0, post_count, 0)
+    metrics = await _import(Entity.METRICS, plan.brand, metrics_file, plan.actor)
+    assert metrics.problems == [] and _counts(metrics) == (0, 0, metric_count, 0)
+    assert await _state() == before  # no ref given, nothing touched
+
+    # Into another brand a `coso:` row names nothing: refused, nothing written there.
+    fresh = await make_brand(slug="aurora-ter", timezone=plan.brand.timezone,
+                             currency=plan.brand.currency)
+    await _seed_brand(fresh)
+    refused = await _import(Entity.POSTS, fresh, posts_file, plan.actor)
+    assert {(p.column, p.code) for p in refused.problems} == {("ref", "UNKNOWN_POST")}
+    assert refused.rejected == len(made) and not refused.written
+    assert await Post.count().where(Post.brand == fresh.id) == 0
+    assert await _state() == before

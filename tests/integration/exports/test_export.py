@@ -316,12 +316,13 @@ async def test_a_period_ending_before_it_starts_is_refused(seeded):
     assert await Post.count() == 9
 
 
-async def test_a_post_without_a_ref_names_its_metrics_by_coso_id(seeded):
+async def test_a_post_without_a_ref_is_named_by_coso_id(seeded):
     draft = await make_post(seeded.brand, seeded.instagram, scheduled_at=_at(20, 9),
                             text="made in Coso")
     await upsert_post_metrics([_obs(draft.id, "reach", date(2026, 10, 20), "10")])
     posts = [r async for r in rows(ExportEntity.POSTS, _brand(seeded), START, END)]
-    assert [p[0] for p in posts if p[4] == "made in Coso"] == [""]
+    # The same name in both exports: the posts file's ref is what the metrics file's post is.
+    assert [p[0] for p in posts if p[4] == "made in Coso"] == [f"coso:{draft.id}"]
     metrics = [r async for r in rows(ExportEntity.METRICS, _brand(seeded), START, END)]
     # Never an empty post cell: that would read back as a channel metric.
     assert [m[2] for m in metrics if m[3] == date(2026, 10, 20)] == [f"coso:{draft.id}"]

@@ -127,3 +127,61 @@ async def test_unknown_campaign_status_rules_and_platform_ids(brand):
     assert published["status"] == PostStatus.PUBLISHED and published["external_id"] == "1790"
     assert published["published_at"] == datetime(2026, 10, 1, 10, 0, tzinfo=UTC)
     assert (await Post.select(Post.ref).where(Post.id == other.id).first()) == {"ref": None}
+
+
+async def test_coso_ref_updates_the_brands_post_in_place_without_giving_it_a_ref(brand):
+    made = await make_post(brand["brand"], brand["channel"], text="Fatto in Coso",
+                           scheduled_at=datetime(2026, 11, 2, 9, tzinfo=UTC))
+    other_brand = await make_brand()
+    foreign = await make_post(other_brand, text="Di un altro brand")
+    text = ("ref,channel,text,scheduled_at\n"
+            f"coso:{made.id},@acme,Testo nuovo,2026-11-02T09:00:00Z\n"
+            "P-new,@acme,Un post nuovo,\n")
+    summary, _ = await run(brand, text)
+    assert summary.problems == []
+    assert (summary.inserted, summary.updated, summary.unchanged) == (1, 1, 0)
+    stored = await Post.select(Post.ref, Post.text, Post.brand).where(Post.id == made.id).first()
+    assert stored == {"ref": None, "text": "Testo nuovo", "brand": brand["brand"].id}
+    assert await Post.count().where(Post.brand == brand["brand"].id) == 2
+
+    again, _ = await run(brand, text)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+    # Another brand's post, a missing id, a ref in Coso's namespace, a post that has a ref,
+    # the same post twice: each a row problem, and nothing is written.
+    refd = await make_post(brand["brand"], brand["channel"], ref="P-9", text="Con ref")
+    bad = ("ref,channel,text\n"
+           f"coso:{foreign.id},@acme,Rubato\n"
+           "coso:999999,@acme,Inesistente\n"
+           "coso:abc,@acme,Riservato\n"
+           f"coso:{refd.id},@acme,Doppio nome\n"
+           f"coso:{made.id},@acme,Uno\n"
+           f"COSO:{made.id},@acme,Due\n")
+    summary, rejects = await run(brand, bad, skip_invalid=True)
+    codes = {(p.line, p.column, p.code) for p in summary.problems}
+    assert codes == {(2, "ref", "UNKNOWN_POST"), (3, "ref", "UNKNOWN_POST"),
+                     (4, "ref", "INVALID"), (5, "ref", "UNKNOWN_POST"), (7, "ref", "DUPLICATE")}
+    assert len(rejects) == 5 and (summary.updated, summary.inserted) == (1, 0)
+    assert (await Post.select(Post.text, Post.ref).where(Post.id == foreign.id).first()
+            ) == {"text": "Di un altro brand", "ref": None}
+    assert (await Post.select(Post.text).where(Post.id == refd.id).first())["text"] == "Con ref"
+    assert await Post.count().where(Post.ref.like("coso:%")) == 0
+
+
+async def test_coso_ref_respects_review_and_platform_ids(brand):
+    approved = await make_post(brand["brand"], brand["channel"], text="Approvato",
+                               status=PostStatus.APPROVED)
+    draft = await make_post(brand["brand"], brand["channel"], text="Bozza")
+    await make_post(brand["brand"], brand["channel"], text="Pubblicato", external_id="42",
+                    status=PostStatus.PUBLISHED)
+    text = ("ref,channel,text,status,platform_id\n"
+            f"coso:{approved.id},@acme,Approvato,APPROVED,\n"
+            f"coso:{draft.id},@acme,Bozza,PUBLISHED,42\n")
+    summary, _ = await run(brand, text, skip_invalid=True)
+    assert {(p.line, p.column, p.code) for p in summary.problems} == {
+        (3, "status", "STATUS_CHANGE"), (3, "platform_id", "PLATFORM_ID_TAKEN")}
+    assert summary.unchanged == 1  # the approved post, re-imported as it is
+
+    changed = f"ref,channel,text\ncoso:{approved.id},@acme,Cambiato\n"
+    summary, _ = await run(brand, changed)
+    assert [(p.column, p.code) for p in summary.problems] == [("ref", "NOT_EDITABLE")]
