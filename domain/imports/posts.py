@@ -97,6 +97,8 @@ class PostsHandler(Handler):
     targets: ClassVar[tuple[Target, ...]] = (POSTS,)
 
     async def prepare(self) -> None:
+        self._chunk_names_ids = False
+        """Whether the chunk being staged has rows naming a post by `coso:<id>`."""
         self.channels = await ChannelIndex.load(self.ctx.id)
         self.campaigns = CampaignIndex(await Campaign.select(
             Campaign.id, Campaign.ref, Campaign.name).where(Campaign.brand == self.ctx.id))
@@ -185,6 +187,7 @@ class PostsHandler(Handler):
         """Rows naming a post by `coso:<id>`: that post must be the brand's and have no ref
         (one with a ref is named by it, so a file cannot name it twice)."""
         named = [p for p in chunk if p.target is POSTS and p.record[-1] is not None]
+        self._chunk_names_ids = bool(named)
         if not named:
             return
         condition, args = store.is_in("id", sorted({p.record[-1] for p in named}), "int")
@@ -214,8 +217,10 @@ class PostsHandler(Handler):
         status_differs = "s.status <> p.status" if "status" in present else "false"
         editable = ", ".join(f"'{s}'" for s in EDITABLE)
         rows = []
-        # Stored posts by ref, then those named by id (two joins, each on an index).
-        for match in ("p.ref = s.ref", "p.id = s.id"):
+        # Stored posts by ref, then those named by id (two joins, each on an index; the
+        # second only for a chunk that has such rows, or SQLite may scan every post).
+        matches = ["p.ref = s.ref"] + (["p.id = s.id"] if self._chunk_names_ids else [])
+        for match in matches:
             rows += await store.fetch(
                 f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
                 f"FROM {stage} s JOIN post p ON p.brand = ? AND {match} "
