@@ -20,8 +20,6 @@ from typing import Any
 
 from domain.db import engine
 
-SQLITE_CACHE_KIB = 64 * 1024
-"""Page cache of an import's SQLite connection for the database file (the default is 2 MiB)."""
 PG_TYPES = {"int": "integer", "text": "text", "date": "date", "numeric": "numeric",
             "timestamptz": "timestamptz", "json": "text"}
 SQLITE_TYPES = {"int": "INTEGER", "text": "TEXT", "date": "TEXT", "numeric": "REAL",
@@ -397,11 +395,6 @@ async def open_store() -> AsyncIterator[Store]:
         return
     transaction = db.transaction()
     transaction.connection = await db.get_connection()
-    # The import's own connection, closed after it: a bigger page cache for the target's
-    # indexes, still bounded, so memory stays flat whatever the file's size. Not for the
-    # staging tables: a big temp cache made staging half again slower (measured), and
-    # temp_store=MEMORY would hold a whole staged file in RAM.
-    await transaction.connection.execute(f"PRAGMA main.cache_size = {-SQLITE_CACHE_KIB}")
     # Piccolo's own queries (lookups, the audit row) now run on this connection too.
     token = db.current_transaction.set(transaction)
     try:
