@@ -15,7 +15,6 @@ import asyncpg
 import httpx
 
 from domain.connectors.base import SyncError
-from domain.db import write_transaction as transaction  # noqa: F401 - the jobs' name
 from domain.settings import get_settings
 
 MAX_TRIES = 5

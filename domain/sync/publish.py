@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
+from domain.db import write_transaction
 from domain.enums import ChannelStatus, PostStatus, SyncKind
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
@@ -33,7 +34,6 @@ from domain.sync.base import (
     describe,
     is_transient,
     retry_delay,
-    transaction,
 )
 from domain.sync.jobs import enqueue_run, failed, recorded
 
@@ -160,7 +160,7 @@ async def _publish_once(connector: Connector, auth: ChannelAuth,
 
 async def _record_published(run_id: int, post: dict[str, Any], published: Published,
                             api_version: str) -> None:
-    async with transaction():
+    async with write_transaction():
         await _absorb_synced_twin(post, published.external_id)
         # Moved meanwhile (archived)? It is on the platform all the same.
         with contextlib.suppress(WorkflowError):
@@ -189,7 +189,7 @@ async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,
                    api_version: str = "") -> str:
     """The platform will not take the post: FAILED with its reason, claim released so the
     post can be fixed and scheduled again."""
-    async with transaction():
+    async with write_transaction():
         current = await locked(Post.select(Post.status).where(Post.id == post["id"])).first()
         if current is not None and current["status"] in PUBLISHABLE:
             await transition_post(post["id"], Transition.FAIL, None, reason=message[:2000])

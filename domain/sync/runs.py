@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.db import write_transaction
 from domain.enums import SyncKind, SyncStatus
 from domain.models import Channel, SyncRun
 from domain.services.usecase import locked, utcnow
-from domain.sync.base import transaction
 
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING)
 ERROR_LIMIT = 2000  # characters of an error message kept on the run
@@ -43,7 +43,7 @@ async def open_run(channel_id: int, kind: SyncKind, job_id: str, *,
 
     The channel row lock makes two simultaneous requests for the same work agree on one run.
     """
-    async with transaction():
+    async with write_transaction():
         await locked(Channel.select(Channel.id).where(Channel.id == channel_id),
                      "NO KEY UPDATE").first()
         active = await SyncRun.select().where(

@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.connectors.base import MetricPoint, RemotePost
+from domain.db import write_transaction
 from domain.enums import PostStatus, SourceKind
 from domain.models import Channel, Post
 from domain.services.metrics import Observation, upsert_channel_metrics, upsert_post_metrics
 from domain.services.usecase import locked
 from domain.sync import runs
-from domain.sync.base import transaction
 from domain.sync.windows import advance_watermark
 
 CHUNK = 500
@@ -74,7 +74,7 @@ async def store_window(run_id: int, channel: dict[str, Any], *, api_version: str
                        posts: Sequence[RemotePost], fetched_at: datetime) -> Stored:
     """Write one fetched window and mark its run SUCCEEDED, all in one transaction."""
     platform = channel["platform"]
-    async with transaction():
+    async with write_transaction():
         post_ids, created = await _post_ids(channel, posts)
         post_rows = [_observation(post_ids[p.external_id], point, platform, api_version,
                                   fetched_at) for p in posts for point in p.metrics]
