@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -23,7 +25,11 @@ from domain.imports.base import ImportFileError, RawRow
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
 """A longer physical line is not a spreadsheet row: the file is refused."""
+BLOCK_BYTES = 1024 * 1024
+"""Bytes read and decoded at a time."""
 DELIMITERS = (",", ";", "\t")
+_row = tuple.__new__
+"""RawRow(...) without the Python-level __new__ a NamedTuple has: once per row of a big file."""
 
 
 class Format(StrEnum):
@@ -94,10 +100,13 @@ def open_rows(path: str | Path, fmt: Format | None = None, *, encoding: str = "u
 
 
 class _Lines:
-    """Physical lines of a binary stream, decoded one by one; bad bytes are replaced and noted.
+    """Physical lines of a binary stream, decoded a block at a time; bad bytes are replaced
+    and noted.
 
     Splitting bytes on b"\\n" before decoding is right for every ASCII-compatible encoding
-    (UTF-8, Latin-1, Windows-1252) and tells exactly which line and byte went wrong.
+    (UTF-8, Latin-1, Windows-1252). A block decodes in one call (the usual case); only a
+    block holding bytes invalid in the encoding is decoded line by line, to tell exactly
+    which line and byte went wrong.
     """
 
     def __init__(self, stream: IO[bytes], encoding: str) -> None:
@@ -109,35 +118,62 @@ class _Lines:
                                   f"unknown encoding {encoding!r}") from None
         self.encoding = encoding
         self.offset = 0
+        """Bytes decoded so far (whole blocks: progress bars need no more)."""
         self.line = 0
+        """Lines decoded so far (at block boundaries)."""
         self.bad: deque[tuple[int, str]] = deque()
         """(line, message) for lines with undecodable bytes, not yet claimed by a row."""
 
     def __iter__(self) -> Iterator[str]:
-        readline = self.stream.readline
-        encoding = self.encoding
+        read = self.stream.read
+        pending = b""
+        first = True
         while True:
-            raw = readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            self.line += 1
-            if len(raw) > MAX_LINE_BYTES:
-                raise ImportFileError(self.line, "LINE_TOO_LONG", (
-                    f"line {self.line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: "
+            block = read(BLOCK_BYTES)
+            data = pending + block if pending else block
+            if len(data) > MAX_LINE_BYTES and data.find(b"\n", 0, MAX_LINE_BYTES) < 0:
+                line = self.line + 1
+                raise ImportFileError(line, "LINE_TOO_LONG", (
+                    f"line {line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: "
                     "this is not a row of a spreadsheet"))
+            cut = len(data) if not block else data.rfind(b"\n") + 1
+            if not cut:
+                if not data:
+                    return
+                pending = data
+                continue
+            whole, pending = data[:cut], data[cut:]
             try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as error:
-                text = raw.decode(encoding, "replace")
-                self.bad.append((self.line, self._bad_bytes(raw, error)))
-            if self.line == 1 and text.startswith("\ufeff"):
+                text = whole.decode(self.encoding)
+            except UnicodeDecodeError:
+                text = "".join(self._decode_lines(whole))
+            else:
+                self.line += whole.count(b"\n") + (not block and not whole.endswith(b"\n"))
+            if first and text.startswith("\ufeff"):
                 text = text[1:]
-            self.offset += len(raw)
-            yield text
+            first = False
+            self.offset += len(whole)
+            # newline="\n": lines end at "\n" only, as the bytes were split (a CR or
+            # U+2028 inside a cell stays in it).
+            yield from io.StringIO(text, newline="\n")
+            if not block:
+                return
 
-    def _bad_bytes(self, raw: bytes, error: UnicodeDecodeError) -> str:
+    def _decode_lines(self, whole: bytes) -> Iterator[str]:
+        """A block line by line, replacing the bytes the encoding refuses and noting where."""
+        offset = self.offset
+        for raw in io.BytesIO(whole):
+            self.line += 1
+            try:
+                yield raw.decode(self.encoding)
+            except UnicodeDecodeError as error:
+                self.bad.append((self.line, self._bad_bytes(raw, error, offset)))
+                yield raw.decode(self.encoding, "replace")
+            offset += len(raw)
+
+    def _bad_bytes(self, raw: bytes, error: UnicodeDecodeError, offset: int) -> str:
         byte = raw[error.start]
-        return (f"byte 0x{byte:02X} at byte offset {self.offset + error.start} (line "
+        return (f"byte 0x{byte:02X} at byte offset {offset + error.start} (line "
                 f"{self.line}) is not valid {self.encoding}: the file mixes encodings. Save it "
                 f"as UTF-8 (in Excel: CSV UTF-8), or import it with its encoding "
                 f"(e.g. cp1252)")
@@ -167,11 +203,7 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
         raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
     delimiter = delimiter or _sniff(first)
 
-    def chained() -> Iterator[str]:
-        yield first
-        yield from physical
-
-    reader = csv.reader(chained(), delimiter=delimiter, strict=True)
+    reader = csv.reader(itertools.chain((first,), physical), delimiter=delimiter, strict=True)
     header_line, header = _next_record(reader)
     if header is None:
         raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
@@ -181,30 +213,31 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
     plain = len(named) == width
 
     def rows() -> Iterator[RawRow]:
-        read, bad = reader.__next__, lines.bad
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = read()
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise _malformed(error, start, reader.line_num) from None
-            problem = lines.claim(reader.line_num) if bad else None
-            if not "".join(cells).strip():
-                continue
-            if plain and len(cells) == width:  # the usual row: one cell per named column
-                values = dict(zip(names, cells, strict=True))
-            else:
+        bad, usual = lines.bad, width if plain else -1
+        before = reader.line_num
+        try:
+            for cells in reader:
+                start, before = before + 1, reader.line_num
+                problem = lines.claim(before) if bad else None
+                if len(cells) == usual:  # the usual row: one cell per named column
+                    if cells[0].strip() or "".join(cells).strip():
+                        # strict=False: the lengths were just compared.
+                        values = dict(zip(names, cells, strict=False))
+                        yield _row(RawRow, (start, values, problem))
+                    continue
+                if not "".join(cells).strip():
+                    continue
                 values = {name: cells[i] if i < len(cells) else None for i, name in named}
-            if problem is None and (len(cells) > width or len(named) < width):
-                extra = [c for i, c in enumerate(cells) if c.strip() and (
-                    i >= width or not header[i].strip())]
-                if extra:
-                    problem = ("EXTRA_CELLS", (
-                        f"the row has {len(extra)} cell(s) outside the named columns "
-                        f"(first: {extra[0][:40]!r}); is a delimiter or a quote missing?"))
-            yield RawRow(start, values, problem)
+                if problem is None and (len(cells) > width or len(named) < width):
+                    extra = [c for i, c in enumerate(cells) if c.strip() and (
+                        i >= width or not header[i].strip())]
+                    if extra:
+                        problem = ("EXTRA_CELLS", (
+                            f"the row has {len(extra)} cell(s) outside the named columns "
+                            f"(first: {extra[0][:40]!r}); is a delimiter or a quote missing?"))
+                yield RawRow(start, values, problem)
+        except csv.Error as error:
+            raise _malformed(error, before + 1, reader.line_num) from None
 
     result = RowReader([name for _, name in named], rows(), delimiter=delimiter)
     result._lines = lines
@@ -240,10 +273,9 @@ def ndjson_rows(stream: IO[bytes], *, encoding: str = "utf-8") -> RowReader:
     physical = iter(lines)
 
     def parsed() -> Iterator[RawRow]:
-        for text in physical:
+        for line, text in enumerate(physical, start=1):
             if not text.strip():
                 continue
-            line = lines.line
             problem = lines.claim(line)
             try:
                 value = orjson.loads(text)

@@ -88,3 +88,48 @@ def test_ndjson_lines_objects_and_bad_json():
     assert rows[0].values == {"ref": "P-1", "tags": ["a", "b"], "value": 1.5}
     assert [(r.line, r.problem and r.problem[0]) for r in rows] == [
         (1, None), (3, "INVALID_JSON"), (4, "INVALID_JSON"), (5, None)]
+
+
+def test_rows_lines_and_bad_bytes_across_read_blocks(monkeypatch):
+    # Blocks of 64 bytes cut rows, quoted new lines and multi-byte characters anywhere.
+    monkeypatch.setattr("domain.imports.readers.BLOCK_BYTES", 64)
+    lines = [f'P-{i},"caffè n. {i}\nseconda riga"' for i in range(1, 40)]
+    lines[20] = "P-21,perché".encode("latin-1").decode("latin-1")
+    data = b"ref,testo\n" + b"".join(
+        (line.encode("latin-1") if i == 20 else line.encode()) + b"\n"
+        for i, line in enumerate(lines))
+    reader, rows = read_csv(data)
+    assert [r.values["ref"] for r in rows] == [f"P-{i}" for i in range(1, 40)]
+    assert rows[0].values["testo"] == "caffè n. 1\nseconda riga" and rows[0].line == 2
+    assert rows[21].line == 2 + 20 * 2 + 1  # row 21 is one line, the others two
+    assert [i for i, r in enumerate(rows) if r.problem] == [20]
+    assert f"byte offset {data.index(b'perch') + 5}" in rows[20].problem[1]
+    assert "line 42" in rows[20].problem[1]
+    assert reader.bytes_read == len(data)
+
+
+def test_carriage_returns_and_unicode_separators_stay_in_their_cell():
+    _, rows = read_csv("ref,testo\nP-1,a\u2028b\u0085c\nP-2,\"x\ry\"\n".encode())
+    assert [r.values["testo"] for r in rows] == ["a\u2028b\u0085c", "x\ry"]
+    assert [r.line for r in rows] == [2, 3]
+
+
+def test_a_line_over_the_limit_stops_the_file_wherever_blocks_end(monkeypatch):
+    monkeypatch.setattr("domain.imports.readers.BLOCK_BYTES", 1000)
+    monkeypatch.setattr("domain.imports.readers.MAX_LINE_BYTES", 4096)
+    ok = b"ref,testo\nP-1,ok\n" + b"P-2," + b"x" * 4091 + b"\n"  # 4096 bytes: allowed
+    assert len(read_csv(ok)[1]) == 2
+    with pytest.raises(ImportFileError) as error:
+        read_csv(b"ref,testo\nP-1,ok\n" + b"P-2," + b"x" * 4092 + b"\nP-3,ok\n")
+    assert error.value.problem[:3] == (3, "", "LINE_TOO_LONG")
+
+
+def test_ndjson_line_numbers_across_blocks(monkeypatch):
+    monkeypatch.setattr("domain.imports.readers.BLOCK_BYTES", 16)
+    data = b"".join(b'{"ref": "P-%d"}\n' % i + (b"\n" if i % 3 == 0 else b"")
+                    for i in range(1, 10))
+    rows = list(ndjson_rows(io.BytesIO(data)))
+    lines = data.decode().split("\n")
+    assert [(r.line, r.values["ref"]) for r in rows] == [
+        (n, f"P-{i}") for i, n in zip(range(1, 10), [k + 1 for k, t in enumerate(lines) if t],
+                                      strict=True)]
