@@ -1,4 +1,4 @@
-"""`coso export posts|metrics`: a brand's editorial calendar with KPIs, or its daily metrics."""
+"""`coso export posts|metrics|campaigns`: a brand's calendar with KPIs, metrics or campaigns."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ def register(app: typer.Typer) -> None:
 
 
 def export(
-    entity: Annotated[str, typer.Argument(help="posts or metrics.", metavar="posts|metrics")],
+    entity: Annotated[str, typer.Argument(help="posts, metrics or campaigns.",
+                                          metavar="posts|metrics|campaigns")],
     brand: Annotated[str, typer.Option(help="The brand's slug.")],
-    from_: Annotated[str, typer.Option("--from", help="First day, e.g. 2026-10-01.")],
-    to: Annotated[str, typer.Option(help="Last day (included), e.g. 2026-10-31.")],
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="First day, e.g. 2026-10-01 (optional for campaigns).")] = None,
+    to: Annotated[str | None, typer.Option(
+        help="Last day (included), e.g. 2026-10-31 (optional for campaigns).")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", help="csv, ndjson or xlsx (default: from --out's extension, else csv).")
     ] = None,
@@ -36,18 +39,21 @@ def export(
     workspace: Annotated[str | None, typer.Option(
         help="Workspace slug, when two workspaces have a brand with this slug.")] = None,
 ) -> None:
-    """Export posts scheduled in a period with their KPIs, or the period's daily metrics.
+    """Export posts scheduled in a period with their KPIs, the period's daily metrics, or
+    the campaigns running in it (all of them without --from and --to).
 
     The file imports back with `coso import` (the KPI and provenance columns are skipped).
     Cells a spreadsheet would run as formulas get a leading ' in CSV and XLSX.
     """
     from api.cli import errors, fail, run
-    from domain.exports.service import ExportEntity
+    from domain.exports.service import OPEN_PERIOD, ExportEntity
     from domain.exports.writers import ExportFormat, ExportTooLarge
 
     kind = _choice("the entity", entity, ExportEntity)
+    if kind not in OPEN_PERIOD and (from_ is None or to is None):
+        fail(f"an export of {kind.value} needs --from and --to")
     start, end = _day("--from", from_), _day("--to", to)
-    if end < start:
+    if start is not None and end is not None and end < start:
         fail("--to is before --from")
     fmt = _format(format, out)
     if fmt is ExportFormat.XLSX and out is None:
@@ -69,9 +75,11 @@ def export(
         fail(str(error), code=1)
     except OSError as error:
         fail(f"cannot write {out}: {error.strerror or error}", code=1)
+    bounds = (("from", start), ("to" if start else "until", end))
+    period = "".join(f" {word} {day}" for word, day in bounds if day is not None)
     where = f" to {out}" if out is not None else ""
-    errors.print(f"exported {count} {kind.value} of {found['slug']} from {start} to {end}"
-                 f"{where}", highlight=False)
+    errors.print(f"exported {count} {kind.value} of {found['slug']}{period}{where}",
+                 highlight=False)
 
 
 def _choice(what: str, value: str, allowed: Any) -> Any:
@@ -83,9 +91,11 @@ def _choice(what: str, value: str, allowed: Any) -> Any:
         fail(f"{what} is one of {', '.join(allowed)}, not {value!r}")
 
 
-def _day(option: str, value: str) -> date:
+def _day(option: str, value: str | None) -> date | None:
     from api.cli import fail
 
+    if value is None:
+        return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
@@ -118,8 +128,8 @@ async def _brand(slug: str, workspace: str | None) -> dict[str, Any]:
     return found[0]
 
 
-async def _write(kind: Any, brand: dict[str, Any], start: date, end: date, fmt: Any,
-                 out: Path | None, delimiter: str, bom: bool) -> int:
+async def _write(kind: Any, brand: dict[str, Any], start: date | None, end: date | None,
+                 fmt: Any, out: Path | None, delimiter: str, bom: bool) -> int:
     """Stream into a temporary file beside `out`, renamed over it only once complete."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 

@@ -1,1 +1,1 @@
-"""Exports of posts (with their KPIs) and daily metrics as CSV, NDJSON or XLSX, streamed."""
+"""Exports of posts (with KPIs), daily metrics and campaigns as CSV, NDJSON or XLSX, streamed."""

@@ -14,8 +14,9 @@ METRIC_PROVENANCE = ("source_kind", "source_name", "source_version", "fetched_at
 """Where each value came from and when it was read; an import records its own."""
 
 UNREFERENCED_PREFIX = "coso:"
-"""`coso:<id>` names a post made in Coso (it has no ref) in an export's ref or post column;
-an import reads it back as that post of the brand, and no imported row may take such a ref."""
+"""`coso:<id>` names a post or campaign made in Coso (it has no ref) in an export's ref or
+post column; an import reads it back as that row of the brand, and no imported row may take
+such a ref."""
 
 READ_ONLY: dict[str, tuple[str, ...]] = {"posts": POST_KPIS, "metrics": METRIC_PROVENANCE}
 """Per import entity (its value), the export columns an import skips."""

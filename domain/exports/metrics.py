@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 from domain.exports.columns import METRIC_PROVENANCE, UNREFERENCED_PREFIX
+from domain.exports.paging import Key, after, pages
 from domain.models import ChannelMetric, PostMetric
 from domain.services.analytics import exact_decimal
 
@@ -32,19 +34,15 @@ async def metric_rows(brand_id: int, start: date, end: date, *,
     unique index serves: one query a page, memory at one page.
     """
     for table in (ChannelMetric, PostMetric):
-        after: tuple[int, str, date] | None = None
-        while True:
-            page = await _page(table, brand_id, start, end, after, page_size)
+        read = partial(_page, table, brand_id, start, end)
+        async for page in pages(read, lambda r: (r["subject"], r["metric"], r["day"]),
+                                page_size):
             for row in page:
                 yield _row(row)
-            if len(page) < page_size:
-                break
-            last = page[-1]
-            after = (last["subject"], last["metric"], last["day"])
 
 
 async def _page(table: Table, brand_id: int, start: date, end: date,
-                after: tuple[int, str, date] | None, size: int) -> list[dict[str, Any]]:
+                since: Key | None, size: int) -> list[dict[str, Any]]:
     if table is ChannelMetric:
         subject, channel = ChannelMetric.channel, ChannelMetric.channel
         post_ref = None
@@ -61,13 +59,9 @@ async def _page(table: Table, brand_id: int, start: date, end: date,
         columns.append(post_ref)
     query = table.select(*columns).where(brand == brand_id, table.day >= start,
                                          table.day <= end)
-    if after is not None:
-        pk, metric, day = after
-        # `subject >= pk` first: the natural key's index starts the scan where the last
-        # page ended, so every page costs the same (a plain OR would rescan from the start).
-        query = query.where((subject >= pk) & (
-            (subject > pk) | (table.metric > metric)
-            | ((table.metric == metric) & (table.day > day))))
+    if since is not None:
+        # The natural key's unique index serves this order.
+        query = query.where(after((subject, table.metric, table.day), since))
     return await query.order_by(subject, table.metric, table.day).limit(size)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from domain.exports.columns import (
     POST_TOTALS,
     UNREFERENCED_PREFIX,
 )
+from domain.exports.paging import Key, after, pages
 from domain.models import Post
 from domain.services.analytics import PeriodKpis, Subject, subject_kpis
 
@@ -52,21 +54,15 @@ async def post_rows(brand: Mapping[str, Any], start: date, end: date, *,
     costs one query for the posts and one for their metrics, whatever its size.
     """
     lower, upper = calendar_window(start, end, brand["timezone"])
-    after: tuple[datetime, int] | None = None
-    while True:
-        page = await _page(brand["id"], lower, upper, after, page_size)
-        if not page:
-            return
+    read = partial(_page, brand["id"], lower, upper)
+    async for page in pages(read, lambda r: (r["scheduled_at"], r["id"]), page_size):
         kpis = await subject_kpis(Subject.POST, [r["id"] for r in page], start, end)
         for row in page:
             yield _row(row, kpis[row["id"]], brand["currency"])
-        if len(page) < page_size:
-            return
-        after = (page[-1]["scheduled_at"], page[-1]["id"])
 
 
 async def _page(brand_id: int, lower: datetime, upper: datetime,
-                after: tuple[datetime, int] | None, size: int) -> list[dict[str, Any]]:
+                since: Key | None, size: int) -> list[dict[str, Any]]:
     channel, campaign = Post.channel, Post.campaign
     query = Post.select(
         Post.id, Post.ref, channel.handle.as_alias("channel_handle"),
@@ -75,11 +71,8 @@ async def _page(brand_id: int, lower: datetime, upper: datetime,
         Post.media_type, Post.media, Post.tags, Post.scheduled_at, Post.status,
         Post.published_at, Post.external_id, Post.permalink,
     ).where(Post.brand == brand_id, Post.scheduled_at >= lower, Post.scheduled_at < upper)
-    if after is not None:
-        at, pk = after
-        # `scheduled_at >= at` first, so the index scan starts where the last page ended.
-        query = query.where((Post.scheduled_at >= at)
-                            & ((Post.scheduled_at > at) | (Post.id > pk)))
+    if since is not None:
+        query = query.where(after((Post.scheduled_at, Post.id), since))
     return await query.order_by(Post.scheduled_at, Post.id).limit(size).output(load_json=True)
 
 

@@ -1,7 +1,8 @@
 """Importing campaigns: matched on `ref`, checked with the campaign use cases' own rules.
 
 Budget and cost need the strategist's right, as in the API: without it a row may repeat
-the stored amounts but not change them.
+the stored amounts but not change them. A `coso:<id>` ref (how an export names a campaign
+made in Coso, which has none) names that campaign of the brand, as for posts.
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from typing import Any, ClassVar
 
 from domain.enums import CampaignObjective, CampaignStatus
 from domain.exports.columns import UNREFERENCED_PREFIX
+from domain.imports.by_id import resolve_by_id
 from domain.imports.context import Handler, Parsed
 from domain.imports.schema import Entity
 from domain.imports.store import Field, Fixed, Store, Target, q
-from domain.imports.values import CellError, as_text, is_empty, parse_date, parse_enum, parse_number
+from domain.imports.values import (
+    CellError,
+    as_text,
+    coso_id,
+    is_empty,
+    parse_date,
+    parse_enum,
+    parse_number,
+)
 from domain.rules.content import storable
 from domain.services.campaigns import (
     MAX_DESCRIPTION_LENGTH,
@@ -44,10 +54,14 @@ CAMPAIGNS = Target(
         Field("planned_budget", "numeric"),
         Field("production_cost", "numeric"),
         *(Field(name, "text") for name in _UTM),
+        Field("id", "int", update="never"),
     ),
     conflict=("brand", "ref"),
-    keys=(("ref",),),
+    keys=(("ref",), ("id",)),
     fixed=(Fixed("brand", "int"), Fixed("currency", "text"), Fixed("created_at", "timestamptz")),
+    # A `coso:<id>` row stages no ref and the campaign's id: it updates that campaign and
+    # never gives it a ref.
+    ident="id",
 )
 # Where the campaign use case's field names land in the file.
 _COLUMN_OF = {"plannedBudget": "planned_budget", "productionCost": "production_cost",
@@ -66,9 +80,13 @@ class CampaignsHandler(Handler):
                                     "campaign")
         elif len(ref) > MAX_REF_LENGTH or not storable(ref):
             fail("ref", "INVALID", f"a ref is 1 to {MAX_REF_LENGTH} printable characters")
-        elif ref[:len(UNREFERENCED_PREFIX)].lower() == UNREFERENCED_PREFIX:
-            fail("ref", "INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own "
-                                   "names of posts: give the campaign another ref")
+        campaign_id = None
+        try:
+            campaign_id = coso_id(ref)
+        except CellError:
+            fail("ref", "INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own: "
+                                   f"{UNREFERENCED_PREFIX}<id> names a campaign of the brand "
+                                   "by id")
         problems = Problems()
         name = problems.text("name", as_text(cells.get("name")), max_length=MAX_NAME_LENGTH,
                              required=True)
@@ -118,8 +136,11 @@ class CampaignsHandler(Handler):
         parsed.record = [
             parsed.row.line, ref, name, description, objective, status, days["starts_on"],
             days["ends_on"], amounts["planned_budget"], amounts["production_cost"],
-            *(utm[column] for column in _UTM),
+            *(utm[column] for column in _UTM), campaign_id,
         ]
+
+    async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
+        await resolve_by_id(store, chunk, CAMPAIGNS, self.ctx.id)
 
     async def verify(self, store: Store, staging: dict[str, str],
                      lines: tuple[int, int]) -> list[tuple[int, str, str, str]]:
@@ -130,8 +151,9 @@ class CampaignsHandler(Handler):
         flags = ", ".join(f"CASE WHEN {store.differs(f'c.{c}', f's.{c}', 'numeric')} "
                           f"THEN 1 ELSE 0 END" for c in budgets)
         rows = await store.fetch(
+            # A staged row has a ref or (named by `coso:<id>`) an id, never both.
             f"SELECT s._line, {flags} FROM {stage} s LEFT JOIN campaign c ON c.brand = ? "
-            f"AND c.ref = s.ref WHERE s._line BETWEEN ? AND ? AND ("
+            f"AND (c.ref = s.ref OR c.id = s.id) WHERE s._line BETWEEN ? AND ? AND ("
             f"{' OR '.join(store.differs(f'c.{c}', f's.{c}', 'numeric') for c in budgets)})",
             self.ctx.id, *lines)
         return [(row[0], column, "FORBIDDEN",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ import pytest
 
 from domain.enums import Platform, SourceKind
 from domain.services.metrics import Observation, upsert_channel_metrics
-from tests.factories import make_brand, make_channel, make_post, make_workspace
+from tests.factories import make_brand, make_campaign, make_channel, make_post, make_workspace
 from tests.integration.test_cli import refused
 
 pytestmark = pytest.mark.storage
@@ -74,6 +75,35 @@ async def test_files_in_every_format(coso, acme, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.ndjson", "posts.xlsx"]
 
 
+async def test_campaigns_with_or_without_a_period(coso, acme, tmp_path):
+    for ref, month in (("C-sep", 9), ("C-oct", 10)):
+        await make_campaign(acme, ref=ref, name=f"=Campagna {ref}",
+                            starts_on=date(2026, month, 1), ends_on=date(2026, month, 20))
+    result = await coso("export", "campaigns", "--brand", "acme", *PERIOD, "--excel",
+                        "--delimiter", ";")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbfref;name;description;objective;")
+    assert [(r["ref"], r["name"]) for r in _rows(result.stdout_bytes, ";")] == [
+        ("C-oct", "'=Campagna C-oct")]
+    assert "exported 1 campaigns of acme from 2026-10-01 to 2026-10-31" in result.stderr
+    result = await coso("export", "campaigns", "--brand", "acme", "--to", "2026-09-30",
+                        "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["ref"] for line in result.stdout_bytes.splitlines()] == ["C-sep"]
+    assert "exported 1 campaigns of acme until 2026-09-30" in result.stderr
+
+    xlsx = tmp_path / "campagne.xlsx"
+    result = await coso("export", "campaigns", "--brand", "acme", "--out", str(xlsx))
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(xlsx)["campaigns"]
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["C-sep", "C-oct"]
+    assert "exported 2 campaigns of acme to" in result.stderr  # no period: all of them
+
+    imported = await coso("import", "campaigns", str(xlsx), "--brand", "acme")
+    assert imported.exit_code == 0, imported.output
+    assert re.search(r"unchanged\s*│\s*2", imported.output), imported.output
+
+
 async def test_a_failed_export_leaves_no_partial_file(coso, acme, tmp_path, monkeypatch):
     monkeypatch.setattr("domain.exports.writers.MAX_XLSX_ROWS", 2)
     out = tmp_path / "posts.xlsx"
@@ -92,7 +122,11 @@ async def test_a_failed_export_leaves_no_partial_file(coso, acme, tmp_path, monk
     (("posts", "--brand", "acme", "--from", "1/10/2026", "--to", "2026-10-31"),
      "--from must be a day like 2026-10-31"),
     (("posts", "--brand", "nobody", *PERIOD), "no brand with slug 'nobody'"),
-    (("campaigns", "--brand", "acme", *PERIOD), "the entity is one of posts, metrics"),
+    (("plans", "--brand", "acme", *PERIOD), "the entity is one of posts, metrics, campaigns"),
+    (("metrics", "--brand", "acme", "--from", "2026-10-01"), "metrics needs --from and --to"),
+    (("campaigns", "--brand", "nobody"), "no brand with slug 'nobody'"),
+    (("campaigns", "--brand", "acme", "--from", "2026-10-31", "--to", "2026-10-01"),
+     "--to is before --from"),
     (("posts", "--brand", "acme", *PERIOD, "--format", "pdf"), "--format is one of csv"),
     (("posts", "--brand", "acme", *PERIOD, "--format", "ndjson", "--excel"),
      "--excel and --delimiter apply to csv only"),

@@ -93,3 +93,45 @@ async def test_a_later_item_with_a_key_the_columns_lack_and_unknown_brand(brand)
     audit = await AuditLog.select(AuditLog.after).where(
         AuditLog.action == "import.campaigns").output(load_json=True)
     assert [a["after"]["rejected"] for a in audit] == [1]
+
+
+async def test_coso_ref_updates_the_brands_campaign_in_place_without_giving_it_a_ref(brand):
+    made = await make_campaign(brand, name="Fatta in Coso")
+    foreign = await make_campaign(await make_brand(), name="Di un altro brand")
+    summary = await run(brand, [{**AUTUMN, "ref": f"coso:{made.id}", "name": "Rinominata"},
+                                {**AUTUMN, "ref": "C-new"}])
+    assert summary.problems == []
+    assert (summary.inserted, summary.updated, summary.unchanged) == (1, 1, 0)
+    stored = await Campaign.select(Campaign.ref, Campaign.name, Campaign.brand).where(
+        Campaign.id == made.id).first()
+    assert stored == {"ref": None, "name": "Rinominata", "brand": brand.id}
+    again = await run(brand, [{**AUTUMN, "ref": f"COSO:{made.id}", "name": "Rinominata"}])
+    assert (again.updated, again.unchanged) == (0, 1)
+
+    # Another brand's campaign, a missing id, a malformed `coso:` ref, a campaign that has a
+    # ref, the same campaign twice: each a row problem, the rest written.
+    refd = await make_campaign(brand, ref="C-9", name="Con ref")
+    summary = await run(brand, [
+        {**AUTUMN, "ref": f"coso:{foreign.id}"}, {**AUTUMN, "ref": "coso:999999"},
+        {**AUTUMN, "ref": "coso:abc"}, {**AUTUMN, "ref": f"coso:{refd.id}"},
+        {**AUTUMN, "ref": f"coso:{made.id}", "name": "Una"},
+        {**AUTUMN, "ref": f"coso:{made.id}", "name": "Due"},
+    ], skip_invalid=True)
+    assert {(p.line, p.column, p.code) for p in summary.problems} == {
+        (1, "ref", "UNKNOWN_CAMPAIGN"), (2, "ref", "UNKNOWN_CAMPAIGN"), (3, "ref", "INVALID"),
+        (4, "ref", "UNKNOWN_CAMPAIGN"), (6, "ref", "DUPLICATE")}
+    assert (summary.updated, summary.inserted, summary.rejected) == (1, 0, 5)
+    assert (await Campaign.select(Campaign.name).where(Campaign.id == made.id).first()
+            ) == {"name": "Una"}
+    assert (await Campaign.select(Campaign.name, Campaign.ref).where(
+        Campaign.id == foreign.id).first()) == {"name": "Di un altro brand", "ref": None}
+    assert await Campaign.count().where(Campaign.ref.like("coso:%")) == 0
+
+
+async def test_budget_right_applies_to_a_campaign_named_by_coso_id(brand):
+    made = await make_campaign(brand, planned_budget=Decimal("1500.00"), production_cost=None)
+    same = {**AUTUMN, "ref": f"coso:{made.id}", "name": made.name}
+    summary = await run(brand, [same], may_edit_budget=False)
+    assert summary.problems == [] and summary.updated == 1  # dates, objective: not budget
+    summary = await run(brand, [{**same, "planned_budget": "2000"}], may_edit_budget=False)
+    assert [(p.column, p.code) for p in summary.problems] == [("planned_budget", "FORBIDDEN")]
