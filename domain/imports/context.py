@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -82,19 +82,27 @@ def _handle(text: str) -> str:
     return text.strip().lstrip("@").casefold()
 
 
-@dataclass(slots=True)
 class Parsed:
     """One row after parsing: its target and staging record, or what is wrong with it."""
 
-    row: RawRow
-    target: Target | None = None
-    record: list[Any] = field(default_factory=list)
-    """The staging record: the line, then the target's fields in order."""
-    problems: list[tuple[str, str, str]] = field(default_factory=list)
-    """(Coso column, code, message)."""
+    __slots__ = ("row", "target", "record", "problems")
+
+    def __init__(self, row: RawRow) -> None:
+        self.row = row
+        self.target: Target | None = None
+        self.record: list[Any] = []
+        """The staging record: the line, then the target's fields in order."""
+        self.problems: list[tuple[str, str, str]] = _NONE
+        """(Coso column, code, message); a shared empty list until the first problem."""
 
     def fail(self, column: str, code: str, message: str) -> None:
+        if self.problems is _NONE:
+            self.problems = []
         self.problems.append((column, code, message))
+
+
+_NONE: list[tuple[str, str, str]] = []
+"""Parsed.problems of every row without problems (nothing appends to it: see `fail`)."""
 
 
 class Handler:

@@ -59,6 +59,8 @@ _MAX_PLAIN_DIGITS = 16
 """Plain digits up to this many are a whole, non-negative value under NUMERIC(20, 4)'s limit."""
 _MAX_CHECKED = 4096
 """Distinct (metric, level, currency, raw metric, note) outcomes remembered per import."""
+_INVALID = object()
+_UNCHECKED = object()
 
 
 def _metric_name(cell: Any) -> str:
@@ -82,9 +84,10 @@ class MetricsHandler(Handler):
         self.source_name = self.ctx.source_name[:200]
         self._refs: dict[int, tuple[str, int]] = {}
         """Line -> (post ref, channel id) of post rows waiting for `resolve`."""
-        self._valid: dict[tuple[Any, ...], bool] = {}
-        """Whether `validate_observation` passes a row with these (metric, level, currency,
-        raw metric, note) and any plain-digit value: everything it checks but the value."""
+        self._checked: dict[tuple[Any, ...], Any] = {}
+        """`_check`'s answers so far."""
+        self._has_post = "post" in self.present
+        self._has_extras = not self.present.isdisjoint(("currency", "raw_metric", "note"))
 
     def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
         if not self._parse_plain(parsed, cells):
@@ -99,46 +102,57 @@ class MetricsHandler(Handler):
         the metric; what it says about the rest of the row is the same for every such value,
         and is asked once per (metric, level, currency, raw metric, note).
         """
-        value_cell = cells.get("value")
-        day_cell = cells.get("day")
+        get = cells.get
+        value_cell = get("value")
+        day_cell = get("day")
         if not (type(value_cell) is str and len(value_cell) <= _MAX_PLAIN_DIGITS
                 and value_cell.isascii() and value_cell.isdigit()
                 and type(day_cell) is str and len(day_cell) == 10 and day_cell[4] == "-"):
             return False
         try:
-            channel_id, _ = self.channels.find(cells.get("channel"), cells.get("platform"))
+            channel_id = self.channels.find(get("channel"), get("platform"))[0]
             day = date.fromisoformat(day_cell)
         except (CellError, ValueError):
             return False
-        metric = _metric_name(cells.get("metric"))
-        post_ref = as_text(cells.get("post"))
-        currency = as_text(cells.get("currency")).upper() or None
-        definition = CANONICAL_METRICS.get(metric)
-        if currency is None and definition is not None and definition.unit is Unit.MONEY:
-            currency = self.ctx.currency
-        raw_metric = as_text(cells.get("raw_metric"))
-        note = as_text(cells.get("note"))
-        level = Level.POST if post_ref else Level.CHANNEL
-        key = (metric, level, currency, raw_metric, note)
-        valid = self._valid.get(key)
-        if valid is None:
-            valid = bool(metric) and not validate_observation(Observation(
-                subject_id=channel_id, metric=metric, day=day, value=_ZERO,
-                source_kind=SourceKind.IMPORT, currency=currency, source_name=self.source_name,
-                raw_metric=raw_metric, note=note), level)
-            if len(self._valid) < _MAX_CHECKED:
-                self._valid[key] = valid
-        if not valid:
+        metric = _metric_name(get("metric"))
+        post_ref = as_text(get("post")) if self._has_post else ""
+        if self._has_extras:
+            currency = as_text(get("currency")).upper() or None
+            raw_metric, note = as_text(get("raw_metric")), as_text(get("note"))
+        else:
+            currency, raw_metric, note = None, "", ""
+        key = (metric, post_ref != "", currency, raw_metric, note)
+        checked = self._checked.get(key, _UNCHECKED)
+        if checked is _UNCHECKED:
+            checked = self._check(key, channel_id, day)
+        if checked is _INVALID:
             return False
         line = parsed.row.line
-        parsed.record = [line, channel_id, metric, day, Decimal(value_cell), currency,
-                         raw_metric, note]
+        parsed.record = [line, channel_id, metric, day, int(value_cell), checked, raw_metric,
+                         note]
         if post_ref:
             parsed.target = POST_METRICS
             self._refs[line] = (post_ref, channel_id)
         else:
             parsed.target = CHANNEL_METRICS
         return True
+
+    def _check(self, key: tuple[Any, ...], channel_id: int, day: date) -> Any:
+        """For `_parse_plain`, once per key (metric, is a post row, currency, raw metric,
+        note): the rows' currency (the brand's for a money metric without one), or _INVALID
+        when `validate_observation` refuses such a row whatever its plain-digit value."""
+        metric, is_post, currency, raw_metric, note = key
+        definition = CANONICAL_METRICS.get(metric)
+        if currency is None and definition is not None and definition.unit is Unit.MONEY:
+            currency = self.ctx.currency
+        valid = bool(metric) and not validate_observation(Observation(
+            subject_id=channel_id, metric=metric, day=day, value=_ZERO,
+            source_kind=SourceKind.IMPORT, currency=currency, source_name=self.source_name,
+            raw_metric=raw_metric, note=note), Level.POST if is_post else Level.CHANNEL)
+        checked = currency if valid else _INVALID
+        if len(self._checked) < _MAX_CHECKED:
+            self._checked[key] = checked
+        return checked
 
     def _parse_any(self, parsed: Parsed, cells: dict[str, Any]) -> None:
         fail, ctx = parsed.fail, self.ctx

@@ -244,13 +244,14 @@ class _Run:
         for target in handler.targets:
             ready = by_target.get(target.table, [])
             name = self.staging[target.table]
-            if not await store.stage(name, target, [tuple(p.record) for p in ready]):
+            if not await store.stage(name, target, [p.record for p in ready]):
                 await self.deduplicate(store, target, name, ready)
         staged_lines = (chunk[0].row.line, chunk[-1].row.line)
-        by_line = {p.row.line: p for p in chunk}
-        for line, column, code, message in await handler.verify(store, self.staging,
-                                                                 staged_lines):
-            by_line[line].fail(column, code, message)
+        found = await handler.verify(store, self.staging, staged_lines)
+        if found:
+            by_line = {p.row.line: p for p in chunk}
+            for line, column, code, message in found:
+                by_line[line].fail(column, code, message)
         refused: dict[str, list[int]] = {}
         for parsed in chunk:
             if parsed.problems:
@@ -282,7 +283,7 @@ class _Run:
                 else:
                     seen[value] = parsed.row.line
         clean = [p for p in ready if not p.problems]
-        if not await store.stage(name, target, [tuple(p.record) for p in clean]):
+        if not await store.stage(name, target, [p.record for p in clean]):
             raise AssertionError("staging refused rows without a repeated key")
 
     def reject(self, parsed: Parsed, header: Header) -> None:

@@ -167,7 +167,7 @@ class Store:
     async def drop(self, name: str) -> None:
         await self.execute(f"DROP TABLE IF EXISTS {q(name)}")
 
-    async def stage(self, name: str, target: Target, records: Sequence[tuple[Any, ...]]) -> bool:
+    async def stage(self, name: str, target: Target, records: Sequence[Sequence[Any]]) -> bool:
         """Add the records; False (and nothing added) when one repeats a key already staged."""
         if not records:
             return True
