@@ -7,10 +7,12 @@ slips new copy past an approval.
 
 from __future__ import annotations
 
-import json
+from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 from urllib.parse import urlparse
+
+import orjson
 
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.imports.context import ChannelIndex, Handler, Parsed
@@ -63,6 +65,12 @@ POSTS = Target(
     # the post's id: it updates that post and never gives it a ref.
     ident="id",
 )
+_CHOICES = (("format", PostFormat, PostFormat.TEXT.value),
+            ("pillar", ContentPillar, ContentPillar.INFORMATIVE.value),
+            ("media_type", MediaType, MediaType.OWNED.value),
+            ("status", PostStatus, PostStatus.DRAFT.value))
+"""Enum columns: (column, enum, value when the cell is empty)."""
+_MAX_CHOICES = 1024
 # File columns feeding another field.
 _FIELD_OF = {"platform": "channel", "platform_id": "external_id"}
 # Where the post use case's field names land in the file.
@@ -97,6 +105,8 @@ class PostsHandler(Handler):
     targets: ClassVar[tuple[Target, ...]] = (POSTS,)
 
     async def prepare(self) -> None:
+        self._choices: dict[tuple[str, str], str] = {}
+        """(column, cell) -> enum value, for `_choice`."""
         self._chunk_names_ids = False
         """Whether the chunk being staged has rows naming a post by `coso:<id>`."""
         self.channels = await ChannelIndex.load(self.ctx.id)
@@ -107,8 +117,8 @@ class PostsHandler(Handler):
         return frozenset(_FIELD_OF.get(c, c) for c in self.present)
 
     def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
-        fail, ctx = parsed.fail, self.ctx
-        ref = as_text(cells.get("ref"))
+        fail, ctx, get = parsed.fail, self.ctx, cells.get
+        ref = as_text(get("ref"))
         if not ref:
             fail("ref", "REQUIRED", "ref is required: it is how the next import finds the post")
         elif len(ref) > MAX_REF_LENGTH or not storable(ref):
@@ -120,54 +130,56 @@ class PostsHandler(Handler):
             fail("ref", error.code, error.message)
         channel_id = platform = None
         try:
-            channel_id, platform = self.channels.find(cells.get("channel"), cells.get("platform"))
+            channel_id, platform = self.channels.find(get("channel"), get("platform"))
         except CellError as error:
             fail("channel", error.code, error.message)
         campaign_id = None
-        if not is_empty(cells.get("campaign")):
+        campaign = get("campaign")
+        if not is_empty(campaign):
             try:
-                campaign_id = self.campaigns.find(cells["campaign"])
+                campaign_id = self.campaigns.find(campaign)
             except CellError as error:
                 fail("campaign", error.code, error.message)
         choices = {}
-        for name, enum, default in (("format", PostFormat, PostFormat.TEXT),
-                                    ("pillar", ContentPillar, ContentPillar.INFORMATIVE),
-                                    ("media_type", MediaType, MediaType.OWNED),
-                                    ("status", PostStatus, PostStatus.DRAFT)):
-            choices[name] = default.value
-            if not is_empty(cells.get(name)):
-                try:
-                    choices[name] = parse_enum(cells[name], enum).value
-                except CellError as error:
-                    fail(name, error.code, error.message)
+        for name, enum, default in _CHOICES:
+            cell = get(name)
+            if is_empty(cell):
+                choices[name] = default
+                continue
+            try:
+                choices[name] = self._choice(name, enum, cell)
+            except CellError as error:
+                fail(name, error.code, error.message)
         problems = Problems()
+        media: list[MediaItem] = []
+        if not is_empty(get("media")):
+            try:
+                media = _media(get("media"))
+            except CellError as error:
+                fail("media", error.code, error.message)
         try:
-            media = _media(cells.get("media"))
-        except CellError as error:
-            fail("media", error.code, error.message)
-            media = []
-        try:
-            tags = [as_text(t) for t in parse_list(cells.get("tags"))]
+            tags = [as_text(t) for t in parse_list(get("tags"))]
         except CellError as error:
             fail("tags", error.code, error.message)
             tags = []
-        content = _content(problems, text=as_text(cells.get("text")), media=media, tags=tags,
+        content = _content(problems, text=as_text(get("text")), media=media, tags=tags,
                            platform=platform)
         for problem in problems.items:
             head = (problem.field or "text").split(".")[0]
             fail(_COLUMN_OF.get(head, head), problem.code, problem.message)
         when = {}
         for name in ("scheduled_at", "published_at"):
+            cell = get(name)
             when[name] = None
-            if not is_empty(cells.get(name)):
+            if not is_empty(cell):
                 try:
-                    when[name] = parse_datetime(cells[name], ctx.locale, ctx.timezone)
+                    when[name] = parse_datetime(cell, ctx.locale, ctx.timezone)
                 except CellError as error:
                     fail(name, error.code, error.message)
-        external_id = as_text(cells.get("platform_id")) or None
+        external_id = as_text(get("platform_id")) or None
         if external_id and (len(external_id) > 200 or not storable(external_id)):
             fail("platform_id", "INVALID", "a platform id is 1 to 200 printable characters")
-        permalink = as_text(cells.get("permalink"))
+        permalink = as_text(get("permalink"))
         if permalink and not _web_url(permalink):
             fail("permalink", "INVALID", f"a permalink is an http(s) URL of at most "
                                          f"{MAX_URL_LENGTH} characters")
@@ -176,12 +188,21 @@ class PostsHandler(Handler):
         parsed.target = POSTS
         parsed.record = [
             parsed.row.line, ref, channel_id, campaign_id, content["text"], choices["format"],
-            choices["pillar"], choices["media_type"],
-            json.dumps(content["media"], ensure_ascii=False),
-            json.dumps(content["tags"], ensure_ascii=False),
-            when["scheduled_at"], choices["status"], when["published_at"], external_id,
-            permalink, post_id,
+            choices["pillar"], choices["media_type"], _json(content["media"]),
+            _json(content["tags"]), when["scheduled_at"], choices["status"],
+            when["published_at"], external_id, permalink, post_id,
         ]
+
+    def _choice(self, name: str, enum: type[StrEnum], cell: Any) -> str:
+        """The enum value a cell names; a file repeats a handful of spellings, so each is
+        parsed once."""
+        key = (name, cell) if type(cell) is str else None
+        value = self._choices.get(key) if key else None
+        if value is None:
+            value = parse_enum(cell, enum).value
+            if key and len(self._choices) < _MAX_CHOICES:
+                self._choices[key] = value
+        return value
 
     async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
         """Rows naming a post by `coso:<id>`: that post must be the brand's and have no ref
@@ -260,6 +281,10 @@ class PostsHandler(Handler):
         ctx = self.ctx
         return {"brand": ctx.id, "created_by": ctx.actor_id, "created_at": ctx.now,
                 "updated_at": ctx.now}
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _media(cell: Any) -> list[MediaItem]:

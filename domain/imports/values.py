@@ -33,6 +33,7 @@ _NUMERIC_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
 _SPACES = ("\u00a0", "\u202f", " ", "'")  # grouping a reader may type or paste
 _ENUM_SEPARATORS = re.compile(r"[\s\-]+")
+_LIST_SEPARATORS = re.compile(r"[,\n]")
 
 
 class CellError(ValueError):
@@ -260,7 +261,7 @@ def parse_list(cell: Any) -> list[Any]:
         if not isinstance(value, list):
             raise CellError("INVALID", "expected a JSON list")
         return value
-    return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
 
 
 def coso_id(ref: str) -> int | None:

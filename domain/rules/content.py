@@ -46,8 +46,12 @@ class MediaItem:
 
 def text_limit(platform: str | None) -> int:
     """The longest text a post on `platform` may have (Coso's ceiling when unknown)."""
-    limit = PLATFORM_TEXT_LIMITS.get(Platform(platform)) if platform in _PLATFORMS else None
-    return min(limit or MAX_TEXT_LENGTH, MAX_TEXT_LENGTH)
+    return _TEXT_LIMITS.get(platform, MAX_TEXT_LENGTH)  # type: ignore[arg-type]
+
+
+_TEXT_LIMITS = {p.value: min(PLATFORM_TEXT_LIMITS.get(p) or MAX_TEXT_LENGTH, MAX_TEXT_LENGTH)
+                for p in Platform}
+"""text_limit by platform value, worked out once (imports ask it for every row)."""
 
 
 def text_problems(text: str, platform: str | None, *, has_media: bool) -> list[Problem]:
