@@ -25,6 +25,8 @@ from domain.imports.base import ImportFileError, RawRow
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
 """A longer physical line is not a spreadsheet row: the file is refused."""
+MAX_NDJSON_KEYS = 1000
+"""Distinct keys an NDJSON file's header collects at most."""
 BLOCK_BYTES = 1024 * 1024
 """Bytes read and decoded at a time."""
 DELIMITERS = (",", ";", "\t")
@@ -268,7 +270,10 @@ def _malformed(error: csv.Error, start: int, line: int) -> ImportFileError:
 
 
 def ndjson_rows(stream: IO[bytes], *, encoding: str = "utf-8") -> RowReader:
-    """One JSON object per line; the first object's keys are the header."""
+    """One JSON object per line. The header is every key any object has, in order of first
+    appearance (a file read once more for it; a stream that cannot seek back: the first
+    object's keys), so a key an object leaves out is an empty cell of that row."""
+    columns = _ndjson_keys(stream, encoding) if stream.seekable() else None
     lines = _Lines(stream, encoding)
     physical = iter(lines)
 
@@ -289,17 +294,34 @@ def ndjson_rows(stream: IO[bytes], *, encoding: str = "utf-8") -> RowReader:
             yield RawRow(line, value, problem)
 
     rows = parsed()
-    first = next(rows, None)
-    columns = list(first.values) if first is not None else []
-
-    def chained() -> Iterator[RawRow]:
-        if first is not None:
-            yield first
-        yield from rows
-
-    result = RowReader(columns, chained())
+    if columns is not None:
+        result = RowReader(columns, rows)
+    else:
+        first = next(rows, None)
+        result = RowReader(list(first.values) if first is not None else [],
+                           itertools.chain((first,) if first is not None else (), rows))
     result._lines = lines
     return result
+
+
+def _ndjson_keys(stream: IO[bytes], encoding: str) -> list[str]:
+    """Every key of the file's objects, in order of first appearance (the stream is left
+    where it was). Beyond MAX_NDJSON_KEYS the rest are not columns anyway."""
+    start = stream.tell()
+    keys: dict[str, None] = {}
+    for text in _Lines(stream, encoding):
+        if not text.strip():
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue  # the row pass reports it
+        if isinstance(value, dict):
+            keys.update(dict.fromkeys(value))
+            if len(keys) >= MAX_NDJSON_KEYS:
+                break
+    stream.seek(start)
+    return list(keys)
 
 
 def xlsx_rows(path: str | Path) -> RowReader:

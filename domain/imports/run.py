@@ -21,6 +21,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,6 +130,17 @@ async def import_rows(
     return summary
 
 
+@dataclass(slots=True)
+class _Staging:
+    """A chunk on its way into the staging tables."""
+
+    chunk: list[Parsed]
+    ready: list[tuple[Target, list[Parsed]]]
+    """Each target's rows without problems, staged in this order."""
+    done: asyncio.Future[list[bool]]
+    """Per target: staged, or refused whole for a repeated key (see `deduplicate`)."""
+
+
 class _Run:
     """One import's state: the summary, the staging tables, the problems so far."""
 
@@ -153,9 +165,11 @@ class _Run:
         for target in handler.targets:
             self.staging[target.table] = await store.create_staging(target, by_line=checked)
 
-        # The database takes chunk n while chunk n + 1 is parsed: parsing gives the event
-        # loop a turn every few hundred rows, so the server is kept busy meanwhile.
-        pending: asyncio.Future[None] | None = None
+        # The database stages chunk n while chunk n + 1 is parsed. Staging is one statement
+        # per target (COPY; on SQLite, one INSERT from a JSON text, which runs without the
+        # GIL); the few short queries around it run while parsing waits, since a thread's
+        # round trip would otherwise queue behind the parsing for the GIL.
+        staging: _Staging | None = None
         try:
             async for chunk in _each(chunks):
                 parsed = []
@@ -163,22 +177,56 @@ class _Run:
                     parsed += [self.parse(handler, header, row)
                                for row in chunk[start:start + PARSE_SLICE]]
                     await asyncio.sleep(0)
-                if pending is not None:
-                    await pending
-                pending = asyncio.ensure_future(
-                    self.chunk(store, handler, header, parsed, progress))
-            if pending is not None:
-                await pending
+                if staging is not None:
+                    await self.settle(store, handler, header, staging, progress)
+                    staging = None
+                await handler.resolve(store, parsed)
+                staging = self.stage(store, handler, parsed)
+            if staging is not None:
+                await self.settle(store, handler, header, staging, progress)
+                staging = None
         finally:
-            if pending is not None and not pending.done():
+            if staging is not None and not staging.done.done():
                 with contextlib.suppress(Exception):
-                    await pending
+                    await staging.done
 
-    async def chunk(self, store: Store, handler: Handler, header: Header, parsed: list[Parsed],
-                    progress: Callable[[int], None] | None) -> None:
-        await handler.resolve(store, parsed)
-        await self.stage(store, handler, header, parsed)
-        self.summary.rows += len(parsed)
+    def stage(self, store: Store, handler: Handler, chunk: list[Parsed]) -> _Staging:
+        """Start staging the chunk's good rows, one statement per target."""
+        by_target: dict[str, list[Parsed]] = {}
+        for parsed in chunk:
+            if parsed.target is not None and not parsed.problems:
+                by_target.setdefault(parsed.target.table, []).append(parsed)
+        ready = [(target, by_target.get(target.table, [])) for target in handler.targets]
+
+        async def stage_all() -> list[bool]:
+            return [await store.stage(self.staging[target.table], target,
+                                      [p.record for p in rows]) for target, rows in ready]
+
+        return _Staging(chunk, ready, asyncio.ensure_future(stage_all()))
+
+    async def settle(self, store: Store, handler: Handler, header: Header, staging: _Staging,
+                     progress: Callable[[int], None] | None) -> None:
+        """Once the chunk is staged: its duplicate keys, the checks against stored rows, and
+        its refused rows reported and taken out of staging again."""
+        chunk = staging.chunk
+        for (target, ready), staged in zip(staging.ready, await staging.done, strict=True):
+            if not staged:
+                await self.deduplicate(store, target, self.staging[target.table], ready)
+        staged_lines = (chunk[0].row.line, chunk[-1].row.line)
+        found = await handler.verify(store, self.staging, staged_lines)
+        if found:
+            by_line = {p.row.line: p for p in chunk}
+            for line, column, code, message in found:
+                by_line[line].fail(column, code, message)
+        refused: dict[str, list[int]] = {}
+        for parsed in chunk:
+            if parsed.problems:
+                self.reject(parsed, header)
+                if parsed.target is not None:
+                    refused.setdefault(parsed.target.table, []).append(parsed.row.line)
+        for table, lines in refused.items():
+            await store.unstage(self.staging[table], lines)
+        self.summary.rows += len(chunk)
         if progress is not None:
             progress(self.summary.rows)
 
@@ -234,32 +282,6 @@ class _Run:
         if not parsed.problems:
             handler.parse(parsed, cells)
         return parsed
-
-    async def stage(self, store: Store, handler: Handler, header: Header,
-                    chunk: list[Parsed]) -> None:
-        by_target: dict[str, list[Parsed]] = {}
-        for parsed in chunk:
-            if parsed.target is not None and not parsed.problems:
-                by_target.setdefault(parsed.target.table, []).append(parsed)
-        for target in handler.targets:
-            ready = by_target.get(target.table, [])
-            name = self.staging[target.table]
-            if not await store.stage(name, target, [p.record for p in ready]):
-                await self.deduplicate(store, target, name, ready)
-        staged_lines = (chunk[0].row.line, chunk[-1].row.line)
-        found = await handler.verify(store, self.staging, staged_lines)
-        if found:
-            by_line = {p.row.line: p for p in chunk}
-            for line, column, code, message in found:
-                by_line[line].fail(column, code, message)
-        refused: dict[str, list[int]] = {}
-        for parsed in chunk:
-            if parsed.problems:
-                self.reject(parsed, header)
-                if parsed.target is not None:
-                    refused.setdefault(parsed.target.table, []).append(parsed.row.line)
-        for table, lines in refused.items():
-            await store.unstage(self.staging[table], lines)
 
     async def deduplicate(self, store: Store, target: Target, name: str,
                           ready: list[Parsed]) -> None:

@@ -1,10 +1,10 @@
 """The import's database side: a staging table per target, then one set-based upsert.
 
 PostgreSQL: rows are COPYed (asyncpg `copy_records_to_table`) into a TEMP table; SQLite:
-`executemany` into a TEMP table. Either way the file's duplicate keys hit the staging
-table's unique indexes, checks that need stored rows run as one query per chunk, and the
-end is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <changed>` whose count
-tells inserted from updated; rows it leaves alone are the unchanged ones.
+one INSERT per chunk, from the chunk as a JSON text. Either way the file's duplicate keys
+hit the staging table's unique indexes, checks that need stored rows run as one query per
+chunk, and the end is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <changed>`
+whose count tells inserted from updated; rows it leaves alone are the unchanged ones.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+import orjson
+from piccolo.engine.sqlite import convert_datetime_in
 
 from domain.db import engine
 
@@ -83,6 +87,18 @@ class StoreConflict(Exception):
 
 def _comparable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as Piccolo's SQLite adapters store it (the staged rows are compared with
+    stored ones as stored), for orjson; TypeError for any other type."""
+    if isinstance(value, datetime):
+        return convert_datetime_in(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(type(value).__name__)
 
 
 def q(name: str) -> str:
@@ -184,14 +200,18 @@ class Store:
             return True
         import sqlite3
 
-        marks = ", ".join("?" * len(columns))
+        # The chunk goes as one JSON text that SQLite unpacks itself: the statement runs
+        # without the GIL, so the next chunk is parsed meanwhile (executemany binds each row
+        # under the GIL, and the two threads would take turns).
+        rows = orjson.dumps(records, default=_sqlite_value,
+                            option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+        cells = ", ".join(f"value->>{i}" for i in range(len(columns)))
         try:
-            await self.connection.executemany(
-                f"INSERT INTO {q(name)} ({', '.join(q(c) for c in columns)}) VALUES ({marks})",
-                records)
-        except sqlite3.IntegrityError:
-            # Rows before the failing one went in: take the whole chunk out again.
-            await self.execute(f"DELETE FROM {q(name)} WHERE _line >= ?", records[0][0])
+            # One trip to aiosqlite's thread (execute() and closing its cursor are two).
+            await self.connection.execute_fetchall(
+                f"INSERT INTO {q(name)} ({', '.join(q(c) for c in columns)}) "
+                f"SELECT {cells} FROM json_each(?)", (rows,))
+        except sqlite3.IntegrityError:  # one statement: none of the chunk went in
             return False
         return True
 

@@ -16,6 +16,7 @@ from domain.db import engine
 from domain.enums import SourceKind
 from domain.models import Channel, ChannelMetric, Post, PostMetric
 from domain.models.columns import now
+from domain.rules.content import storable
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
 
 # 11 bound parameters a row: 1,000 rows stay well under both engines' limits
@@ -27,6 +28,8 @@ MAX_SCALE = 4
 MAX_ABS_VALUE = Decimal(10) ** 16
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TEXT_LIMITS = {"source_name": 200, "source_version": 40, "raw_metric": 200}
+_TEXTS = (*_TEXT_LIMITS, "note")
+"""The observation's text fields: each must be storable, and within its limit if it has one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,12 +121,14 @@ def validate_observation(obs: Observation, level: Level) -> list[Problem]:
         SourceKind(obs.source_kind)
     except ValueError:
         add(Problem("source_kind", "INVALID", f"unknown source kind {obs.source_kind!r}"))
-    for name, limit in _TEXT_LIMITS.items():
-        text = getattr(obs, name)
+    for name in _TEXTS:
+        text, limit = getattr(obs, name), _TEXT_LIMITS.get(name)
         if not isinstance(text, str):
             add(Problem(name, "INVALID", f"{name} must be text"))
-        elif len(text) > limit:
+        elif limit is not None and len(text) > limit:
             add(Problem(name, "TOO_LONG", f"{name} is longer than {limit} characters"))
+        elif not storable(text):
+            add(Problem(name, "INVALID", f"{name} contains a NUL or an invalid character"))
     if obs.fetched_at is not None and (
         not isinstance(obs.fetched_at, datetime) or obs.fetched_at.tzinfo is None
     ):

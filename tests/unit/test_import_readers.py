@@ -84,7 +84,7 @@ def test_ndjson_lines_objects_and_bad_json():
             b'{"ref": "P-2"\n[1, 2]\n{"ref": "P-3", "extra": null}\n')
     reader = ndjson_rows(io.BytesIO(data))
     rows = list(reader)
-    assert reader.columns == ["ref", "tags", "value"]
+    assert reader.columns == ["ref", "tags", "value", "extra"]  # every key, in order
     assert rows[0].values == {"ref": "P-1", "tags": ["a", "b"], "value": 1.5}
     assert [(r.line, r.problem and r.problem[0]) for r in rows] == [
         (1, None), (3, "INVALID_JSON"), (4, "INVALID_JSON"), (5, None)]
@@ -133,3 +133,12 @@ def test_ndjson_line_numbers_across_blocks(monkeypatch):
     assert [(r.line, r.values["ref"]) for r in rows] == [
         (n, f"P-{i}") for i, n in zip(range(1, 10), [k + 1 for k, t in enumerate(lines) if t],
                                       strict=True)]
+
+
+def test_ndjson_header_from_a_stream_that_cannot_seek_is_the_first_object():
+    class OneWay(io.BytesIO):
+        def seekable(self):
+            return False
+
+    reader = ndjson_rows(OneWay(b'{"a": 1}\n{"a": 2, "b": 3}\n'))
+    assert reader.columns == ["a"] and [r.values for r in reader] == [{"a": 1}, {"a": 2, "b": 3}]

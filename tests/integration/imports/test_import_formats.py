@@ -81,6 +81,22 @@ async def test_ndjson_with_lists_and_a_bad_line(brand, tmp_path):
                               "alt": "video"}]
 
 
+async def test_ndjson_keys_any_line_gives_are_columns(brand, tmp_path):
+    # A script writes a key only where it has a value: `campaign`-less lines first.
+    path = tmp_path / "posts.ndjson"
+    path.write_text("\n".join(json.dumps(item) for item in (
+        {"ref": "K-1", "channel": "@acme", "text": "Primo"},
+        {"ref": "K-2", "channel": "@acme", "text": "Secondo", "pillar": "opinion",
+         "permalink": "https://example.com/k-2"},
+    )) + "\n")
+    summary = await run(brand, path)
+    assert summary.problems == [] and summary.inserted == 2
+    posts = await stored()
+    assert posts["K-1"]["pillar"] == "INFORMATIVE" and posts["K-2"]["pillar"] == "OPINION"
+    assert posts["K-2"]["permalink"] == "https://example.com/k-2"
+    assert (await run(brand, path)).unchanged == 2
+
+
 async def test_mixed_encodings_are_refused_line_by_line(brand, tmp_path):
     path = tmp_path / "misto.csv"
     path.write_bytes("ref,channel,text\nE-1,@acme,caffè\n".encode()

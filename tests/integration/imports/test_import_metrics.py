@@ -121,3 +121,18 @@ async def test_duplicate_keys_across_chunks(world):
     assert [(p.line, p.code) for p in summary.problems] == [(32, "DUPLICATE")]
     assert "also on line 4" in summary.problems[0].message
     assert await PostMetric.count() == 0
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"])
+async def test_text_a_database_cannot_store_is_refused_not_crashed_on(world, bad):
+    # NUL (PostgreSQL refuses it) and a lone surrogate (not UTF-8): both come in from JSON.
+    rows = [(1, {"channel": "@acme", "platform": "instagram", "post": "P-1",
+                 "day": "2026-10-01", "metric": "reach", "value": "5", "note": bad,
+                 "raw_metric": ""}),
+            (2, {"channel": "@acme", "platform": "instagram", "day": "2026-10-01",
+                 "metric": "followers", "value": "5", "note": "", "raw_metric": bad})]
+    summary = await import_rows(Entity.METRICS, world["brand"].id, rows, actor_id=None,
+                                source_name="api")
+    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+        (1, "note", "INVALID"), (2, "raw_metric", "INVALID")]
+    assert not summary.written and await PostMetric.count() == 0
