@@ -385,6 +385,15 @@ class Store:
             return inserted, updated + written - inserted
         return inserted, updated
 
+    async def analyze(self, table: str) -> None:
+        """Fresh planner statistics for a table a big import just filled. PostgreSQL's
+        autovacuum gets there only later: until then the next import's lookups were planned
+        for the table as it was (the post-ref lookups of 200,000 metric rows right after
+        importing 20,000 posts scanned every post: 6.2 s against 4.1 s). SQLite plans from
+        its indexes alone until someone runs ANALYZE, so there is nothing to refresh."""
+        if self.postgres:
+            await self.execute(f"ANALYZE {q(table)}")
+
     def differs(self, left: str, right: str, kind: str) -> str:
         if self.postgres:
             if kind == "json":
