@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from domain.enums import Platform
 from domain.imports.base import RawRow
-from domain.imports.schema import Entity
+from domain.imports.schema import Entity, Header
 from domain.imports.store import Store, Target
 from domain.imports.values import CellError, as_text
 from domain.models import Brand, Channel
@@ -87,10 +87,11 @@ class Parsed:
 
     __slots__ = ("row", "target", "record", "problems")
 
-    def __init__(self, row: RawRow) -> None:
+    def __init__(self, row: RawRow, target: Target | None = None,
+                 record: list[Any] | None = None) -> None:
         self.row = row
-        self.target: Target | None = None
-        self.record: list[Any] = []
+        self.target = target
+        self.record: list[Any] = record if record is not None else []
         """The staging record: the line, then the target's fields in order."""
         self.problems: list[tuple[str, str, str]] = _NONE
         """(Coso column, code, message); a shared empty list until the first problem."""
@@ -125,6 +126,13 @@ class Handler:
 
     def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def parse_chunk(self, rows: list[Any], header: Header,
+                    one: Callable[[Any], Parsed]) -> list[Parsed]:
+        """Rows in file order, parsed; `one(row)` parses a row the general way (the file's
+        columns renamed to Coso's, then `parse`). A handler may take the usual rows faster
+        itself."""
+        return [one(row) for row in rows]
 
     async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
         """Fill in what needs a query per chunk before staging (e.g. post refs)."""

@@ -9,14 +9,16 @@ same (value, currency, note) is left alone, provenance included.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from domain.enums import SourceKind
+from domain.imports.base import RawRow
 from domain.imports.context import ChannelIndex, Handler, Parsed
-from domain.imports.schema import Entity
+from domain.imports.schema import Entity, Header
 from domain.imports.store import Field, Fixed, Store, Target
 from domain.imports.values import (
     CellError,
@@ -61,6 +63,24 @@ _MAX_CHECKED = 4096
 """Distinct (metric, level, currency, raw metric, note) outcomes remembered per import."""
 _INVALID = object()
 _UNCHECKED = object()
+_MAX_CACHED = 4096
+"""Spellings of days, channels and metric names remembered per import, each."""
+T = TypeVar("T")
+
+
+def _remember(cache: dict[Any, T], key: Any, value: T) -> T:
+    if len(cache) < _MAX_CACHED:
+        cache[key] = value
+    return value
+
+
+def _iso_day(cell: str) -> date | None:
+    if len(cell) != 10 or cell[4] != "-":
+        return None
+    try:
+        return date.fromisoformat(cell)
+    except ValueError:
+        return None
 
 
 def _metric_name(cell: Any) -> str:
@@ -86,59 +106,97 @@ class MetricsHandler(Handler):
         """Line -> (post ref, channel id) of post rows waiting for `resolve`."""
         self._checked: dict[tuple[Any, ...], Any] = {}
         """`_check`'s answers so far."""
-        self._has_post = "post" in self.present
         self._has_extras = not self.present.isdisjoint(("currency", "raw_metric", "note"))
+        self._days: dict[str, date | None] = {}
+        """Day cell -> the ISO day it is, None if not one (for `parse_chunk`)."""
+        self._channel_ids: dict[tuple[str, str | None], int] = {}
+        """(channel cell, platform cell) -> channel id, 0 if none (for `parse_chunk`)."""
+        self._metric_names: dict[str, str] = {}
 
-    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
-        if not self._parse_plain(parsed, cells):
-            self._parse_any(parsed, cells)
+    def parse_chunk(self, rows: list[Any], header: Header,
+                    one: Callable[[Any], Parsed]) -> list[Parsed]:
+        """The chunk's usual rows in one tight pass; any other row by `one` (then `parse`).
 
-    def _parse_plain(self, parsed: Parsed, cells: dict[str, Any]) -> bool:
-        """The usual row (a known channel, an ISO day, a plain-digit value) without the
-        general parsers; False, having changed nothing, for any other row.
-
-        A value of at most 16 plain digits is finite, whole, non-negative and below
-        NUMERIC(20, 4)'s limit, so `validate_observation` finds nothing wrong with it whatever
-        the metric; what it says about the rest of the row is the same for every such value,
-        and is asked once per (metric, level, currency, raw metric, note).
+        The usual row: a known channel, an ISO day, a value of at most 16 plain digits. Such
+        a value is finite, whole, non-negative and below NUMERIC(20, 4)'s limit, so
+        `validate_observation` finds nothing wrong with it whatever the metric; what it says
+        about the rest of the row is the same for every such value, and is asked once per
+        (metric, level, currency, raw metric, note). Days, channels and metric names repeat
+        down a file, so each spelling is read once (up to _MAX_CACHED of each).
         """
-        get = cells.get
-        value_cell = get("value")
-        day_cell = get("day")
-        if not (type(value_cell) is str and len(value_cell) <= _MAX_PLAIN_DIGITS
-                and value_cell.isascii() and value_cell.isdigit()
-                and type(day_cell) is str and len(day_cell) == 10 and day_cell[4] == "-"):
-            return False
+        file_of = {coso: file for file, coso in header.columns.items()}
+        channel_col, platform_col, post_col, day_col, metric_col, value_col = (
+            file_of.get(c) for c in ("channel", "platform", "post", "day", "metric", "value"))
+        extra_cols = ([file_of.get(c) for c in ("currency", "raw_metric", "note")]
+                      if self._has_extras else [])
+        known = header.columns.keys()
+        days, channel_ids, names = self._days, self._channel_ids, self._metric_names
+        checked, refs = self._checked, self._refs
+        out: list[Parsed] = []
+        add = out.append
+        for row in rows:
+            # A row the reader flagged, with a cell outside the header, or of another shape.
+            if type(row) is not RawRow or row[2] is not None or not row[1].keys() <= known:
+                add(one(row))
+                continue
+            get = row[1].get
+            value, day_cell, channel, platform, metric = (
+                get(value_col), get(day_col), get(channel_col), get(platform_col),
+                get(metric_col))
+            if not (type(value) is str and 0 < len(value) <= _MAX_PLAIN_DIGITS
+                    and value.isdigit() and value.isascii() and type(day_cell) is str
+                    and type(channel) is str and type(metric) is str
+                    and (platform is None or type(platform) is str)):
+                add(one(row))
+                continue
+            day = days.get(day_cell, _UNCHECKED)
+            if day is _UNCHECKED:
+                day = _remember(days, day_cell, _iso_day(day_cell))
+            channel_id = channel_ids.get((channel, platform))
+            if channel_id is None:
+                channel_id = _remember(channel_ids, (channel, platform),
+                                       self._channel_id(channel, platform))
+            name = names.get(metric)
+            if name is None:
+                name = _remember(names, metric, _metric_name(metric))
+            post = get(post_col) if post_col else None
+            if day is None or not channel_id or not (post is None or type(post) is str):
+                add(one(row))
+                continue
+            ref = post.strip() if post else ""
+            if ref[:1] == "'":
+                ref = as_text(ref)
+            if extra_cols:
+                currency, raw_metric, note = (as_text(get(c) if c else None)
+                                              for c in extra_cols)
+                currency = currency.upper() or None
+            else:
+                currency, raw_metric, note = None, "", ""
+            key = (name, ref != "", currency, raw_metric, note)
+            currency = checked.get(key, _UNCHECKED)
+            if currency is _UNCHECKED:
+                currency = self._check(key, channel_id, day)
+            if currency is _INVALID:
+                add(one(row))
+                continue
+            line = row[0]
+            record = [line, channel_id, name, day, int(value), currency, raw_metric, note]
+            if ref:
+                refs[line] = (ref, channel_id)
+                add(Parsed(row, POST_METRICS, record))
+            else:
+                add(Parsed(row, CHANNEL_METRICS, record))
+        return out
+
+    def _channel_id(self, channel: str, platform: str | None) -> int:
+        """The channel's id, 0 when the brand has no such channel (or more than one)."""
         try:
-            channel_id = self.channels.find(get("channel"), get("platform"))[0]
-            day = date.fromisoformat(day_cell)
-        except (CellError, ValueError):
-            return False
-        metric = _metric_name(get("metric"))
-        post_ref = as_text(get("post")) if self._has_post else ""
-        if self._has_extras:
-            currency = as_text(get("currency")).upper() or None
-            raw_metric, note = as_text(get("raw_metric")), as_text(get("note"))
-        else:
-            currency, raw_metric, note = None, "", ""
-        key = (metric, post_ref != "", currency, raw_metric, note)
-        checked = self._checked.get(key, _UNCHECKED)
-        if checked is _UNCHECKED:
-            checked = self._check(key, channel_id, day)
-        if checked is _INVALID:
-            return False
-        line = parsed.row.line
-        parsed.record = [line, channel_id, metric, day, int(value_cell), checked, raw_metric,
-                         note]
-        if post_ref:
-            parsed.target = POST_METRICS
-            self._refs[line] = (post_ref, channel_id)
-        else:
-            parsed.target = CHANNEL_METRICS
-        return True
+            return self.channels.find(channel, platform)[0]
+        except CellError:
+            return 0
 
     def _check(self, key: tuple[Any, ...], channel_id: int, day: date) -> Any:
-        """For `_parse_plain`, once per key (metric, is a post row, currency, raw metric,
+        """For `parse_chunk`, once per key (metric, is a post row, currency, raw metric,
         note): the rows' currency (the brand's for a money metric without one), or _INVALID
         when `validate_observation` refuses such a row whatever its plain-digit value."""
         metric, is_post, currency, raw_metric, note = key
@@ -154,7 +212,8 @@ class MetricsHandler(Handler):
             self._checked[key] = checked
         return checked
 
-    def _parse_any(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+        """Any row `parse_chunk` does not take: the general parsers, every problem named."""
         fail, ctx = parsed.fail, self.ctx
         channel_id = None
         try:
@@ -205,7 +264,8 @@ class MetricsHandler(Handler):
         waiting = [p for p in chunk if p.target is POST_METRICS]
         if not waiting:
             return
-        refs = sorted({self._refs[p.row.line][0] for p in waiting})
+        named = [self._refs.pop(p.row[0]) for p in waiting]
+        refs = sorted({ref for ref, _ in named})
         # `coso:<id>` (an export's name for a post made in Coso) is the brand's post <id>.
         ids: dict[int, str] = {}
         for ref in refs:
@@ -225,19 +285,18 @@ class MetricsHandler(Handler):
                     self.ctx.id, *args)
                 found.update({key if column == "ref" else ids[key]: (post_id, channel)
                               for key, post_id, channel in rows})
-        for parsed in waiting:
-            ref, channel_id = self._refs.pop(parsed.row.line)
+        for parsed, (ref, channel_id) in zip(waiting, named, strict=True):
             post = found.get(ref)
+            if post is not None and post[1] == channel_id:
+                parsed.record[1] = post[0]
+                continue
             if post is None:
                 parsed.fail("post", "UNKNOWN_POST", f"the brand has no post with ref {ref!r} "
                                                     "(import the posts first)")
-            elif post[1] != channel_id:
+            else:
                 parsed.fail("post", "CHANNEL_MISMATCH",
                             f"post {ref!r} is on another channel of the brand")
-            else:
-                parsed.record[1] = post[0]
-            if parsed.problems:
-                parsed.target = None
+            parsed.target = None
 
     def fixed(self, target: Target) -> dict[str, Any]:
         return {"source_kind": SourceKind.IMPORT.value, "source_name": self.source_name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import sqlite3
 import sys
@@ -193,11 +194,13 @@ class _Run:
         # round trip would otherwise queue behind the parsing for the GIL.
         staging: _Staging | None = None
         try:
+            one = functools.partial(self.parse, handler, header)
             async for chunk in _each(chunks):
                 parsed = []
                 for start in range(0, len(chunk), PARSE_SLICE):
-                    parsed += [self.parse(handler, header, row)
-                               for row in chunk[start:start + PARSE_SLICE]]
+                    parsed += handler.parse_chunk(chunk[start:start + PARSE_SLICE], header, one)
+                    # A turn for the event loop: the staging of the chunk before goes on
+                    # (a COPY's next buffer, aiosqlite's reply) while this one is parsed.
                     await asyncio.sleep(0)
                 if staging is not None:
                     await self.settle(store, handler, header, staging, progress)

@@ -136,3 +136,34 @@ async def test_text_a_database_cannot_store_is_refused_not_crashed_on(world, bad
     assert [(p.line, p.column, p.code) for p in summary.problems] == [
         (1, "note", "INVALID"), (2, "raw_metric", "INVALID")]
     assert not summary.written and await PostMetric.count() == 0
+
+
+async def test_usual_and_unusual_rows_of_one_chunk_read_alike(world):
+    # The usual rows (ISO day, plain digits, a known channel) take the fast path, the others
+    # the general one; the spellings the fast path remembers must not leak into the others.
+    summary = await run(world, "channel;platform;post;day;metric;value;valuta\n"
+                               "@acme;instagram; P-1 ;2026-10-01;Video Views;10;\n"
+                               "@acme;instagram;P-1;01/10/2026;reach;1.234;\n"
+                               "@acme;;;2026-10-01;followers;5;\n"
+                               "@acme;instagram;;2026-10-01;followers;5;\n"
+                               "@acme;instagram;P-1;2026-10-01;spend;12;\n"
+                               "@acme;instagram;P-1;2026-10-02;spend;12,5;usd\n"
+                               "@acme;instagram;;2026-02-30;followers;5;\n")
+    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+        (4, "channel", "AMBIGUOUS_CHANNEL"), (8, "day", "INVALID")]
+    fixed = await run(world, "channel;platform;post;day;metric;value;valuta\n"
+                             "@acme;instagram; P-1 ;2026-10-01;Video Views;10;\n"
+                             "@acme;instagram;P-1;01/10/2026;reach;1.234;\n"
+                             "@acme;instagram;;2026-10-01;followers;5;\n"
+                             "@acme;instagram;P-1;2026-10-01;spend;12;\n"
+                             "@acme;instagram;P-1;2026-10-02;spend;12,5;usd\n")
+    assert fixed.problems == [] and fixed.inserted == 5
+    stored = {(r["metric"], r["day"]): (r["value"], r["currency"])
+              for r in await PostMetric.select()}
+    assert stored == {
+        ("video_views", date(2026, 10, 1)): (Decimal(10), None),
+        ("reach", date(2026, 10, 1)): (Decimal(1234), None),
+        ("spend", date(2026, 10, 1)): (Decimal(12), "EUR"),  # the brand's currency
+        ("spend", date(2026, 10, 2)): (Decimal("12.5"), "USD"),
+    }
+    assert (await ChannelMetric.select(ChannelMetric.value).first()) == {"value": Decimal(5)}
