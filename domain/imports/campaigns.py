@@ -31,9 +31,9 @@ from domain.services.campaigns import (
     MAX_NAME_LENGTH,
     UTM_PARTS,
     Money,
-    _amount,
-    _dates,
-    _utm,
+    check_amount,
+    check_dates,
+    check_utm,
 )
 from domain.services.usecase import Problems
 
@@ -111,7 +111,7 @@ class CampaignsHandler(Handler):
                 fail(column, "REQUIRED" if is_empty(cells.get(column)) else error.code,
                      error.message)
         if len(days) == 2:
-            _dates(problems, days["starts_on"], days["ends_on"])
+            check_dates(problems, days["starts_on"], days["ends_on"])
         currency = as_text(cells.get("currency")) or ctx.currency
         amounts: dict[str, Decimal | None] = {}
         for column in BUDGETS:
@@ -123,8 +123,9 @@ class CampaignsHandler(Handler):
                     fail(column, error.code, error.message)
                     continue
                 api_name = next(k for k, v in _COLUMN_OF.items() if v == column)
-                amounts[column] = _amount(problems, api_name, money, ctx.currency)
-        utm = _utm(problems, {part: as_text(cells.get(f"utm_{part}")) for part in UTM_PARTS}, {})
+                amounts[column] = check_amount(problems, api_name, money, ctx.currency)
+        utm = check_utm(problems, {part: as_text(cells.get(f"utm_{part}"))
+                                   for part in UTM_PARTS}, {})
         for problem in problems.items:
             head, _, tail = (problem.field or "").partition(".")
             column = "currency" if tail == "currency" else (

@@ -28,9 +28,9 @@ from domain.imports.values import (
     parse_list,
 )
 from domain.models import Campaign
-from domain.rules.content import MAX_URL_LENGTH, MediaItem, _is_web_url, storable
+from domain.rules.content import MAX_URL_LENGTH, MediaItem, is_web_url, storable
 from domain.rules.workflow import is_editable
-from domain.services.posts import _content
+from domain.services.posts import check_content
 from domain.services.usecase import Problems
 
 MAX_REF_LENGTH = 200
@@ -162,7 +162,7 @@ class PostsHandler(Handler):
         except CellError as error:
             fail("tags", error.code, error.message)
             tags = []
-        content = _content(problems, text=as_text(get("text")), media=media, tags=tags,
+        content = check_content(problems, text=as_text(get("text")), media=media, tags=tags,
                            platform=platform)
         for problem in problems.items:
             head = (problem.field or "text").split(".")[0]
@@ -306,4 +306,4 @@ def _kind(url: str) -> str:
 
 
 def _web_url(text: str) -> bool:
-    return len(text) <= MAX_URL_LENGTH and _is_web_url(text)
+    return len(text) <= MAX_URL_LENGTH and is_web_url(text)

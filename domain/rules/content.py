@@ -104,7 +104,7 @@ def media_problems(media: Sequence[MediaItem]) -> list[Problem]:
         elif len(item.url) > MAX_URL_LENGTH:
             problems.append(Problem(f"{field}.url", "TOO_LONG",
                                     f"a URL takes at most {MAX_URL_LENGTH} characters"))
-        elif not _is_web_url(item.url):
+        elif not is_web_url(item.url):
             problems.append(Problem(f"{field}.url", "INVALID",
                                     "a media URL must be an absolute http or https URL"))
         if item.kind not in MEDIA_KINDS:
@@ -118,7 +118,7 @@ def media_problems(media: Sequence[MediaItem]) -> list[Problem]:
     return problems
 
 
-def _is_web_url(url: str) -> bool:
+def is_web_url(url: str) -> bool:
     try:
         parsed = urlparse(url)
     except ValueError:

@@ -92,14 +92,14 @@ async def create_campaign(new: NewCampaign, actor_id: int | None, *,
             "objective": new.objective, "status": new.status,
             "starts_on": new.starts_on, "ends_on": new.ends_on,
             "kpi_targets": _kpi_targets(problems, new.kpi_targets),
-            **_utm(problems, new.utm, {}),
+            **check_utm(problems, new.utm, {}),
         }
-        _dates(problems, new.starts_on, new.ends_on)
+        check_dates(problems, new.starts_on, new.ends_on)
         for name, api_name in BUDGET_FIELDS.items():
             money: Money | None = getattr(new, name)
             if money is not None and not may_edit_budget:
                 problems.add(api_name, "FORBIDDEN", _NO_BUDGET_RIGHT)
-            values[name] = _amount(problems, api_name, money, brand["currency"])
+            values[name] = check_amount(problems, api_name, money, brand["currency"])
         channel_ids = await _channels_in_brand(problems, new.brand_id, new.channel_ids)
         problems.check()
         row = Campaign(brand=new.brand_id, currency=brand["currency"], **values)
@@ -134,18 +134,18 @@ async def update_campaign(campaign_id: int, changes: CampaignChanges, actor_id: 
                 updates[name] = value
         starts_on = updates.get("starts_on", before["starts_on"])
         ends_on = updates.get("ends_on", before["ends_on"])
-        _dates(problems, starts_on, ends_on)
+        check_dates(problems, starts_on, ends_on)
         for name, api_name in BUDGET_FIELDS.items():
             money = getattr(changes, name)
             if money is KEEP:
                 continue
-            amount = _amount(problems, api_name, money, before["currency"])
+            amount = check_amount(problems, api_name, money, before["currency"])
             # Sending back the stored amount is not an edit: a form may echo every field.
             if not may_edit_budget and not _same_amount(amount, before[name]):
                 problems.add(api_name, "FORBIDDEN", _NO_BUDGET_RIGHT)
             updates[name] = amount
         if changes.utm is not KEEP:
-            updates.update(_utm(problems, changes.utm, before))
+            updates.update(check_utm(problems, changes.utm, before))
         if changes.kpi_targets is not KEEP:
             updates["kpi_targets"] = _kpi_targets(problems, changes.kpi_targets or ())
         problems.check()
@@ -251,12 +251,13 @@ async def _channels_in_brand(problems: Problems, brand_id: int,
     return wanted
 
 
-def _dates(problems: Problems, starts_on: date, ends_on: date) -> None:
+def check_dates(problems: Problems, starts_on: date, ends_on: date) -> None:
+    """DATES_REVERSED when the campaign would end before it starts."""
     if ends_on < starts_on:
         problems.add("endsOn", "DATES_REVERSED", "endsOn must not be before startsOn")
 
 
-def _amount(problems: Problems, field: str, money: Money | None,
+def check_amount(problems: Problems, field: str, money: Money | None,
             currency: str) -> Decimal | None:
     """The amount to store, if it is a non-negative amount in the campaign's currency."""
     if money is None:
@@ -283,7 +284,7 @@ def _same_amount(new: Decimal | None, stored: Any) -> bool:
     return Decimal(new) == Decimal(stored)
 
 
-def _utm(problems: Problems, given: Mapping[str, str | None],
+def check_utm(problems: Problems, given: Mapping[str, str | None],
          before: Mapping[str, Any]) -> dict[str, str]:
     """Column values for the UTM parts present in `given`; the others as they were (or "")."""
     values = {}

@@ -64,7 +64,7 @@ async def create_post(new: NewPost, actor_id: int | None, *,
         channel = await _channel_of(problems, new.brand_id, new.channel_id)
         if new.campaign_id is not None:
             await _campaign_of(problems, new.brand_id, new.campaign_id)
-        values = _content(problems, text=new.text, media=new.media, tags=new.tags,
+        values = check_content(problems, text=new.text, media=new.media, tags=new.tags,
                           platform=channel["platform"] if channel else None)
         scheduled_at = problems.aware("scheduledAt", new.scheduled_at)
         problems.check()
@@ -121,7 +121,7 @@ async def update_post(post_id: int, changes: PostChanges, actor_id: int | None, 
         media = (_media_of(before["media"]) if changes.media is KEEP
                  else list(changes.media or []))
         tags = before["tags"] if changes.tags is KEEP else list(changes.tags or [])
-        content = _content(problems, text=text, media=media, tags=tags, platform=platform)
+        content = check_content(problems, text=text, media=media, tags=tags, platform=platform)
         for name in ("text", "media", "tags"):
             if getattr(changes, name) is not KEEP:
                 updates[name] = content[name]
@@ -213,7 +213,7 @@ def _media_of(stored: Any) -> list[MediaItem]:
             for m in stored or []]
 
 
-def _content(problems: Problems, *, text: str, media: Sequence[MediaItem],
+def check_content(problems: Problems, *, text: str, media: Sequence[MediaItem],
              tags: Sequence[str], platform: str | None) -> dict[str, Any]:
     """Text, media and tags checked together (the text limit depends on the channel)."""
     items = [MediaItem(url=m.url.strip(), kind=m.kind.strip().upper(), alt=m.alt.strip())
