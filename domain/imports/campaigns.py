@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from domain.enums import CampaignObjective, CampaignStatus
-from domain.exports.columns import UNREFERENCED_PREFIX
 from domain.imports.by_id import resolve_by_id
 from domain.imports.context import Handler, Parsed
 from domain.imports.schema import Entity
@@ -83,10 +82,8 @@ class CampaignsHandler(Handler):
         campaign_id = None
         try:
             campaign_id = coso_id(ref)
-        except CellError:
-            fail("ref", "INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own: "
-                                   f"{UNREFERENCED_PREFIX}<id> names a campaign of the brand "
-                                   "by id")
+        except CellError as error:
+            fail("ref", error.code, error.message)
         problems = Problems()
         name = problems.text("name", as_text(cells.get("name")), max_length=MAX_NAME_LENGTH,
                              required=True)

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import orjson
 
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
+from domain.imports.by_id import resolve_by_id
 from domain.imports.context import ChannelIndex, Handler, Parsed
 from domain.imports.schema import Entity
 from domain.imports.store import Field, Fixed, Store, Target, q
@@ -205,28 +206,7 @@ class PostsHandler(Handler):
         return value
 
     async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
-        """Rows naming a post by `coso:<id>`: that post must be the brand's and have no ref
-        (one with a ref is named by it, so a file cannot name it twice)."""
-        named = [p for p in chunk if p.target is POSTS and p.record[-1] is not None]
-        self._chunk_names_ids = bool(named)
-        if not named:
-            return
-        condition, args = store.is_in("id", sorted({p.record[-1] for p in named}), "int")
-        stored = dict(await store.fetch(
-            f"SELECT id, ref FROM post WHERE brand = ? AND {condition}", self.ctx.id, *args))
-        for parsed in named:
-            post_id = parsed.record[-1]
-            if post_id not in stored:
-                parsed.fail("ref", "UNKNOWN_POST", (
-                    f"the brand has no post {post_id} ({parsed.record[1]!r} names a post made "
-                    "in Coso by its id; a new post needs a ref of its own)"))
-            elif stored[post_id] is not None:
-                parsed.fail("ref", "UNKNOWN_POST", (
-                    f"post {post_id} has the ref {stored[post_id]!r}: name it by that ref"))
-            else:
-                parsed.record[1] = None
-                continue
-            parsed.target = None
+        self._chunk_names_ids = await resolve_by_id(store, chunk, POSTS, self.ctx.id)
 
     async def verify(self, store: Store, staging: dict[str, str],
                      lines: tuple[int, int]) -> list[tuple[int, str, str, str]]:

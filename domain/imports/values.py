@@ -265,13 +265,14 @@ def parse_list(cell: Any) -> list[Any]:
 
 
 def coso_id(ref: str) -> int | None:
-    """The post id a `coso:<id>` ref names (what an export writes for a post made in Coso),
+    """The id a `coso:<id>` ref names (what an export writes for a row made in Coso),
     None for any other ref; CellError INVALID for a `coso:` ref that names no id, since
     the prefix is reserved."""
     if ref[:5].lower() != UNREFERENCED_PREFIX:
         return None
     digits = ref[5:]
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
-        raise CellError("INVALID", f"refs starting with {UNREFERENCED_PREFIX} are Coso's own: "
-                                   f"{UNREFERENCED_PREFIX}<id> names a post of the brand by id")
+        raise CellError("INVALID", (
+            f"refs starting with {UNREFERENCED_PREFIX} are Coso's own: {UNREFERENCED_PREFIX}<id> "
+            "names a post or campaign of the brand by its id"))
     return int(digits)
