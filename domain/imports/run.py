@@ -153,15 +153,26 @@ def _prompt_thread_handoff(needed: bool) -> Iterator[None]:
     0.5 ms instead of Python's 5: each staged chunk waits for it several times, and at 5 ms
     a turn the database thread sat idle a third of the import. Process-wide, hence only for
     the streaming part of an import."""
+    global _streaming, _interval_before
     if not needed:
         yield
         return
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, HANDOFF_SECONDS))
+    if not _streaming:  # the first of imports streaming together sets it, the last restores
+        _interval_before = sys.getswitchinterval()
+        sys.setswitchinterval(min(_interval_before, HANDOFF_SECONDS))
+    _streaming += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        _streaming -= 1
+        if not _streaming:
+            sys.setswitchinterval(_interval_before)
+
+
+_streaming = 0
+"""Imports streaming on SQLite in this process right now."""
+_interval_before = 0.005
+"""The switch interval from before the first of them."""
 
 
 class _Run:
