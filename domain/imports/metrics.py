@@ -59,6 +59,7 @@ _PLACEHOLDER_DAY = date(2000, 1, 1)
 _ZERO = Decimal(0)
 _MAX_PLAIN_DIGITS = 16
 """Plain digits up to this many are a whole, non-negative value under NUMERIC(20, 4)'s limit."""
+_PLAIN_LIMIT = 10 ** _MAX_PLAIN_DIGITS
 _MAX_CHECKED = 4096
 """Distinct (metric, level, currency, raw metric, note) outcomes remembered per import."""
 _INVALID = object()
@@ -117,7 +118,8 @@ class MetricsHandler(Handler):
                     one: Callable[[Any], Parsed]) -> list[Parsed]:
         """The chunk's usual rows in one tight pass; any other row by `one` (then `parse`).
 
-        The usual row: a known channel, an ISO day, a value of at most 16 plain digits. Such
+        The usual row: a known channel, an ISO day, a value of at most 16 plain digits (or
+        such a JSON number). Such
         a value is finite, whole, non-negative and below NUMERIC(20, 4)'s limit, so
         `validate_observation` finds nothing wrong with it whatever the metric; what it says
         about the rest of the row is the same for every such value, and is asked once per
@@ -143,10 +145,13 @@ class MetricsHandler(Handler):
             value, day_cell, channel, platform, metric = (
                 get(value_col), get(day_col), get(channel_col), get(platform_col),
                 get(metric_col))
-            if not (type(value) is str and 0 < len(value) <= _MAX_PLAIN_DIGITS
-                    and value.isdigit() and value.isascii() and type(day_cell) is str
-                    and type(channel) is str and type(metric) is str
-                    and (platform is None or type(platform) is str)):
+            if type(value) is str:  # CSV, XLSX text
+                plain = (0 < len(value) <= _MAX_PLAIN_DIGITS and value.isdigit()
+                         and value.isascii())
+            else:  # NDJSON's and XLSX's numbers (bool is an int, and no count)
+                plain = type(value) is int and 0 <= value < _PLAIN_LIMIT
+            if not (plain and type(day_cell) is str and type(channel) is str
+                    and type(metric) is str and (platform is None or type(platform) is str)):
                 add(one(row))
                 continue
             day = days.get(day_cell, _UNCHECKED)

@@ -167,3 +167,25 @@ async def test_usual_and_unusual_rows_of_one_chunk_read_alike(world):
         ("spend", date(2026, 10, 2)): (Decimal("12.5"), "USD"),
     }
     assert (await ChannelMetric.select(ChannelMetric.value).first()) == {"value": Decimal(5)}
+
+
+async def test_json_numbers_read_as_their_text_would():
+    brand = await make_brand()
+    await make_channel(brand, handle="@acme", platform=Platform.INSTAGRAM)
+
+    def rows(value):
+        return [(1, {"channel": "@acme", "day": "2026-10-01", "metric": "followers",
+                     "value": value})]
+
+    for bad, code in ((True, "INVALID"), (10 ** 16, "OUT_OF_RANGE"), (-3, "NEGATIVE"),
+                      (2.5, "NOT_WHOLE")):
+        summary = await import_rows(Entity.METRICS, brand.id, rows(bad), actor_id=None,
+                                    source_name="api")
+        assert [(p.column, p.code) for p in summary.problems] == [("value", code)], bad
+    summary = await import_rows(Entity.METRICS, brand.id, rows(1234), actor_id=None,
+                                source_name="api")
+    assert summary.inserted == 1
+    again = await import_rows(Entity.METRICS, brand.id, rows("1234"), actor_id=None,
+                              source_name="api")
+    assert again.unchanged == 1
+    assert (await ChannelMetric.select(ChannelMetric.value).first()) == {"value": Decimal(1234)}
