@@ -13,11 +13,14 @@ import csv
 import io
 import itertools
 import os
+import re
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
+from zipfile import BadZipFile
 
 import orjson
 
@@ -324,14 +327,42 @@ def _ndjson_keys(stream: IO[bytes], encoding: str) -> list[str]:
     return list(keys)
 
 
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+_OVERLAP = 64 * 1024
+"""Bytes of one block read again with the next: a cell (its formula) cut by the block end."""
+
+
+def _uncomputed_formula(book: Any, sheet: Any) -> str | None:
+    """The first cell whose formula has no cached value (openpyxl reads such a cell as
+    empty), "?" if it has no reference; None when every formula has its value. A file a
+    spreadsheet saved always has them; one a program wrote may not."""
+    path = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet
+    archive = getattr(book, "_archive", None)
+    if path is None or archive is None:
+        return None
+    try:
+        with archive.open(path) as xml:
+            tail = b""
+            while block := xml.read(BLOCK_BYTES):
+                found = _FORMULA_WITHOUT_VALUE.search(tail + block)
+                if found:
+                    ref = _CELL_REF.search(found[1])
+                    return ref[1].decode() if ref else "?"
+                tail = block[-_OVERLAP:]
+    except (BadZipFile, KeyError, OSError, zlib.error) as error:
+        raise ImportFileError(0, "NOT_XLSX", f"the workbook is damaged: {error}") from None
+    return None
+
+
 def xlsx_rows(path: str | Path) -> RowReader:
     """The first worksheet, streamed (openpyxl read-only); cells keep their types.
 
-    Formula cells give the value the spreadsheet last computed; text that merely looks like
-    a formula (`=SUM(...)`) is imported as text.
+    Formula cells give the value the spreadsheet last computed (a workbook with a formula
+    but no such value is refused: it would read as empty); text that merely looks like a
+    formula (`=SUM(...)`) is imported as text.
     """
-    from zipfile import BadZipFile
-
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -342,6 +373,12 @@ def xlsx_rows(path: str | Path) -> RowReader:
                                              f"workbook ({error})") from None
     try:
         sheet = book.worksheets[0]
+        uncomputed = _uncomputed_formula(book, sheet)
+        if uncomputed is not None:
+            raise ImportFileError(0, "FORMULA_NOT_COMPUTED", (
+                f"cell {uncomputed} holds a formula the workbook has no computed value for "
+                "(a program wrote it; a spreadsheet never saved it): open and save it in "
+                "Excel or LibreOffice, or paste the values, then import it again"))
         cells = enumerate(sheet.iter_rows(values_only=True), start=1)
         header: tuple[Any, ...] = ()
         for _, first in cells:

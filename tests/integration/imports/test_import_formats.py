@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from domain.enums import Platform
-from domain.imports import Entity, import_rows, open_rows
+from domain.imports import Entity, ImportFileError, import_rows, open_rows
 from domain.models import Post
 from domain.rules.content import PLATFORM_TEXT_LIMITS
 from tests.factories import make_brand, make_channel
@@ -58,6 +59,30 @@ async def test_xlsx_typed_cells_and_formula_text(brand, tmp_path):
     assert posts["1002"]["scheduled_at"] == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     again = await run(brand, path)
     assert again.unchanged == 2
+
+
+async def test_xlsx_formula_without_a_computed_value_is_refused_not_read_empty(brand, tmp_path):
+    book = Workbook()
+    book.active.append(["ref", "channel", "text", "tags"])
+    book.active.append(["F-1", "@acme", "Ciao", '=LOWER("AUTUNNO")'])
+    path = tmp_path / "generato.xlsx"
+    book.save(path)  # openpyxl keeps the formula and no value, as scripts' workbooks do
+    with pytest.raises(ImportFileError) as error:
+        await run(brand, path)
+    assert error.value.problem.code == "FORMULA_NOT_COMPUTED"
+    assert "cell D2" in error.value.problem.message and await Post.count() == 0
+    # The same workbook as a spreadsheet saves it: the formula with its last value.
+    with zipfile.ZipFile(path) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"<v />") == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b'<c r="D2">', b'<c r="D2" t="str">') \
+        .replace(b"<v />", b"<v>autunno</v>")
+    with zipfile.ZipFile(path, "w") as saved:
+        for name, data in parts.items():
+            saved.writestr(name, data)
+    summary = await run(brand, path)
+    assert summary.problems == [] and (await stored())["F-1"]["tags"] == ["autunno"]
 
 
 async def test_ndjson_with_lists_and_a_bad_line(brand, tmp_path):
