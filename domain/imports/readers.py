@@ -328,7 +328,9 @@ def _ndjson_keys(stream: IO[bytes], encoding: str) -> list[str]:
 
 
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+    rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>")
+"""A formula cell with no value, or an empty one (which a text formula's "" result is)."""
+_TEXT_RESULT = re.compile(rb'\bt="str"')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
 _OVERLAP = 64 * 1024
 """Bytes of one block read again with the next: a cell (its formula) cut by the block end."""
@@ -346,8 +348,9 @@ def _uncomputed_formula(book: Any, sheet: Any) -> str | None:
         with archive.open(path) as xml:
             tail = b""
             while block := xml.read(BLOCK_BYTES):
-                found = _FORMULA_WITHOUT_VALUE.search(tail + block)
-                if found:
+                for found in _FORMULA_WITHOUT_VALUE.finditer(tail + block):
+                    if found[2] is not None and _TEXT_RESULT.search(found[1]):
+                        continue  # a text formula that computed "": a value all the same
                     ref = _CELL_REF.search(found[1])
                     return ref[1].decode() if ref else "?"
                 tail = block[-_OVERLAP:]

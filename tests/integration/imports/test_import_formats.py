@@ -76,13 +76,19 @@ async def test_xlsx_formula_without_a_computed_value_is_refused_not_read_empty(b
         parts = {name: original.read(name) for name in original.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"]
     assert sheet.count(b"<v />") == 1
-    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b'<c r="D2">', b'<c r="D2" t="str">') \
-        .replace(b"<v />", b"<v>autunno</v>")
-    with zipfile.ZipFile(path, "w") as saved:
-        for name, data in parts.items():
-            saved.writestr(name, data)
-    summary = await run(brand, path)
+
+    async def saved_with(value: bytes):
+        parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+            b'<c r="D2">', b'<c r="D2" t="str">').replace(b"<v />", value)
+        with zipfile.ZipFile(path, "w") as saved:
+            for name, data in parts.items():
+                saved.writestr(name, data)
+        return await run(brand, path)
+
+    summary = await saved_with(b"<v>autunno</v>")
     assert summary.problems == [] and (await stored())["F-1"]["tags"] == ["autunno"]
+    summary = await saved_with(b"<v></v>")  # the formula computed "": no tags, no refusal
+    assert summary.problems == [] and (await stored())["F-1"]["tags"] == []
 
 
 async def test_ndjson_with_lists_and_a_bad_line(brand, tmp_path):
