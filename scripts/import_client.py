@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Example client: bulk-import a CSV into Coso over GraphQL, in batches, with retries.
+"""Example client: bulk-import a CSV or NDJSON file into Coso over GraphQL, in batches.
 
     COSO_TOKEN=coso_… python scripts/import_client.py posts plan.csv --brand acme
     python scripts/import_client.py metrics insights.csv --brand acme --token coso_… \\
         --url https://coso.example/graphql --skip-invalid
 
-It needs only httpx and rich. The CSV's columns are the import columns (`coso import`'s,
-see the README; `--map canale=channel` reads other names; columns that are no import
-field, like an export's KPIs, are skipped and named). Rows go in batches of
-up to 1,000 through importPosts / importCampaigns / importMetrics; each batch is all or
-nothing. Without --skip-invalid the client stops at the first refused batch (earlier
+It needs only httpx and rich. The file's columns (an NDJSON file's keys) are the import
+columns (`coso import`'s, see the README; `--map canale=channel` reads other names;
+columns that are no import field, like an export's KPIs, are skipped and named). Rows go
+in batches of up to 1,000 through importPosts / importCampaigns / importMetrics; each
+batch is all or nothing. Without --skip-invalid the client stops at the first refused batch (earlier
 batches stay written). Network errors, 429 and 5xx answers are retried with exponential
 backoff: safe, because an import is idempotent (a batch sent twice is unchanged the
 second time). Exit code 0: all rows imported; 1: rows refused or the import stopped;
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import re
@@ -187,6 +188,43 @@ def read_rows(lines: CountingLines, delimiter: str | None
     return header, rows()
 
 
+def read_ndjson(lines: CountingLines, path: Path
+                ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header (every key any line has, as `coso import` reads NDJSON: the file is read
+    once more for it) and (line, cells) per object; a value that is not text goes as the
+    JSON it is (a list of tags stays a list), a key a line lacks as an empty cell."""
+    keys: dict[str, None] = {}
+    with path.open("rb") as again:
+        for number, text in enumerate(CountingLines(again, lines.encoding), start=1):
+            if text.strip():
+                keys.update(dict.fromkeys(_object(text, number)))
+    header = list(keys)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, text in enumerate(lines, start=1):
+            if text.strip():
+                item = _object(text, number)
+                yield number, [_cell(item.get(key)) for key in header]
+
+    return header, rows()
+
+
+def _object(text: str, line: int) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise Stop(f"line {line} is not valid JSON: {error}", 2) from None
+    if not isinstance(value, dict):
+        raise Stop(f"line {line} is not a JSON object {{...}}", 2)
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def batches(rows: Iterator[tuple[int, list[str]]], columns: list[tuple[int, str]],
             size: int) -> Iterator[tuple[list[int], list[dict[str, str]]]]:
     """(CSV lines, items) of up to `size` rows. Every column goes in every item, an empty
@@ -225,7 +263,8 @@ def run(args: argparse.Namespace) -> int:
         totals = Totals()
         with path.open("rb") as stream:
             lines = CountingLines(stream, args.encoding)
-            header, rows = read_rows(lines, args.delimiter)
+            header, rows = (read_ndjson(lines, path) if _is_ndjson(path, args.format)
+                            else read_rows(lines, args.delimiter))
             renames = _renames(args.map, known)
             names = [renames.get(_normalise(h), known.get(_normalise(h))) for h in header]
             columns = [(i, name) for i, name in enumerate(names) if name]
@@ -283,6 +322,12 @@ def _add(totals: Totals, result: dict[str, Any], lines: list[int]) -> None:
         totals.problems.append((line, column, error["code"], error["message"]))
 
 
+def _is_ndjson(path: Path, given: str | None) -> bool:
+    if given:
+        return given == "ndjson"
+    return path.suffix.lower() in {".ndjson", ".jsonl", ".json"}
+
+
 def _summary(totals: Totals, brand: str, stopped: bool) -> None:
     table = Table(title=f"Import into {brand}")
     for name in ("rows sent", "inserted", "updated", "unchanged", "rejected", "retries"):
@@ -303,7 +348,9 @@ def _summary(totals: Totals, brand: str, stopped: bool) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("entity", choices=sorted(MUTATIONS))
-    parser.add_argument("file", help="the CSV file (UTF-8, with or without BOM)")
+    parser.add_argument("file", help="the CSV (UTF-8, with or without BOM) or NDJSON file")
+    parser.add_argument("--format", choices=("csv", "ndjson"),
+                        help="the file's format (default: from its extension)")
     parser.add_argument("--brand", required=True, help="the brand's slug")
     parser.add_argument("--workspace", help="the workspace's slug, when the token sees two "
                                             "brands with this slug")

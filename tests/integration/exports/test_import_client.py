@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import os
 import socket
 import subprocess
@@ -236,3 +237,24 @@ async def test_refusals_are_plain(server, acme, tmp_path):
                          "--url", f"http://127.0.0.1:{_free_port()}/graphql", token=token)
     assert down.returncode == 1 and "giving up after 2 attempts" in down.stderr
     assert "Traceback" not in nobody.stderr + anonymous.stderr + missing.stderr + down.stderr
+
+
+async def test_ndjson_goes_through_the_client_as_coso_import_reads_it(server, acme, tmp_path):
+    plan = tmp_path / "piano.ndjson"
+    plan.write_text("\n".join(json.dumps(item, ensure_ascii=False) for item in (
+        {"ref": "J-1", "channel": "@acme", "text": "Primo", "tags": ["caffè", "natale"]},
+        {"ref": "J-2", "channel": "@acme", "text": "Secondo", "pillar": "opinion"},
+    )) + "\n", encoding="utf-8")
+    done = await _client("posts", str(plan), "--brand", "acme", "--url", server,
+                         token=acme.token)
+    assert done.returncode == 0, done.stderr
+    posts = {p["ref"]: p for p in await Post.select().output(load_json=True)}
+    assert posts["J-1"]["tags"] == ["caffè", "natale"]
+    assert posts["J-1"]["pillar"] == "INFORMATIVE"
+    assert posts["J-2"]["pillar"] == "OPINION" and posts["J-2"]["tags"] == []
+    broken = tmp_path / "rotto.jsonl"
+    broken.write_text('{"ref": "J-3", "channel": "@acme", "text": "ok"}\n{"ref": \n')
+    refused = await _client("posts", str(broken), "--brand", "acme", "--url", server,
+                            token=acme.token)
+    assert refused.returncode == 2 and "line 2 is not valid JSON" in refused.stderr
+    assert "Traceback" not in refused.stderr
