@@ -15,6 +15,7 @@ from strawberry.asgi import GraphQL
 from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
+from api.reports.jobs import drain, resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
 from domain.db import close_pool, engine, open_pool
@@ -50,8 +51,12 @@ async def health(_: Request) -> JSONResponse:
 
 @contextlib.asynccontextmanager
 async def lifespan(_: Starlette) -> AsyncIterator[None]:
-    await open_pool(get_settings().db_pool_size)
+    settings = get_settings()
+    await open_pool(settings.db_pool_size)
+    if not settings.redis_url:  # embedded mode: no worker's cron will pick them up
+        await resume_stalled()
     yield
+    await drain()
     await close_pool()
 
 

@@ -130,23 +130,43 @@ async def queue_report(report_id: int) -> str:
     return jid
 
 
-async def requeue_stalled(redis: Any, *, now: Any = None, limits: Limits | None = None,
-                          most: int = 100) -> int:
-    """Queue again the reports whose job was lost; arq drops the ones still queued."""
+async def stalled(*, now: Any = None, limits: Limits | None = None,
+                  queued_grace: timedelta = QUEUED_GRACE, most: int = 100) -> list[int]:
+    """Reports whose job was lost: QUEUED longer than `queued_grace`, or RUNNING past the
+    render limit (their process died)."""
     now = now or utcnow()
     limits = limits or Limits.from_settings()
     stale = now - timedelta(seconds=limits.seconds) - STALE_MARGIN
     rows = await Report.select(Report.id).where(
-        ((Report.status == ReportStatus.QUEUED) & (Report.created_at < now - QUEUED_GRACE))
+        ((Report.status == ReportStatus.QUEUED) & (Report.created_at <= now - queued_grace))
         | ((Report.status == ReportStatus.RUNNING) & (Report.started_at < stale))
     ).order_by(Report.id).limit(most)
+    return [row["id"] for row in rows]
+
+
+async def requeue_stalled(redis: Any, *, now: Any = None, limits: Limits | None = None,
+                          most: int = 100) -> int:
+    """Queue again the reports whose job was lost; arq drops the ones still queued."""
     queued = 0
-    for row in rows:
-        if await redis.enqueue_job(JOB_NAME, row["id"], _job_id=job_id(row["id"])):
+    for report_id in await stalled(now=now, limits=limits, most=most):
+        if await redis.enqueue_job(JOB_NAME, report_id, _job_id=job_id(report_id)):
             queued += 1
     if queued:
         log.warning("queued %s stalled report(s) again", queued)
     return queued
+
+
+async def resume_stalled(*, now: Any = None, limits: Limits | None = None) -> int:
+    """Embedded mode (no Redis), when a process starts: render in it the reports a process
+    that died left QUEUED or RUNNING; the queued ones of any age, since their task went
+    with that process. A report another live process renders meanwhile is claimed once
+    (see `generate`). How many were resumed."""
+    resumed = await stalled(now=now, limits=limits, queued_grace=timedelta(0), most=1000)
+    for report_id in resumed:
+        await queue_report(report_id)
+    if resumed:
+        log.warning("resumed %s report(s) left by a process that stopped", len(resumed))
+    return len(resumed)
 
 
 async def drain() -> None:

@@ -216,3 +216,47 @@ async def test_reports_whose_job_was_lost_are_queued_again(acme, storage):
         await queue.aclose()
     assert sorted((j.function, j.args, j.job_id) for j in queued) == [
         ("generate_report", (r.id,), f"report:{r.id}") for r in (lost, dead)]
+
+
+async def test_without_redis_a_new_process_renders_what_a_dead_one_left(acme, embedded_storage):
+    brand, _ = acme
+    now = jobs.utcnow()
+    long_ago = now - jobs.timedelta(days=1)
+    just_queued, dead, alive, done = [await _queued(brand, fmt=ReportFormat.HTML)
+                                      for _ in range(4)]
+    for report, values in (
+            (dead, {Report.status: ReportStatus.RUNNING, Report.started_at: long_ago}),
+            (alive, {Report.status: ReportStatus.RUNNING, Report.started_at: now}),
+            (done, {Report.status: ReportStatus.READY, Report.storage_key: "kept"})):
+        await Report.update(values).where(Report.id == report.id)
+    assert await jobs.resume_stalled() == 2  # the queued one of any age, the dead one
+    await drain()
+    statuses = {r["id"]: r["status"] for r in await Report.select(Report.id, Report.status)}
+    assert statuses == {just_queued.id: ReportStatus.READY, dead.id: ReportStatus.READY,
+                        alive.id: ReportStatus.RUNNING, done.id: ReportStatus.READY}
+    assert (await Report.select(Report.storage_key).where(Report.id == done.id).first()) == {
+        "storage_key": "kept"}
+
+
+@pytest.mark.parametrize("redis", [False, True])
+async def test_the_app_resumes_reports_at_start_only_without_redis(redis, tmp_path,
+                                                                   monkeypatch):
+    import api.app as app_module
+
+    calls: list[str] = []
+
+    async def record(*_: object) -> int:
+        calls.append("resume")
+        return 0
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    # The test's own pool stays as it is.
+    monkeypatch.setattr(app_module, "open_pool", nothing)
+    monkeypatch.setattr(app_module, "close_pool", nothing)
+    monkeypatch.setattr(app_module, "resume_stalled", record)
+    for _ in report_settings(tmp_path, monkeypatch, redis=redis):
+        async with app_module.lifespan(app):
+            pass
+    assert calls == ([] if redis else ["resume"])
