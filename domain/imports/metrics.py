@@ -113,6 +113,8 @@ class MetricsHandler(Handler):
         self._channel_ids: dict[tuple[str, str | None], int] = {}
         """(channel cell, platform cell) -> channel id, 0 if none (for `parse_chunk`)."""
         self._metric_names: dict[str, str] = {}
+        self._columns: tuple[Header, tuple[Any, ...]] | None = None
+        """(header, `_file_columns`'s answer for it)."""
 
     def parse_chunk(self, rows: list[Any], header: Header,
                     one: Callable[[Any], Parsed]) -> list[Parsed]:
@@ -126,11 +128,8 @@ class MetricsHandler(Handler):
         (metric, level, currency, raw metric, note). Days, channels and metric names repeat
         down a file, so each spelling is read once (up to _MAX_CACHED of each).
         """
-        file_of = {coso: file for file, coso in header.columns.items()}
-        channel_col, platform_col, post_col, day_col, metric_col, value_col = (
-            file_of.get(c) for c in ("channel", "platform", "post", "day", "metric", "value"))
-        extra_cols = ([file_of.get(c) for c in ("currency", "raw_metric", "note")]
-                      if self._has_extras else [])
+        channel_col, platform_col, post_col, day_col, metric_col, value_col, extra_cols = (
+            self._file_columns(header))
         known = header.columns.keys()
         days, channel_ids, names = self._days, self._channel_ids, self._metric_names
         checked, refs = self._checked, self._refs
@@ -192,6 +191,18 @@ class MetricsHandler(Handler):
             else:
                 add(Parsed(row, CHANNEL_METRICS, record))
         return out
+
+    def _file_columns(self, header: Header) -> tuple[Any, ...]:
+        """The file's column for channel, platform, post, day, metric and value (None where
+        it has none), then those of currency, raw metric and note if it has any: worked out
+        once per import, not per slice of rows."""
+        if self._columns is None or self._columns[0] is not header:
+            file_of = {coso: file for file, coso in header.columns.items()}
+            extras = ([file_of.get(c) for c in ("currency", "raw_metric", "note")]
+                      if self._has_extras else [])
+            self._columns = (header, (*(file_of.get(c) for c in (
+                "channel", "platform", "post", "day", "metric", "value")), extras))
+        return self._columns[1]
 
     def _channel_id(self, channel: str, platform: str | None) -> int:
         """The channel's id, 0 when the brand has no such channel (or more than one)."""
