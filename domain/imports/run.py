@@ -1,11 +1,9 @@
 """`import_rows`: the one entry point of every import, from the CLI and from GraphQL alike.
 
 Rows stream through in chunks: parsed and checked (pure), looked up where they need stored
-rows, staged. Once the last chunk is staged, either one upsert per target writes everything
-(or, with skip_invalid, every valid row), or, with any problem in all-or-nothing mode,
-nothing is written. On PostgreSQL a checked chunk's new rows go into their table at once
-(see store.py), inside a savepoint undone unless the import is written: nobody sees them
-before the import's transaction commits. Each import leaves one audit row.
+rows, staged. Nothing touches the brand's data until the last chunk is staged; then either
+one upsert per target writes everything (or, with skip_invalid, every valid row), or, with
+any problem in all-or-nothing mode, nothing is written. Each import leaves one audit row.
 """
 
 from __future__ import annotations
@@ -93,7 +91,7 @@ async def import_rows(
     if brand is None:
         raise ValidationFailed.one("brand", "NOT_FOUND", "no Brand with this id")
     summary = ImportSummary(entity=entity.value, source_name=source_name)
-    run = _Run(summary, max_errors, on_reject, skip_invalid)
+    run = _Run(summary, max_errors, on_reject)
     first: RawRow | None = None
     if columns is None:
         columns = getattr(rows, "columns", None)
@@ -121,21 +119,18 @@ async def import_rows(
         else:
             handler = HANDLERS[entity](ctx, header.present())
             await handler.prepare()
-            # The rows written while streaming (PostgreSQL) stay only if the import is.
-            async with (store.savepoint(keep=lambda: summary.written) if store.postgres
-                        else contextlib.nullcontext()):
-                try:
-                    with _prompt_thread_handoff(not store.postgres):
-                        await run.stream(store, handler, header,
-                                         _chunks(first, source, chunk_size), progress)
-                except ImportFileError as error:
-                    summary.aborted = True
-                    run.add(error.problem)
-                if not summary.aborted and (skip_invalid or not summary.problem_count):
-                    await run.write(store, handler, skip_invalid)
-                # Not on an unexpected error: the transaction's rollback (or the
-                # connection's close) takes the TEMP tables with it.
-                await run.drop(store)
+            try:
+                with _prompt_thread_handoff(not store.postgres):
+                    await run.stream(store, handler, header,
+                                     _chunks(first, source, chunk_size), progress)
+            except ImportFileError as error:
+                summary.aborted = True
+                run.add(error.problem)
+            if not summary.aborted and (skip_invalid or not summary.problem_count):
+                await run.write(store, handler, skip_invalid)
+            # Not on an unexpected error: the transaction's rollback (or the connection's
+            # close) takes the TEMP tables with it.
+            await run.drop(store)
         if not summary.written:
             await _audit(ctx, summary, skip_invalid)
     return summary
@@ -184,19 +179,11 @@ class _Run:
     """One import's state: the summary, the staging tables, the problems so far."""
 
     def __init__(self, summary: ImportSummary, max_errors: int,
-                 on_reject: OnReject | None, skip_invalid: bool) -> None:
+                 on_reject: OnReject | None) -> None:
         self.summary = summary
         self.max_errors = max_errors
         self.on_reject = on_reject
-        self.skip_invalid = skip_invalid
         self.staging: dict[str, str] = {}
-        self.direct = False
-        """Whether new rows are written as the chunks come (PostgreSQL, until a problem
-        means nothing will be written)."""
-        self.new_rows: list[tuple[Target, list[list[Any]]]] = []
-        """The last checked chunk's new rows per target, written with the next chunk."""
-        self.written_new: dict[str, int] = {}
-        """Rows written so per table, counted as inserted."""
         self._identity: tuple[dict[str, str], bool] | None = None
         """(header columns, whether each file column is named as its Coso column)."""
 
@@ -209,10 +196,8 @@ class _Run:
                      chunks: Iterator[list[Any]] | AsyncIterator[list[Any]],
                      progress: Callable[[int], None] | None) -> None:
         checked = type(handler).verify is not Handler.verify
-        self.direct = store.postgres
         for target in handler.targets:
-            self.staging[target.table] = await store.create_staging(
-                target, by_line=checked, direct=self.direct)
+            self.staging[target.table] = await store.create_staging(target, by_line=checked)
 
         # The database stages chunk n while chunk n + 1 is parsed. Staging is one statement
         # per target (COPY; on SQLite, one INSERT from a JSON text, which runs without the
@@ -236,7 +221,6 @@ class _Run:
             if staging is not None:
                 await self.settle(store, handler, header, staging, progress)
                 staging = None
-            await self.write_new(store, handler)
         finally:
             if staging is not None and not staging.done.done():
                 with contextlib.suppress(Exception):
@@ -251,14 +235,8 @@ class _Run:
         ready = [(target, by_target.get(target.table, [])) for target in handler.targets]
 
         async def stage_all() -> list[bool]:
-            await self.write_new(store, handler)  # the chunk before's, while this is parsed
-            done = []
-            for target, rows in ready:
-                records = [p.record for p in rows]
-                if store.postgres:
-                    await store.flag_new(target, records, handler.fixed(target))
-                done.append(await store.stage(self.staging[target.table], target, records))
-            return done
+            return [await store.stage(self.staging[target.table], target,
+                                      [p.record for p in rows]) for target, rows in ready]
 
         return _Staging(chunk, ready, asyncio.ensure_future(stage_all()))
 
@@ -284,23 +262,9 @@ class _Run:
                     refused.setdefault(parsed.target.table, []).append(parsed.row.line)
         for table, lines in refused.items():
             await store.unstage(self.staging[table], lines)
-        self.direct = self.direct and (self.skip_invalid or not self.summary.problem_count)
-        if self.direct:
-            self.new_rows = [(target, [p.record for p in rows
-                                       if not p.problems and p.record[-1]])
-                             for target, rows in staging.ready]
         self.summary.rows += len(chunk)
         if progress is not None:
             progress(self.summary.rows)
-
-    async def write_new(self, store: Store, handler: Handler) -> None:
-        """Write the new rows of the chunk checked last, unless nothing is to be written."""
-        pending, self.new_rows = self.new_rows, []
-        for target, records in pending if self.direct else ():
-            if await store.write_new(self.staging[target.table], target, records,
-                                     handler.fixed(target)):
-                table = target.table
-                self.written_new[table] = self.written_new.get(table, 0) + len(records)
 
     async def write(self, store: Store, handler: Handler, skip_invalid: bool) -> None:
         """One upsert per target and the audit row, together; a conflict with rows changed
@@ -313,7 +277,6 @@ class _Run:
                 for target in handler.targets:
                     counts = await store.upsert(self.staging[target.table], target, present,
                                                 handler.fixed(target))
-                    counts = (counts[0] + self.written_new.get(target.table, 0), counts[1])
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:

@@ -5,20 +5,14 @@ one INSERT per chunk, from the chunk as a JSON text. Either way the file's dupli
 hit the staging table's unique indexes, checks that need stored rows run as one query per
 chunk, and the end is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <changed>`
 whose count tells inserted from updated; rows it leaves alone are the unchanged ones.
-
-PostgreSQL also writes a chunk's new rows (no stored row has their key) straight into the
-target while the next chunk is parsed, COPYing them as the fastest bulk write does; they
-stay staged, flagged `_direct`, so later duplicates are still found, and the final upsert
-skips them. The import's transaction (a savepoint) undoes them if nothing is to be written.
 """
 
 from __future__ import annotations
 
 import itertools
-import operator
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -117,8 +111,6 @@ class Store:
     def __init__(self, connection: Any, postgres: bool) -> None:
         self.connection = connection
         self.postgres = postgres
-        self._direct: set[str] = set()
-        """Staging tables whose records end with the `_direct` flag (see `flag_new`)."""
 
     def sql(self, text: str) -> str:
         if not self.postgres:
@@ -155,9 +147,8 @@ class Store:
         return f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})", list(values)
 
     @asynccontextmanager
-    async def savepoint(self, keep: Callable[[], bool] = lambda: True) -> AsyncIterator[None]:
-        """Statements inside are undone together on error, or when `keep()` says so at the
-        end; the import's transaction goes on."""
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Statements inside are undone together on error; the import's transaction goes on."""
         name = f"coso_import_{uuid.uuid4().hex[:12]}"
         await self.execute(f"SAVEPOINT {name}")
         try:
@@ -166,26 +157,19 @@ class Store:
             await self.execute(f"ROLLBACK TO SAVEPOINT {name}")
             await self.execute(f"RELEASE SAVEPOINT {name}")
             raise
-        if not keep():
-            await self.execute(f"ROLLBACK TO SAVEPOINT {name}")
         await self.execute(f"RELEASE SAVEPOINT {name}")
 
     # --- staging ----------------------------------------------------------------------------
 
-    async def create_staging(self, target: Target, *, by_line: bool = False,
-                             direct: bool = False) -> str:
+    async def create_staging(self, target: Target, *, by_line: bool = False) -> str:
         """A TEMP table for the target's rows; `by_line` indexes the line (for the checks
-        that read a chunk's rows back), which SQLite does for free (it is the rowid);
-        `direct` (PostgreSQL) adds the `_direct` flag that `flag_new` puts on records."""
+        that read a chunk's rows back), which SQLite does for free (it is the rowid)."""
         name = f"coso_stage_{uuid.uuid4().hex[:12]}"
         types = PG_TYPES if self.postgres else SQLITE_TYPES
         columns = ", ".join(f"{q(f.name)} {types[f.kind]}" for f in target.fields)
         if self.postgres:
             # ON COMMIT DROP is the backstop; the import drops it itself when done.
             line = "integer PRIMARY KEY" if by_line else "integer NOT NULL"
-            if direct:
-                columns += ", _direct boolean NOT NULL"
-                self._direct.add(name)
             await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}) "
                                "ON COMMIT DROP")
         else:
@@ -198,13 +182,12 @@ class Store:
 
     async def drop(self, name: str) -> None:
         await self.execute(f"DROP TABLE IF EXISTS {q(name)}")
-        self._direct.discard(name)
 
     async def stage(self, name: str, target: Target, records: Sequence[Sequence[Any]]) -> bool:
         """Add the records; False (and nothing added) when one repeats a key already staged."""
         if not records:
             return True
-        columns = ["_line", *target.field_names(), *(["_direct"] if name in self._direct else [])]
+        columns = ["_line", *target.field_names()]
         if self.postgres:
             import asyncpg
 
@@ -256,62 +239,6 @@ class Store:
             condition, args = self.is_in("_line", lines[start:start + 10_000], "int")
             await self.execute(f"DELETE FROM {q(name)} WHERE {condition}", *args)
 
-    # --- new rows, written straight away (PostgreSQL) ---------------------------------------
-
-    async def flag_new(self, target: Target, records: Sequence[list[Any]],
-                       fixed: dict[str, Any]) -> None:
-        """Append to each record whether it is a new row: it names no row by id, and no
-        stored row has its key (one probe of the target's unique index for the chunk).
-        A key repeated in the file is staging's to find, as for any row."""
-        fields = target.field_names()
-        kinds = {f.name: f.kind for f in target.fields}
-        keyed = [c for c in target.conflict if c not in fixed]
-        positions = [fields.index(c) + 1 for c in keyed]
-        ident = fields.index(target.ident) + 1 if target.ident else None
-        probed = [i for i, r in enumerate(records)
-                  if (ident is None or r[ident] is None) and all(r[p] is not None
-                                                                  for p in positions)]
-        stored: set[int] = set()
-        if probed:
-            match = " AND ".join(f"t.{q(c)} = k.{q(c)}" if c in keyed else f"t.{q(c)} = ?"
-                                 for c in target.conflict)
-            arrays = ", ".join(f"?::{PG_TYPES[kinds[c]]}[]" for c in keyed)
-            rows = await self.fetch(
-                f"SELECT k._i FROM unnest({arrays}, ?::integer[]) "
-                f"AS k({', '.join(q(c) for c in keyed)}, _i) "
-                f"WHERE EXISTS (SELECT 1 FROM {q(target.table)} t WHERE {match})",
-                *([records[i][p] for i in probed] for p in positions), probed,
-                *(fixed[c] for c in target.conflict if c not in keyed))
-            stored = {row[0] for row in rows}
-        new = set(probed) - stored
-        for i, record in enumerate(records):
-            record.append(i in new)
-
-    async def write_new(self, name: str, target: Target, records: Sequence[list[Any]],
-                        fixed: dict[str, Any]) -> bool:
-        """COPY the flagged records (`flag_new`) into the target; False, with nothing
-        written and their flags cleared, when a row someone else stored since the probe
-        (or a post deleted meanwhile) stops the COPY: the final upsert writes them then."""
-        import asyncpg
-
-        if not records:
-            return True
-        insert = target.insert_fields()
-        columns = [*(f.name for f in target.fixed), *(f.name for f in insert)]
-        first = tuple(fixed[f.name] for f in target.fixed)
-        pick = operator.itemgetter(*(target.fields.index(f) + 1 for f in insert))
-        rows = [first + pick(r) for r in records]
-        try:
-            async with self.savepoint():
-                await self.connection.copy_records_to_table(
-                    target.table, records=rows, columns=columns)
-        except asyncpg.IntegrityConstraintViolationError:
-            lines = [r[0] for r in records]
-            condition, args = self.is_in("_line", lines, "int")
-            await self.execute(f"UPDATE {q(name)} SET _direct = false WHERE {condition}", *args)
-            return False
-        return True
-
     # --- the final upsert -------------------------------------------------------------------
 
     async def upsert(self, name: str, target: Target, present: frozenset[str],
@@ -327,8 +254,7 @@ class Store:
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if self.postgres and f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = self._not_direct(name) + (
-            f"s.{q(target.ident)} IS NULL" if target.ident else "true")
+        new_rows = f"s.{q(target.ident)} IS NULL" if target.ident else "true"
         args = [fixed[f.name] for f in fixed_columns]
         updated = target.updated(present)
         sets = [f"{q(f.name)} = excluded.{q(f.name)}" for f in updated]
@@ -359,10 +285,6 @@ class Store:
         return dict(await self.fetch(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
             "WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", table))
-
-    def _not_direct(self, name: str) -> str:
-        """The condition (with its AND) leaving out staged rows already written directly."""
-        return "NOT s._direct AND " if name in self._direct else ""
 
     def _changes(self, target: Target, present: frozenset[str], fixed: dict[str, Any],
                  types: dict[str, str]) -> tuple[list[str], list[Any], str]:
@@ -434,19 +356,18 @@ class Store:
         matched = " AND ".join(match)
         if target.ident is not None:
             matched += f" AND s.{q(target.ident)} IS NULL"
-        staged_only = self._not_direct(name)
         updated = 0
         sets, set_args, changed = self._changes(target, present, fixed, types)
         if sets and changed:
             updated = await self.execute(
                 f"UPDATE {table} t SET {', '.join(sets)} FROM {q(name)} s "
-                f"WHERE {staged_only}{matched} AND ({changed})", *set_args, *match_args)
+                f"WHERE {matched} AND ({changed})", *set_args, *match_args)
         fixed_columns = list(target.fixed)
         columns = [*(f.name for f in fixed_columns), *(f.name for f in target.insert_fields())]
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = staged_only + (f"s.{q(target.ident)} IS NULL AND " if target.ident else "")
+        new_rows = f"s.{q(target.ident)} IS NULL AND " if target.ident else ""
         import asyncpg
 
         try:

@@ -189,3 +189,46 @@ async def test_json_numbers_read_as_their_text_would():
                               source_name="api")
     assert again.unchanged == 1
     assert (await ChannelMetric.select(ChannelMetric.value).first()) == {"value": Decimal(1234)}
+
+
+async def test_chunks_mixing_stored_new_duplicate_and_bad_rows(world):
+    """Chunks of 7: stored rows updated or left alone, new ones inserted, a repeat of a row
+    of an earlier chunk and a bad row refused, all counted; all-or-nothing writes none."""
+    await upsert_channel_metrics([
+        Observation(subject_id=world["channel"].id, metric="followers", day=date(2026, 10, d),
+                    value=Decimal(d), source_kind=SourceKind.PLATFORM_API,
+                    source_name="instagram", raw_metric="followers")
+        for d in (2, 20)])  # d 2 unchanged, d 20 updated
+    header = "channel;platform;post;day;metric;value\n"
+    rows = [f"@acme;instagram;;2026-10-{d:02d};followers;{d if d != 20 else 99}\n"
+            for d in range(1, 31)]
+    rows.insert(25, "@acme;instagram;;2026-10-03;followers;3\n")  # line 27: a repeat
+    rows.append("@acme;instagram;P-404;2026-10-01;reach;1\n")  # line 33: no such post
+    text = header + "".join(rows)
+
+    refused = await run(world, text, chunk_size=7)
+    assert [(p.line, p.code) for p in refused.problems] == [(27, "DUPLICATE"),
+                                                           (33, "UNKNOWN_POST")]
+    assert "also on line 4" in refused.problems[0].message
+    assert not refused.written and await ChannelMetric.count() == 2  # the two stored rows
+
+    summary = await run(world, text, skip_invalid=True, chunk_size=7)
+    assert summary.written and summary.rejected == 2
+    assert (summary.inserted, summary.updated, summary.unchanged) == (28, 1, 1)
+    stored = {r["day"].day: r for r in await ChannelMetric.select()}
+    assert sorted(stored) == list(range(1, 31))
+    assert stored[3]["value"] == Decimal(3) and stored[20]["value"] == Decimal(99)
+    assert stored[2]["source_kind"] == SourceKind.PLATFORM_API  # unchanged, left alone
+    assert {stored[d]["source_kind"] for d in (1, 20, 30)} == {SourceKind.IMPORT}
+
+    again = await run(world, text, skip_invalid=True, chunk_size=7)
+    assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 0, 30, 2)
+
+
+async def test_a_bad_row_in_the_last_chunk_writes_nothing_of_the_chunks_before(world):
+    text = "channel;platform;day;metric;value\n" + "".join(
+        f"@acme;instagram;2026-10-{d:02d};followers;{d}\n" for d in range(1, 30)
+    ) + "@acme;instagram;2026-10-30;followers;-1\n"
+    summary = await run(world, text, chunk_size=5)
+    assert [(p.line, p.code) for p in summary.problems] == [(31, "NEGATIVE")]
+    assert not summary.written and await ChannelMetric.count() == 0
