@@ -227,12 +227,15 @@ class PostsHandler(Handler):
         rows = []
         # Stored posts by ref, then those named by id (two joins, each on an index; the
         # second only for a chunk that has such rows, or SQLite may scan every post).
+        # CROSS JOIN: SQLite then loops over the chunk's staged lines and looks each post
+        # up, where a plain JOIN read every post of the brand for every chunk (re-importing
+        # 100,000 posts: 1.8 s in this query alone); PostgreSQL plans both alike.
         matches = ["p.ref = s.ref"] + (["p.id = s.id"] if self._chunk_names_ids else [])
         for match in matches:
             rows += await store.fetch(
                 f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
-                f"FROM {stage} s JOIN post p ON p.brand = ? AND {match} "
-                f"WHERE s._line BETWEEN ? AND ? AND ({status_differs} OR "
+                f"FROM {stage} s CROSS JOIN post p WHERE p.brand = ? AND {match} "
+                f"AND s._line BETWEEN ? AND ? AND ({status_differs} OR "
                 f"(p.status NOT IN ({editable}) AND ({changed})))", self.ctx.id, *lines)
         for line, status, status_changed in rows:
             if status_changed:
