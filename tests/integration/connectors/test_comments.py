@@ -38,12 +38,18 @@ async def test_comments_are_paged_to_the_end(platform, connect, emulator):
     assert calls > 3
 
 
+def quiet_post(emulator, platform: str) -> str:
+    """A post without comments: about one generated post in 37 has none, so the last 90
+    days hold several on every platform (today alone often held none)."""
+    for post in reversed(emulator.expected_posts(platform, ACCOUNTS[platform],
+                                                 TODAY - timedelta(days=90), TODAY)):
+        if not emulator.expected_comments(platform, post.external_id):
+            return post.external_id
+    raise AssertionError("no post without comments in the window")
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_a_post_without_comments_yields_none(platform, connect, emulator):
     connector = connect(platform)
-    published = [p async for p in connector.posts(auth(platform), TODAY, TODAY)]
-    for post in published:
-        if not emulator.expected_comments(platform, post.external_id):
-            assert [c async for c in connector.comments(auth(platform), post.external_id)] == []
-            return
-    pytest.skip("every post of the day has comments")
+    post = quiet_post(emulator, platform)
+    assert [c async for c in connector.comments(auth(platform), post)] == []
