@@ -56,7 +56,6 @@ def test_dates_months_and_axis_ticks_follow_the_locale():
     # en_US: CLDR (Babel 2.19) writes en_GB's million in lower case, 2.5m.
     us = Formatter("en_US", "USD")
     assert it.axis(20000.000000004) == "20.000" and us.axis(2_500_000.0) == "2.5M"
-    assert it.axis(2_500_000.0) == "2,5\u00a0Mln"
 
 
 @pytest.mark.parametrize(("kind", "today", "period"), [
