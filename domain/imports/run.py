@@ -37,6 +37,7 @@ from domain.imports.metrics import MetricsHandler
 from domain.imports.posts import PostsHandler
 from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, resolve_header
 from domain.imports.store import Store, StoreConflict, Target, open_store, write
+from domain.imports.values import UNREFERENCED_PREFIX, as_text
 from domain.services.audit import record
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
@@ -254,6 +255,7 @@ class _Run:
             by_line = {p.row.line: p for p in chunk}
             for line, column, code, message in found:
                 by_line[line].fail(column, code, message)
+        await self.repeated_refs(store, handler, header, chunk)
         refused: dict[str, list[int]] = {}
         for parsed in chunk:
             if parsed.problems:
@@ -337,14 +339,37 @@ class _Run:
                 first = staged.get(value, seen.get(value))
                 if first is not None:
                     column = _KEY_COLUMN.get(key[-1], key[-1])
-                    parsed.fail(column, "DUPLICATE", (
-                        f"{' + '.join(key)} {_shown(value)} is also on line {first}: a file "
-                        "names each row once"))
+                    parsed.fail(column, "DUPLICATE", _repeated(key, value, first))
                 else:
                     seen[value] = parsed.row.line
         clean = [p for p in ready if not p.problems]
         if not await store.stage(name, target, [p.record for p in clean]):
             raise AssertionError("staging refused rows without a repeated key")
+
+    async def repeated_refs(self, store: Store, handler: Handler, header: Header,
+                            chunk: list[Parsed]) -> None:
+        """A row refused for another problem whose ref an earlier staged row has: said as
+        well, so that one pass reports every problem of the row (its ref is read from the
+        cell, as the row was never staged)."""
+        column = header.file_column("ref")
+        for target in handler.targets:
+            if ("ref",) not in target.keys:
+                continue
+            refused = {}
+            for parsed in chunk:
+                if parsed.problems and not any(code == "DUPLICATE"
+                                               for _, code, _ in parsed.problems):
+                    ref = as_text(parsed.row.values.get(column))
+                    if ref and ref[:5].lower() != UNREFERENCED_PREFIX:
+                        refused[parsed.row.line] = (parsed, ref)
+            if not refused:
+                continue
+            staged = await store.staged_lines(self.staging[target.table], target, ("ref",),
+                                              sorted({(ref,) for _, ref in refused.values()}))
+            for line, (parsed, ref) in refused.items():
+                first = staged.get((ref,))
+                if first is not None and first < line:
+                    parsed.fail("ref", "DUPLICATE", _repeated(("ref",), (ref,), first))
 
     def reject(self, parsed: Parsed, header: Header) -> None:
         self.summary.rejected += 1
@@ -362,8 +387,9 @@ class _Run:
         self.staging.clear()
 
 
-def _shown(value: tuple[Any, ...]) -> str:
-    return " + ".join(str(v) for v in value)
+def _repeated(key: tuple[str, ...], value: tuple[Any, ...], first: int) -> str:
+    return (f"{' + '.join(key)} {' + '.join(str(v) for v in value)} is also on line {first}: "
+            "a file names each row once")
 
 
 async def _audit(ctx: BrandContext, summary: ImportSummary, skip_invalid: bool) -> None:

@@ -94,6 +94,24 @@ async def test_one_bad_row_writes_nothing_and_reports_every_problem(brand):
     assert set(await posts_by_ref()) == {"P-1", "P-2", "P-3"}
 
 
+async def test_a_repeated_ref_is_reported_beside_the_rows_other_problems(brand):
+    # Line 6 repeats P-1 (line 2, an earlier chunk) and has an unknown channel too. Line 8
+    # repeats the ref of line 7, which was refused: the first good row of a ref is the one.
+    bad = (PLAN + "P-1,@nobody,,dup,,,,\nP-9,@nobody,,x,,,,\nP-9,@acme,,x,,,,\n"
+           "P-1,@acme,,again,TEXT,,,\n")
+    summary, rejects = await run(brand, bad, chunk_size=2)
+    found = [(p.line, p.column, p.code) for p in summary.problems]
+    assert sorted(found) == [(6, "channel", "UNKNOWN_CHANNEL"), (6, "ref", "DUPLICATE"),
+                             (7, "channel", "UNKNOWN_CHANNEL"), (9, "ref", "DUPLICATE")]
+    assert next(p.message for p in summary.problems if p.line == 6 and p.code == "DUPLICATE"
+                ) == "ref P-1 is also on line 2: a file names each row once"
+    assert [r.line for r, _ in rejects] == [6, 7, 9]
+
+    skipped, _ = await run(brand, bad, chunk_size=2, skip_invalid=True)
+    assert (skipped.inserted, skipped.rejected) == (4, 3)
+    assert (await posts_by_ref())["P-1"]["text"] == "Nuova miscela in arrivo"
+
+
 async def test_post_past_review_is_not_changed_by_an_import(brand):
     await make_post(brand["brand"], brand["channel"], ref="P-1", text="Approvato",
                     status=PostStatus.APPROVED)
