@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.enums import Platform, SourceKind
+from domain.errors import Problem
 from domain.imports import Entity, import_rows
 from domain.imports.readers import csv_rows
 from domain.models import ChannelMetric, PostMetric
@@ -94,9 +95,9 @@ async def test_post_refs_must_exist_on_that_channel(world):
                                "@acme;instagram;P-1;2026-10-01;reach;-1\n"
                                "@acme;instagram;P-1;2026-10-01;reach;\n"
                                "@acme;instagram;P-1;2026-10-01;spend;1;usd\n")
-    assert summary.problems.pop() == (7, "", "EXTRA_CELLS", (
+    assert summary.problems.pop() == Problem(None, "EXTRA_CELLS", (
         "the row has 1 cell(s) outside the named columns (first: 'usd'); is a delimiter or a "
-        "quote missing?"))
+        "quote missing?"), line=7)
     assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "post", "UNKNOWN_POST"), (3, "post", "CHANNEL_MISMATCH"),
         (4, "metric", "WRONG_LEVEL"), (5, "value", "NEGATIVE"), (6, "value", "REQUIRED"),
