@@ -256,7 +256,7 @@ def token_create(
     """Issue an API token; it is printed once and cannot be shown again."""
     address = _email(user)
     if len(name) > 100:
-        fail("--name is longer than 100 characters")
+        fail("--name takes at most 100 characters")
 
     async def work() -> str:
         async with engine().transaction():

@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from domain.errors import Problem
 from domain.imports import (
     Entity,
     Format,
@@ -26,7 +27,6 @@ from domain.imports import (
     ImportSummary,
     MappingError,
     RawRow,
-    RowProblem,
     RowReader,
     detect_format,
     import_rows,
@@ -206,7 +206,7 @@ class _RejectsFile:
         self._stream: IO[bytes] | None = None
         self._writer: Any = None
 
-    def write(self, row: RawRow, problems: list[RowProblem]) -> None:
+    def write(self, row: RawRow, problems: list[Problem]) -> None:
         if self._writer is None:
             from domain.exports.writers import ExportFormat, open_writer
 
@@ -214,7 +214,7 @@ class _RejectsFile:
             self._writer = open_writer(ExportFormat(self.fmt.value), self._stream,
                                        [*self.columns, *REJECT_COLUMNS],
                                        delimiter=self.delimiter, sheet="rejects")
-        errors = "; ".join(f"{p.column}: {p.message}" if p.column else p.message
+        errors = "; ".join(f"{p.field}: {p.message}" if p.field else p.message
                            for p in problems)
         self._writer.write([*(row.values.get(c) for c in self.columns), row.line, errors])
         self.rows += 1
@@ -246,5 +246,6 @@ def _problems_table(summary: ImportSummary) -> Table:
     for column in ("line", "column", "code", "message"):
         table.add_column(column, overflow="fold", justify="right" if column == "line" else "left")
     for problem in shown:
-        table.add_row(str(problem.line or ""), problem.column, problem.code, problem.message)
+        table.add_row(str(problem.line or ""), problem.field or "", problem.code,
+                      problem.message)
     return table

@@ -1,13 +1,15 @@
-"""Errors: `UserError`s in mutation payloads, `PublicError`s a client may read, the rest masked."""
+"""Errors: `UserError`s in mutation payloads (from ValidationFailed), `PublicError`s a client
+may read, the rest masked."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import strawberry
 from strawberry.relay.types import GlobalIDValueError
 
+from domain.errors import ValidationFailed
 
+
+# A domain Problem as a mutation payload shows it: built only by mutations.base.user_errors.
 @strawberry.type(description="A problem with the input: which field, a stable code, a message.")
 class UserError:
     field: str | None
@@ -15,25 +17,13 @@ class UserError:
     message: str
 
 
-class InputError(Exception):
-    """Raised by mutation code; becomes the payload's `userErrors`, nothing is written."""
-
-    def __init__(self, errors: Iterable[UserError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(e.message for e in self.errors))
-
-    @classmethod
-    def one(cls, field: str | None, code: str, message: str) -> InputError:
-        return cls([UserError(field=field, code=code, message=message)])
-
-
-def not_found(field: str, type_name: str) -> InputError:
+def not_found(field: str, type_name: str) -> ValidationFailed:
     # Same answer for a missing and a foreign id: tenants never learn what others have.
-    return InputError.one(field, "NOT_FOUND", f"no {type_name} with this id")
+    return ValidationFailed.one(field, "NOT_FOUND", f"no {type_name} with this id")
 
 
-def forbidden(field: str | None, message: str) -> InputError:
-    return InputError.one(field, "FORBIDDEN", message)
+def forbidden(field: str | None, message: str) -> ValidationFailed:
+    return ValidationFailed.one(field, "FORBIDDEN", message)
 
 
 class PublicError(Exception):

@@ -8,7 +8,7 @@ The column schema per entity is `SCHEMAS` (domain/imports/schema.py); a GraphQL 
 mutation passes rows as (index, {coso column: value}) and the same summary comes back.
 """
 
-from domain.imports.base import ImportFileError, ImportSummary, RawRow, RowProblem
+from domain.imports.base import ImportFileError, ImportSummary, RawRow
 from domain.imports.readers import Format, RowReader, detect_format, open_rows
 from domain.imports.run import CHUNK_SIZE, import_rows
 from domain.imports.schema import SCHEMAS, Entity, MappingError, load_mapping
@@ -16,6 +16,6 @@ from domain.imports.values import neutralise_formula, restore_formula
 
 __all__ = [
     "CHUNK_SIZE", "SCHEMAS", "Entity", "Format", "ImportFileError", "ImportSummary",
-    "MappingError", "RawRow", "RowProblem", "RowReader", "detect_format", "import_rows",
+    "MappingError", "RawRow", "RowReader", "detect_format", "import_rows",
     "load_mapping", "neutralise_formula", "open_rows", "restore_formula",
 ]

@@ -1,4 +1,4 @@
-"""The values imports pass around: raw rows in, problems and a summary out."""
+"""The values imports pass around: raw rows in, problems (with their line) and a summary out."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-
-class RowProblem(NamedTuple):
-    """What is wrong with one row (line 0: the file as a whole), in the file's own terms."""
-
-    line: int
-    """The line in the file (CSV, NDJSON), the sheet row (XLSX), or the item's number."""
-    column: str
-    """The file's column as written in its header; empty for the row or file as a whole."""
-    code: str
-    message: str
+from domain.errors import Problem
 
 
 class RawRow(NamedTuple):
@@ -32,7 +23,7 @@ class ImportFileError(Exception):
 
     def __init__(self, line: int, code: str, message: str, column: str = "") -> None:
         super().__init__(f"line {line}: {message}" if line else message)
-        self.problem = RowProblem(line, column, code, message)
+        self.problem = Problem(column or None, code, message, line)
 
 
 @dataclass(slots=True)
@@ -48,8 +39,10 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     """Rows refused; in all-or-nothing mode with any refusal nothing at all is written."""
-    problems: list[RowProblem] = field(default_factory=list)
-    """At most `max_errors` problems, in file order."""
+    problems: list[Problem] = field(default_factory=list)
+    """At most `max_errors` problems, in file order. A problem's `line` is the file's line
+    (CSV, NDJSON; 0: the file as a whole), the sheet row (XLSX) or the item's number; its
+    `field` the file's column as written in its header, None for the row or file as a whole."""
     problem_count: int = 0
     """All problems found, including those beyond `max_errors`."""
     written: bool = False

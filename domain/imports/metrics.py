@@ -265,7 +265,8 @@ class MetricsHandler(Handler):
             raw_metric=as_text(cells.get("raw_metric")), note=as_text(cells.get("note")))
         failed = {column for column, _, _ in parsed.problems} if parsed.problems else ()
         for problem in validate_observation(observation, level):
-            column = "channel" if problem.field == "subject_id" else problem.field
+            # The observation's subject is the row's channel, whatever its level.
+            column = "channel" if problem.field in (None, level.lower()) else str(problem.field)
             if column not in failed and (metric or column != "metric"):
                 fail(column, problem.code, problem.message)
         if parsed.problems:

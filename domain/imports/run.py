@@ -29,8 +29,8 @@ from typing import Any
 
 import asyncpg
 
-from domain.errors import ValidationFailed
-from domain.imports.base import ImportFileError, ImportSummary, RawRow, RowProblem
+from domain.errors import Problem, ValidationFailed
+from domain.imports.base import ImportFileError, ImportSummary, RawRow
 from domain.imports.campaigns import CampaignsHandler
 from domain.imports.context import BrandContext, Handler, Parsed, load_brand
 from domain.imports.metrics import MetricsHandler
@@ -59,7 +59,7 @@ _KEY_COLUMN = {"external_id": "platform_id", "id": "ref"}
 
 Rows = Iterable[RawRow | tuple[int, Mapping[str, Any]]] | AsyncIterable[
     RawRow | tuple[int, Mapping[str, Any]]]
-OnReject = Callable[[RawRow, list[RowProblem]], None]
+OnReject = Callable[[RawRow, list[Problem]], None]
 
 
 async def import_rows(
@@ -116,7 +116,7 @@ async def import_rows(
         if header_problems:
             summary.aborted = True
             for problem in header_problems:
-                run.add(RowProblem(1, problem.field or "", problem.code, problem.message))
+                run.add(problem._replace(field=problem.field or None, line=1))
         else:
             handler = HANDLERS[entity](ctx, header.present())
             await handler.prepare()
@@ -188,7 +188,7 @@ class _Run:
         self._identity: tuple[dict[str, str], bool] | None = None
         """(header columns, whether each file column is named as its Coso column)."""
 
-    def add(self, problem: RowProblem) -> None:
+    def add(self, problem: Problem) -> None:
         self.summary.problem_count += 1
         if len(self.summary.problems) < self.max_errors:
             self.summary.problems.append(problem)
@@ -290,9 +290,9 @@ class _Run:
         except INTEGRITY_ERRORS as error:
             summary.inserted = summary.updated = summary.unchanged = 0
             summary.written = False
-            self.add(RowProblem(0, "", "CONFLICT", (
+            self.add(Problem(None, "CONFLICT", (
                 "the brand's data changed while the file was imported, so nothing was "
-                f"written; import it again ({error.__class__.__name__})")))
+                f"written; import it again ({error.__class__.__name__})"), line=0))
 
     def _same_names(self, columns: dict[str, str]) -> bool:
         if self._identity is None or self._identity[0] is not columns:
@@ -374,7 +374,7 @@ class _Run:
     def reject(self, parsed: Parsed, header: Header) -> None:
         self.summary.rejected += 1
         line = parsed.row.line
-        problems = [RowProblem(line, header.file_column(column) if column else "", code, message)
+        problems = [Problem(header.file_column(column) if column else None, code, message, line)
                     for column, code, message in parsed.problems]
         for problem in problems:
             self.add(problem)

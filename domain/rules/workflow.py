@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.enums import PostStatus as S
+from domain.errors import Problem, ValidationFailed
 from domain.rules.permissions import Action
 
 
@@ -48,11 +49,11 @@ RULES: dict[Transition, Rule] = {
 }
 
 
-class WorkflowError(ValueError):
-    """An illegal transition; `code` is stable for API clients."""
+class WorkflowError(ValidationFailed):
+    """An illegal transition: a ValidationFailed of one problem; `code` is stable for clients."""
 
     def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__([Problem(field, code, message)])
         self.code = code
         self.field = field
 

@@ -16,71 +16,17 @@ from zoneinfo import available_timezones
 
 import asyncpg
 from babel import Locale, UnknownLocaleError
-from babel.numbers import list_currencies
 from piccolo.table import Table
 
 from domain.db import engine
 from domain.enums import Platform, WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
-from domain.rules.content import storable
 from domain.services.audit import record
+from domain.services.usecase import Problems
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 FOOTER_LIMIT = 2000
-
-
-# -- shared checks (also used by the strategy and member use cases) -----------------------
-
-
-class Checks:
-    """Collects every problem of one input, so the caller hears about all of them at once."""
-
-    def __init__(self, problems: list[Problem] | None = None) -> None:
-        self.problems: list[Problem] = [] if problems is None else problems
-
-    def add(self, field: str, code: str, message: str) -> None:
-        self.problems.append(Problem(field, code, message))
-
-    def text(self, field: str, value: str, *, limit: int, required: bool = False) -> None:
-        if required and not value.strip():
-            self.add(field, "REQUIRED", f"{field} must not be blank")
-        elif not storable(value):
-            self.add(field, "INVALID", f"{field} contains a NUL or an invalid character")
-        elif len(value) > limit:
-            self.add(field, "TOO_LONG", f"{field} is longer than {limit} characters")
-
-    def slug(self, field: str, value: str) -> None:
-        if not value:
-            self.add(field, "REQUIRED", f"{field} must not be blank")
-        elif len(value) > 80:
-            self.add(field, "TOO_LONG", f"{field} is longer than 80 characters")
-        elif not SLUG.match(value):
-            self.add(field, "INVALID_SLUG",
-                     f"{field} takes lowercase letters, digits and single hyphens, got {value!r}")
-
-    def currency(self, field: str, value: str) -> None:
-        if value not in known_currencies():
-            self.add(field, "INVALID_CURRENCY",
-                     f"{field} must be an ISO 4217 code like EUR, got {value!r}")
-
-    def logo(self, field: str, value: str, current: str, route: str) -> None:
-        """A logo is set only by uploading it (so reports get a checked image, never a URL
-        they would have to fetch); here it can be kept or cleared."""
-        if value not in ("", current):
-            self.add(field, "LOGO_NOT_UPLOADED",
-                     f"{field} is set by uploading the image with PUT {route}; "
-                     "here it can only be cleared with \"\"")
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ValidationFailed(self.problems)
-
-
-@cache
-def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
 
 
 @cache
@@ -159,13 +105,13 @@ class WorkspaceValues:
     report_footer: str = ""
 
 
-def _workspace_problems(values: WorkspaceValues) -> list[Problem]:
-    checks = Checks()
-    checks.text("name", values.name, limit=200, required=True)
-    checks.slug("slug", values.slug)
-    checks.text("whiteLabel.agencyName", values.agency_name, limit=200)
-    checks.text("whiteLabel.reportFooter", values.report_footer, limit=FOOTER_LIMIT)
-    return checks.problems
+def _workspace_problems(values: WorkspaceValues) -> Problems:
+    problems = Problems()
+    problems.text("name", values.name, max_length=200, required=True)
+    problems.slug("slug", values.slug)
+    problems.text("whiteLabel.agencyName", values.agency_name, max_length=200)
+    problems.text("whiteLabel.reportFooter", values.report_footer, max_length=FOOTER_LIMIT)
+    return problems
 
 
 def _workspace_slug_taken() -> ValidationFailed:
@@ -175,12 +121,11 @@ def _workspace_slug_taken() -> ValidationFailed:
 async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, Any]:
     """A new workspace owned by the actor."""
     values = WorkspaceValues(name=name.strip(), slug=slug.strip())
-    checks = Checks()
-    checks.problems.extend(_workspace_problems(values))
-    slug_ok = not any(p.field == "slug" for p in checks.problems)
-    if slug_ok and await Workspace.exists().where(Workspace.slug == values.slug):
-        checks.problems.append(_workspace_slug_taken().problems[0])
-    checks.raise_if_any()
+    problems = _workspace_problems(values)
+    if not problems.has("slug") and await Workspace.exists().where(
+            Workspace.slug == values.slug):
+        problems.extend(_workspace_slug_taken().problems)
+    problems.check()
     async with engine().transaction():
         row = await insert_unique(Workspace, asdict(values), _workspace_slug_taken)
         await WorkspaceMember.insert(WorkspaceMember(
@@ -199,10 +144,9 @@ async def update_workspace(actor_id: int, workspace_id: int, **changes: str) -> 
         cleaned = {k: v.strip() for k, v in changes.items()}
         values = replace(current, **cleaned)
         problems = _workspace_problems(values)
-        Checks(problems).logo("whiteLabel.agencyLogo", values.agency_logo,
-                              before["agency_logo"], "/workspaces/{id}/logo")
-        if problems:
-            raise ValidationFailed(problems)
+        problems.logo("whiteLabel.agencyLogo", values.agency_logo, before["agency_logo"],
+                      "/workspaces/{id}/logo")
+        problems.check()
         changed = {k: v for k, v in cleaned.items() if before[k] != v}
         after = await update_unique(Workspace, workspace_id, changed, _workspace_slug_taken)
         if changed:
@@ -244,22 +188,22 @@ def _clean_brand(values: BrandValues) -> BrandValues:
 
 def brand_problems(values: BrandValues) -> list[Problem]:
     """Everything wrong with a brand's fields, before looking at the database."""
-    checks = Checks()
-    checks.text("name", values.name, limit=200, required=True)
-    checks.slug("slug", values.slug)
+    problems = Problems()
+    problems.text("name", values.name, max_length=200, required=True)
+    problems.slug("slug", values.slug)
     if normalize_locale(values.locale) is None:
-        checks.add("locale", "INVALID_LOCALE",
-                   f"locale must be a known locale like en_US or it_IT, got {values.locale!r}")
+        problems.add("locale", "INVALID_LOCALE",
+                     f"locale must be a known locale like en_US or it_IT, got {values.locale!r}")
     if values.timezone not in known_timezones():
-        checks.add("timezone", "INVALID_TIMEZONE",
-                   f"timezone must be an IANA zone like Europe/Rome, got {values.timezone!r}")
-    checks.currency("currency", values.currency)
+        problems.add("timezone", "INVALID_TIMEZONE",
+                     f"timezone must be an IANA zone like Europe/Rome, got {values.timezone!r}")
+    problems.currency("currency", values.currency)
     for field, color in (("kit.primaryColor", values.primary_color),
                          ("kit.secondaryColor", values.secondary_color)):
         if not COLOR.match(color):
-            checks.add(field, "INVALID_COLOR", f"{field} must be #RRGGBB, got {color!r}")
-    checks.text("kit.font", values.font, limit=100)
-    return checks.problems
+            problems.add(field, "INVALID_COLOR", f"{field} must be #RRGGBB, got {color!r}")
+    problems.text("kit.font", values.font, max_length=100)
+    return problems.items
 
 
 def _brand_slug_taken() -> ValidationFailed:
@@ -269,16 +213,15 @@ def _brand_slug_taken() -> ValidationFailed:
 
 async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | None,
                        current_logo: str = "") -> None:
-    problems = brand_problems(values)
-    Checks(problems).logo("kit.logo", values.logo, current_logo, "/brands/{id}/logo")
-    if not any(p.field == "slug" for p in problems):
+    problems = Problems(brand_problems(values))
+    problems.logo("kit.logo", values.logo, current_logo, "/brands/{id}/logo")
+    if not problems.has("slug"):
         taken = Brand.exists().where(Brand.workspace == workspace_id, Brand.slug == values.slug)
         if brand_id is not None:
             taken = taken.where(Brand.id != brand_id)
         if await taken:
-            problems.append(_brand_slug_taken().problems[0])
-    if problems:
-        raise ValidationFailed(problems)
+            problems.extend(_brand_slug_taken().problems)
+    problems.check()
 
 
 async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) -> dict[str, Any]:
@@ -340,13 +283,13 @@ CHANNEL_FIELDS = ("handle", "name", "external_id")
 
 
 def channel_problems(values: ChannelValues) -> list[Problem]:
-    checks = Checks()
+    problems = Problems()
     if values.platform not in {p.value for p in Platform}:
-        checks.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
-    checks.text("handle", values.handle, limit=200, required=True)
-    checks.text("name", values.name, limit=200)
-    checks.text("externalId", values.external_id, limit=200)
-    return checks.problems
+        problems.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
+    problems.text("handle", values.handle, max_length=200, required=True)
+    problems.text("name", values.name, max_length=200)
+    problems.text("externalId", values.external_id, max_length=200)
+    return problems.items
 
 
 def _handle_taken() -> ValidationFailed:

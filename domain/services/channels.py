@@ -58,10 +58,9 @@ def _token_checks(problems: Problems, *, access_token: str, refresh_token: str,
         value = (value or "").strip()
         if not value:
             if required:
-                problems.add(field, "REQUIRED", f"{field} must not be empty")
+                problems.required(field)
         elif len(value) > MAX_TOKEN_LENGTH:
-            problems.add(field, "TOO_LONG", f"{field} takes at most {MAX_TOKEN_LENGTH} "
-                                            "characters")
+            problems.too_long(field, MAX_TOKEN_LENGTH)
         elif not _TOKEN.match(value):
             problems.add(field, "INVALID", f"{field} must be printable ASCII without spaces")
         cleaned.append(value)

@@ -12,25 +12,27 @@ from domain.errors import ValidationFailed
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
 from domain.rules.content import storable
 from domain.services.audit import record
-from domain.services.brands import Checks, lock_row, must_exist, row_of
+from domain.services.brands import lock_row, must_exist, row_of
 from domain.services.tokens import hash_token, issue_token, revoke_token
+from domain.services.usecase import Problems
 
 # Deliberately loose (RFC 5322 allows far more): one @, a dot in the domain, no spaces.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_LIVE_TOKENS = 100
+MAX_EMAIL_LENGTH = 254
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _email_problems(checks: Checks, field: str, email: str) -> None:
+def _email_problems(problems: Problems, field: str, email: str) -> None:
     if not email:
-        checks.add(field, "REQUIRED", f"{field} must not be blank")
-    elif len(email) > 254:
-        checks.add(field, "TOO_LONG", f"{field} is longer than 254 characters")
+        problems.required(field)
+    elif len(email) > MAX_EMAIL_LENGTH:
+        problems.too_long(field, MAX_EMAIL_LENGTH)
     elif not (storable(email) and EMAIL.match(email)):
-        checks.add(field, "INVALID_EMAIL", f"{email!r} is not an e-mail address")
+        problems.add(field, "INVALID_EMAIL", f"{email!r} is not an e-mail address")
 
 
 async def user_by_email(email: str) -> dict[str, Any]:
@@ -70,7 +72,7 @@ async def _write_roles(actor_id: int, brand: dict[str, Any], user: dict[str, Any
                  after={"email": user["email"], "roles": sorted(after)})
 
 
-def _role_problems(checks: Checks, roles: Iterable[str], *, required: bool) -> set[Role]:
+def _role_problems(problems: Problems, roles: Iterable[str], *, required: bool) -> set[Role]:
     valid: set[Role] = set()
     invalid = False
     for role in roles:
@@ -78,9 +80,9 @@ def _role_problems(checks: Checks, roles: Iterable[str], *, required: bool) -> s
             valid.add(Role(role))
         except ValueError:
             invalid = True
-            checks.add("roles", "INVALID_ROLE", f"unknown role {role!r}")
+            problems.add("roles", "INVALID_ROLE", f"unknown role {role!r}")
     if required and not valid and not invalid:
-        checks.add("roles", "REQUIRED", "give at least one role")
+        problems.add("roles", "REQUIRED", "give at least one role")
     return valid
 
 
@@ -88,10 +90,10 @@ async def add_member(actor_id: int, brand_id: int, email: str,
                      roles: Iterable[str]) -> tuple[dict[str, Any], list[Role]]:
     """Give a user (created by e-mail when unknown) these roles on a brand, besides theirs."""
     email = normalize_email(email)
-    checks = Checks()
-    _email_problems(checks, "email", email)
-    wanted = _role_problems(checks, roles, required=True)
-    checks.raise_if_any()
+    problems = Problems()
+    _email_problems(problems, "email", email)
+    wanted = _role_problems(problems, roles, required=True)
+    problems.check()
     async with engine().transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await user_by_email(email)
@@ -103,9 +105,9 @@ async def add_member(actor_id: int, brand_id: int, email: str,
 async def set_member_roles(actor_id: int, brand_id: int, user_id: int,
                            roles: Iterable[str]) -> tuple[dict[str, Any], list[Role]]:
     """Replace a member's roles on a brand; no roles removes them from it."""
-    checks = Checks()
-    wanted = _role_problems(checks, roles, required=False)
-    checks.raise_if_any()
+    problems = Problems()
+    wanted = _role_problems(problems, roles, required=False)
+    problems.check()
     async with engine().transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await row_of(User, user_id)
@@ -144,11 +146,11 @@ async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
                                                                          WorkspaceRole]:
     """Make a user (created by e-mail when unknown) an OWNER or ADMIN of the workspace."""
     email = normalize_email(email)
-    checks = Checks()
-    _email_problems(checks, "email", email)
+    problems = Problems()
+    _email_problems(problems, "email", email)
     if role not in {r.value for r in WorkspaceRole}:
-        checks.add("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
-    checks.raise_if_any()
+        problems.add("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
+    problems.check()
     wanted = WorkspaceRole(role)
     async with engine().transaction():
         await lock_row(Workspace, workspace_id)  # owners are counted: one writer at a time
@@ -210,9 +212,9 @@ async def tokens_of(user_id: int) -> list[dict[str, Any]]:
 async def create_api_token(actor_id: int, name: str) -> tuple[str, dict[str, Any]]:
     """A new token for the actor: the clear text (shown once) and its row."""
     name = name.strip()
-    checks = Checks()
-    checks.text("name", name, limit=100, required=True)
-    checks.raise_if_any()
+    problems = Problems()
+    problems.text("name", name, max_length=100, required=True)
+    problems.check()
     async with engine().transaction():
         await lock_row(User, actor_id)
         live = await ApiToken.count().where(ApiToken.user == actor_id,

@@ -7,17 +7,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 from domain.db import engine
 from domain.enums import SourceKind
+from domain.errors import Problem, ValidationFailed
 from domain.models import Channel, ChannelMetric, Post, PostMetric
 from domain.models.columns import now
 from domain.rules.content import storable
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
+from domain.services.usecase import Problems
 
 # 11 bound parameters a row: 1,000 rows stay well under both engines' limits
 # (asyncpg 32,767 arguments, SQLite 32,766 variables since 3.32).
@@ -54,29 +56,6 @@ class Observation:
     note: str = ""
 
 
-class Problem(NamedTuple):
-    field: str
-    code: str
-    message: str
-
-
-class RowProblem(NamedTuple):
-    index: int
-    field: str
-    code: str
-    message: str
-
-
-class MetricValidationError(ValueError):
-    """A batch was refused and nothing written; `problems` lists every reason, by row index."""
-
-    def __init__(self, problems: Sequence[RowProblem]) -> None:
-        self.problems = list(problems)
-        shown = "; ".join(f"row {p.index}: {p.message}" for p in self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__(f"{len(self.problems)} invalid metric rows: {shown}{more}")
-
-
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
     written: int
@@ -90,50 +69,51 @@ class UpsertResult:
 
 
 def validate_observation(obs: Observation, level: Level) -> list[Problem]:
-    """Everything wrong with one observation for a post (Level.POST) or channel (Level.CHANNEL)."""
-    problems: list[Problem] = []
-    add = problems.append
+    """Everything wrong with one observation for a post (Level.POST) or channel (Level.CHANNEL).
+
+    Fields are the Observation's, except its subject: "post" or "channel" after `level`.
+    """
+    problems = Problems()
+    add = problems.add
     if isinstance(obs.subject_id, bool) or not isinstance(obs.subject_id, int) \
             or obs.subject_id <= 0:
-        add(Problem("subject_id", "INVALID", f"subject id must be a positive integer, "
-                                             f"got {obs.subject_id!r}"))
+        add(level.lower(), "INVALID", f"{level.lower()} id must be a positive integer, "
+                                      f"got {obs.subject_id!r}")
     definition = CANONICAL_METRICS.get(obs.metric)
     if definition is None:
-        add(Problem("metric", "UNKNOWN_METRIC", f"unknown metric {obs.metric!r}"))
+        add("metric", "UNKNOWN_METRIC", f"unknown metric {obs.metric!r}")
     elif not definition.allowed_on(level):
-        add(Problem("metric", "WRONG_LEVEL",
-                    f"{obs.metric} is a {definition.level.lower()} metric, "
-                    f"not a {level.lower()} metric"))
+        add("metric", "WRONG_LEVEL",
+            f"{obs.metric} is a {definition.level.lower()} metric, not a {level.lower()} metric")
     if isinstance(obs.day, datetime) or not isinstance(obs.day, date):
-        add(Problem("day", "INVALID", f"day must be a date, got {obs.day!r}"))
+        add("day", "INVALID", f"day must be a date, got {obs.day!r}")
     problems.extend(_value_problems(obs.value, counts=definition is None
                                     or definition.unit is Unit.COUNT))
     if definition is not None:
         if definition.unit is Unit.MONEY:
             if not isinstance(obs.currency, str) or not _CURRENCY.match(obs.currency):
-                add(Problem("currency", "CURRENCY",
-                            f"{obs.metric} is money: give a 3-letter ISO currency code "
-                            f"like EUR, got {obs.currency!r}"))
+                add("currency", "CURRENCY", f"{obs.metric} is money: give a 3-letter ISO "
+                                            f"currency code like EUR, got {obs.currency!r}")
         elif obs.currency is not None:
-            add(Problem("currency", "CURRENCY",
-                        f"{obs.metric} is a count and takes no currency, got {obs.currency!r}"))
+            add("currency", "CURRENCY",
+                f"{obs.metric} is a count and takes no currency, got {obs.currency!r}")
     try:
         SourceKind(obs.source_kind)
     except ValueError:
-        add(Problem("source_kind", "INVALID", f"unknown source kind {obs.source_kind!r}"))
+        add("source_kind", "INVALID", f"unknown source kind {obs.source_kind!r}")
     for name in _TEXTS:
         text, limit = getattr(obs, name), _TEXT_LIMITS.get(name)
         if not isinstance(text, str):
-            add(Problem(name, "INVALID", f"{name} must be text"))
+            add(name, "INVALID", f"{name} must be text")
         elif limit is not None and len(text) > limit:
-            add(Problem(name, "TOO_LONG", f"{name} is longer than {limit} characters"))
+            problems.too_long(name, limit)
         elif not storable(text):
-            add(Problem(name, "INVALID", f"{name} contains a NUL or an invalid character"))
+            add(name, "INVALID", f"{name} contains a NUL or an invalid character")
     if obs.fetched_at is not None and (
         not isinstance(obs.fetched_at, datetime) or obs.fetched_at.tzinfo is None
     ):
-        add(Problem("fetched_at", "INVALID", "fetched_at must be a timezone-aware datetime"))
-    return problems
+        add("fetched_at", "INVALID", "fetched_at must be a timezone-aware datetime")
+    return problems.items
 
 
 def _value_problems(value: Any, *, counts: bool) -> list[Problem]:
@@ -170,39 +150,47 @@ _CHANNEL = _Target(ChannelMetric, ChannelMetric.channel, Channel, Level.CHANNEL)
 _POST = _Target(PostMetric, PostMetric.post, Post, Level.POST)
 
 
-async def upsert_channel_metrics(rows: Iterable[Observation]) -> UpsertResult:
-    """Write daily channel observations; all or nothing, idempotent on (channel, metric, day)."""
-    return await _upsert(_CHANNEL, list(rows))
+async def upsert_channel_metrics(rows: Iterable[Observation], *,
+                                 lines: Sequence[int] | None = None) -> UpsertResult:
+    """Write daily channel observations; all or nothing, idempotent on (channel, metric, day).
+
+    A refused batch raises ValidationFailed, each problem's `line` the row's number in
+    `lines` (default: its index in `rows`)."""
+    return await _upsert(_CHANNEL, list(rows), lines)
 
 
-async def upsert_post_metrics(rows: Iterable[Observation]) -> UpsertResult:
-    """Write daily post observations; all or nothing, idempotent on (post, metric, day)."""
-    return await _upsert(_POST, list(rows))
+async def upsert_post_metrics(rows: Iterable[Observation], *,
+                              lines: Sequence[int] | None = None) -> UpsertResult:
+    """Write daily post observations; all or nothing, idempotent on (post, metric, day).
+
+    Problems as `upsert_channel_metrics`."""
+    return await _upsert(_POST, list(rows), lines)
 
 
-def _batch_problems(rows: Sequence[Observation], level: Level) -> list[RowProblem]:
-    problems: list[RowProblem] = []
+def _batch_problems(rows: Sequence[Observation], level: Level,
+                    lines: Sequence[int]) -> list[Problem]:
+    problems = Problems()
     first_seen: dict[tuple[Any, str, Any], int] = {}
-    for index, obs in enumerate(rows):
+    for line, obs in zip(lines, rows, strict=True):
         if not isinstance(obs, Observation):
-            problems.append(RowProblem(index, "", "INVALID", "not an Observation"))
+            problems.add(None, "INVALID", "not an Observation", line=line)
             continue
         own = validate_observation(obs, level)
-        problems.extend(RowProblem(index, *p) for p in own)
+        problems.extend(own, line=line)
         if own:
             continue
         key = (obs.subject_id, obs.metric, obs.day)
         if key in first_seen:
             # One statement cannot update a row twice, and which value wins would be a guess.
-            problems.append(RowProblem(
-                index, "day", "DUPLICATE",
-                f"{obs.metric} on {obs.day} for {obs.subject_id} is also row {first_seen[key]}"))
+            problems.add("day", "DUPLICATE", f"{obs.metric} on {obs.day} for {obs.subject_id} "
+                                             f"is also row {first_seen[key]}", line=line)
         else:
-            first_seen[key] = index
-    return problems
+            first_seen[key] = line
+    return problems.items
 
 
-async def _missing_subjects(target: _Target, rows: Sequence[Observation]) -> list[RowProblem]:
+async def _missing_subjects(target: _Target, rows: Sequence[Observation],
+                            lines: Sequence[int]) -> list[Problem]:
     ids = sorted({obs.subject_id for obs in rows})
     pk = target.subject_table._meta.primary_key
     found: set[int] = set()
@@ -212,25 +200,27 @@ async def _missing_subjects(target: _Target, rows: Sequence[Observation]) -> lis
                      .where(pk.is_in(chunk)))
     name = target.subject._meta.name
     return [
-        RowProblem(index, "subject_id", "UNKNOWN_SUBJECT", f"no {name} with id {obs.subject_id}")
-        for index, obs in enumerate(rows)
+        Problem(name, "UNKNOWN_SUBJECT", f"no {name} with id {obs.subject_id}", line)
+        for line, obs in zip(lines, rows, strict=True)
         if obs.subject_id not in found
     ]
 
 
-async def _upsert(target: _Target, rows: list[Observation]) -> UpsertResult:
-    problems = _batch_problems(rows, target.level)
+async def _upsert(target: _Target, rows: list[Observation],
+                  lines: Sequence[int] | None) -> UpsertResult:
+    numbers = range(len(rows)) if lines is None else lines
+    problems = _batch_problems(rows, target.level, numbers)
     if problems:
-        raise MetricValidationError(problems)
+        raise ValidationFailed(problems)
     if not rows:
         return UpsertResult(0, 0, 0, 0)
     fetched_default = now()
     inserted = updated = unchanged = 0
     async with engine().transaction():
         # Inside the transaction so a subject deleted meanwhile still fails the whole batch.
-        problems = await _missing_subjects(target, rows)
+        problems = await _missing_subjects(target, rows, numbers)
         if problems:
-            raise MetricValidationError(problems)
+            raise ValidationFailed(problems)
         for start in range(0, len(rows), CHUNK_SIZE):
             chunk = rows[start:start + CHUNK_SIZE]
             stored = await _stored_values(target, chunk)

@@ -17,7 +17,8 @@ from domain.models import Brand, Strategy
 from domain.rules.kpis import KPI_NAMES
 from domain.rules.metric_catalog import CANONICAL_METRICS
 from domain.services.audit import record
-from domain.services.brands import Checks, insert_unique, lock_row, must_exist, update_unique
+from domain.services.brands import insert_unique, lock_row, must_exist, update_unique
+from domain.services.usecase import Problems
 
 # A KPI target names a KPI of the BRIEF or a canonical metric (a target of 10,000 followers).
 KNOWN_KPIS = frozenset(KPI_NAMES) | frozenset(CANONICAL_METRICS) | {
@@ -105,65 +106,65 @@ def _clean(values: StrategyValues) -> StrategyValues:
 
 def strategy_problems(values: StrategyValues) -> list[Problem]:
     """Everything wrong with a strategy's own fields (overlaps need the database)."""
-    checks = Checks()
-    checks.text("name", values.name, limit=200, required=True)
+    problems = Problems()
+    problems.text("name", values.name, max_length=200, required=True)
     if values.ends_on < values.starts_on:
-        checks.add("endsOn", "DATES_REVERSED", "endsOn must not be before startsOn")
-    _list_problems(checks, "objectives", values.objectives)
+        problems.add("endsOn", "DATES_REVERSED", "endsOn must not be before startsOn")
+    _list_problems(problems, "objectives", values.objectives)
     for i, objective in enumerate(values.objectives):
-        checks.text(f"objectives.{i}", objective, limit=200, required=True)
-    checks.text("targetAudience", values.target_audience, limit=5000)
-    _list_problems(checks, "platforms", values.platforms)
+        problems.text(f"objectives.{i}", objective, max_length=200, required=True)
+    problems.text("targetAudience", values.target_audience, max_length=5000)
+    _list_problems(problems, "platforms", values.platforms)
     platforms = {p.value for p in Platform}
     seen: set[str] = set()
     for i, choice in enumerate(values.platforms):
         if choice.platform not in platforms:
-            checks.add(f"platforms.{i}.platform", "INVALID_PLATFORM",
-                       f"unknown platform {choice.platform!r}")
+            problems.add(f"platforms.{i}.platform", "INVALID_PLATFORM",
+                         f"unknown platform {choice.platform!r}")
         elif choice.platform in seen:
-            checks.add(f"platforms.{i}.platform", "DUPLICATE",
-                       f"{choice.platform} is listed twice")
+            problems.add(f"platforms.{i}.platform", "DUPLICATE",
+                         f"{choice.platform} is listed twice")
         seen.add(choice.platform)
-        checks.text(f"platforms.{i}.rationale", choice.rationale, limit=2000)
-    _list_problems(checks, "competitors", values.competitors)
+        problems.text(f"platforms.{i}.rationale", choice.rationale, max_length=2000)
+    _list_problems(problems, "competitors", values.competitors)
     for i, competitor in enumerate(values.competitors):
-        checks.text(f"competitors.{i}.name", competitor.name, limit=200, required=True)
-        _list_problems(checks, f"competitors.{i}.handles", competitor.handles)
+        problems.text(f"competitors.{i}.name", competitor.name, max_length=200, required=True)
+        _list_problems(problems, f"competitors.{i}.handles", competitor.handles)
         for j, handle in enumerate(competitor.handles):
-            checks.text(f"competitors.{i}.handles.{j}", handle, limit=200, required=True)
+            problems.text(f"competitors.{i}.handles.{j}", handle, max_length=200, required=True)
     if values.budget is not None:
-        _budget_problems(checks, values.budget)
+        _budget_problems(problems, values.budget)
     if values.currency:
-        checks.currency("currency", values.currency)
-    _list_problems(checks, "kpiTargets", values.kpi_targets)
+        problems.currency("currency", values.currency)
+    _list_problems(problems, "kpiTargets", values.kpi_targets)
     kpis: set[str] = set()
     for i, goal in enumerate(values.kpi_targets):
         if goal.kpi not in KNOWN_KPIS:
-            checks.add(f"kpiTargets.{i}.kpi", "UNKNOWN_KPI", f"unknown KPI {goal.kpi!r}")
+            problems.add(f"kpiTargets.{i}.kpi", "UNKNOWN_KPI", f"unknown KPI {goal.kpi!r}")
         elif goal.kpi in kpis:
-            checks.add(f"kpiTargets.{i}.kpi", "DUPLICATE", f"{goal.kpi} has two targets")
+            problems.add(f"kpiTargets.{i}.kpi", "DUPLICATE", f"{goal.kpi} has two targets")
         kpis.add(goal.kpi)
         if not math.isfinite(goal.target):
-            checks.add(f"kpiTargets.{i}.target", "INVALID", "a target must be a finite number")
-    return checks.problems
+            problems.add(f"kpiTargets.{i}.target", "INVALID", "a target must be a finite number")
+    return problems.items
 
 
-def _list_problems(checks: Checks, field: str, items: Sequence[Any]) -> None:
+def _list_problems(problems: Problems, field: str, items: Sequence[Any]) -> None:
     if len(items) > MAX_ITEMS:
-        checks.add(field, "TOO_MANY", f"{field} takes at most {MAX_ITEMS} items")
+        problems.add(field, "TOO_MANY", f"{field} takes at most {MAX_ITEMS} items")
 
 
-def _budget_problems(checks: Checks, budget: Decimal) -> None:
+def _budget_problems(problems: Problems, budget: Decimal) -> None:
     if not budget.is_finite():
-        checks.add("budget", "INVALID_AMOUNT", "budget must be a finite amount")
+        problems.add("budget", "INVALID_AMOUNT", "budget must be a finite amount")
         return
     if budget < 0:
-        checks.add("budget", "NEGATIVE", "budget cannot be negative")
+        problems.add("budget", "NEGATIVE", "budget cannot be negative")
     if abs(budget) >= MAX_BUDGET:
-        checks.add("budget", "INVALID_AMOUNT", "budget is too large")
+        problems.add("budget", "INVALID_AMOUNT", "budget is too large")
     exponent = budget.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        checks.add("budget", "INVALID_AMOUNT", "budget has more than 2 decimal places")
+        problems.add("budget", "INVALID_AMOUNT", "budget has more than 2 decimal places")
 
 
 async def _check(values: StrategyValues, brand_id: int, strategy_id: int | None) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from typing import Any, Final, TypeVar
+
+from babel.numbers import list_currencies
 
 from domain.db import engine
 from domain.errors import Problem, ValidationFailed
@@ -25,29 +30,82 @@ class Keep(Enum):
 KEEP: Final = Keep.KEEP
 
 
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG_LENGTH = 80
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
 class Problems:
-    """Collects problems so a use case reports all of them in one ValidationFailed."""
+    """Collects every problem of one input, so a use case reports all of them in one
+    ValidationFailed. One wording: "<field> is required", "<field> takes at most N
+    characters"."""
 
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
+    def __init__(self, items: Iterable[Problem] = ()) -> None:
+        self.items: list[Problem] = list(items)
 
-    def add(self, field: str | None, code: str, message: str) -> None:
-        self.items.append(Problem(field, code, message))
+    def add(self, field: str | None, code: str, message: str, *,
+            line: int | None = None) -> None:
+        self.items.append(Problem(field, code, message, line))
 
-    def extend(self, problems: list[Problem]) -> None:
-        self.items.extend(problems)
+    def extend(self, problems: Iterable[Problem], *, line: int | None = None) -> None:
+        """Add `problems`; with `line`, those of one row of a batch, numbered so."""
+        if line is None:
+            self.items.extend(problems)
+        else:
+            self.items.extend(p if p.line is not None else p._replace(line=line)
+                              for p in problems)
+
+    def has(self, field: str) -> bool:
+        """Whether `field` has a problem already (then a database check of it is moot)."""
+        return any(p.field == field for p in self.items)
+
+    def required(self, field: str, *, line: int | None = None) -> None:
+        self.add(field, "REQUIRED", f"{field} is required", line=line)
+
+    def too_long(self, field: str, max_length: int, *, line: int | None = None) -> None:
+        self.add(field, "TOO_LONG", f"{field} takes at most {max_length} characters", line=line)
 
     def text(self, field: str, value: str | None, *, max_length: int,
              required: bool = False) -> str:
         """`value` stripped; REQUIRED when empty and required, TOO_LONG past `max_length`."""
         cleaned = (value or "").strip()
         if required and not cleaned:
-            self.add(field, "REQUIRED", f"{field} is required")
+            self.required(field)
         elif not storable(cleaned):
             self.add(field, "INVALID", f"{field} contains a NUL or an invalid character")
         elif len(cleaned) > max_length:
-            self.add(field, "TOO_LONG", f"{field} takes at most {max_length} characters")
+            self.too_long(field, max_length)
         return cleaned
+
+    def slug(self, field: str, value: str) -> str:
+        """`value` stripped: lowercase letters, digits and single hyphens, required."""
+        cleaned = value.strip()
+        if not cleaned:
+            self.required(field)
+        elif len(cleaned) > MAX_SLUG_LENGTH:
+            self.too_long(field, MAX_SLUG_LENGTH)
+        elif not SLUG.match(cleaned):
+            self.add(field, "INVALID_SLUG",
+                     f"{field} takes lowercase letters, digits and single hyphens, "
+                     f"got {cleaned!r}")
+        return cleaned
+
+    def currency(self, field: str, value: str) -> None:
+        if value not in known_currencies():
+            self.add(field, "INVALID_CURRENCY",
+                     f"{field} must be an ISO 4217 code like EUR, got {value!r}")
+
+    def logo(self, field: str, value: str, current: str, route: str) -> None:
+        """A logo is set only by uploading it (so reports get a checked image, never a URL
+        they would have to fetch); here it can be kept or cleared."""
+        if value not in ("", current):
+            self.add(field, "LOGO_NOT_UPLOADED",
+                     f"{field} is set by uploading the image with PUT {route}; "
+                     "here it can only be cleared with \"\"")
 
     def aware(self, field: str, value: datetime | None) -> datetime | None:
         """A timestamp in UTC; INVALID when it carries no timezone offset."""
@@ -60,11 +118,18 @@ class Problems:
         return value.astimezone(UTC)
 
     def check(self) -> None:
+        """Raise ValidationFailed with every problem collected, if there is any."""
         if self.items:
             raise ValidationFailed(self.items)
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def locked(query: Q, strength: str = "UPDATE") -> Q:

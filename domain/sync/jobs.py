@@ -15,9 +15,9 @@ from typing import Any
 from domain.connectors import connector_for
 from domain.connectors.base import RemotePost, SyncError
 from domain.enums import ChannelStatus, SyncKind, SyncStatus
+from domain.errors import ValidationFailed
 from domain.models import Channel, SyncRun
 from domain.services.channels import channel_auth, mark_token_expired
-from domain.services.metrics import MetricValidationError
 from domain.services.secrets import TokenUnreadable
 from domain.settings import get_settings
 from domain.sync import runs
@@ -190,7 +190,7 @@ async def sync_channel(ctx: dict[str, Any], run_id: int) -> str:
                      api_version=api_version, channel_id=channel["id"],
                      defer=error.retry_after)
         return error.code
-    except MetricValidationError as error:
+    except ValidationFailed as error:
         await failed(run_id, attempt, "INVALID_DATA", f"the platform sent values Coso cannot "
                      f"store: {error}", transient=False, api_version=api_version,
                      channel_id=channel["id"])

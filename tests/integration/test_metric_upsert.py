@@ -10,10 +10,10 @@ import pytest
 
 from domain.db import query_count
 from domain.enums import SourceKind
+from domain.errors import ValidationFailed
 from domain.models import ChannelMetric, PostMetric
 from domain.rules.metric_catalog import Level
 from domain.services.metrics import (
-    MetricValidationError,
     Observation,
     upsert_channel_metrics,
     upsert_post_metrics,
@@ -101,25 +101,40 @@ async def test_invalid_batch_writes_nothing_and_reports_every_row():
         obs(channel.id, "reach", 11),  # same key as row 0
         obs(channel.id, "bogus", 1),
     ]
-    with pytest.raises(MetricValidationError) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         await upsert_channel_metrics(batch)
-    found = {(p.index, p.code) for p in caught.value.problems}
+    found = {(p.line, p.code) for p in caught.value.problems}
     assert found == {(1, "NEGATIVE"), (2, "CURRENCY"), (3, "DUPLICATE"), (4, "UNKNOWN_METRIC")}
+    assert "row 1: a count cannot be negative: -3" in str(caught.value)
     assert await ChannelMetric.count() == 0
 
 
 async def test_unknown_subject_writes_nothing():
     channel = await make_channel()
-    with pytest.raises(MetricValidationError) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         await upsert_channel_metrics([obs(channel.id, "reach", 1),
                                       obs(channel.id + 99, "reach", 1)])
-    assert [(p.index, p.code) for p in caught.value.problems] == [(1, "UNKNOWN_SUBJECT")]
+    assert [(p.line, p.field, p.code) for p in caught.value.problems] == [
+        (1, "channel", "UNKNOWN_SUBJECT")]
+    assert await ChannelMetric.count() == 0
+
+
+async def test_problems_carry_the_callers_row_numbers():
+    channel = await make_channel()
+    with pytest.raises(ValidationFailed) as caught:
+        await upsert_channel_metrics([obs(channel.id, "reach", 1), obs(channel.id, "reach", -1)],
+                                     lines=[7, 12])
+    assert [(p.line, p.field, p.code) for p in caught.value.problems] == [
+        (12, "value", "NEGATIVE")]
+    with pytest.raises(ValidationFailed) as caught:
+        await upsert_channel_metrics([obs(channel.id + 99, "reach", 1)], lines=[3])
+    assert [(p.line, p.code) for p in caught.value.problems] == [(3, "UNKNOWN_SUBJECT")]
     assert await ChannelMetric.count() == 0
 
 
 async def test_post_metric_on_channel_level_is_refused():
     post = await make_post()
-    with pytest.raises(MetricValidationError) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         await upsert_post_metrics([obs(post.id, "followers", 10)])
     assert caught.value.problems[0].code == "WRONG_LEVEL"
     assert await PostMetric.count() == 0

@@ -248,7 +248,7 @@ async def test_posts_made_in_coso_come_back_unchanged(plan, tmp_path, fmt, optio
                              currency=plan.brand.currency)
     await _seed_brand(fresh)
     refused = await _import(Entity.POSTS, fresh, posts_file, plan.actor)
-    assert {(p.column, p.code) for p in refused.problems} == {("ref", "UNKNOWN_POST")}
+    assert {(p.field, p.code) for p in refused.problems} == {("ref", "UNKNOWN_POST")}
     assert refused.rejected == len(made) and not refused.written
     assert await Post.count().where(Post.brand == fresh.id) == 0
     assert await _state() == before

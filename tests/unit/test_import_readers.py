@@ -64,7 +64,8 @@ def test_an_unclosed_quote_stops_the_file():
 def test_a_stray_quote_stops_the_file_at_its_line():
     with pytest.raises(ImportFileError) as error:
         read_csv(b'ref,text\nP-1,ok\nP-2,"a"b\n')
-    assert error.value.problem[:3] == (3, "", "MALFORMED_CSV")
+    problem = error.value.problem
+    assert (problem.line, problem.field, problem.code) == (3, None, "MALFORMED_CSV")
 
 
 def test_a_giant_cell_stops_the_file():
@@ -121,7 +122,8 @@ def test_a_line_over_the_limit_stops_the_file_wherever_blocks_end(monkeypatch):
     assert len(read_csv(ok)[1]) == 2
     with pytest.raises(ImportFileError) as error:
         read_csv(b"ref,testo\nP-1,ok\n" + b"P-2," + b"x" * 4092 + b"\nP-3,ok\n")
-    assert error.value.problem[:3] == (3, "", "LINE_TOO_LONG")
+    problem = error.value.problem
+    assert (problem.line, problem.field, problem.code) == (3, None, "LINE_TOO_LONG")
 
 
 def test_ndjson_line_numbers_across_blocks(monkeypatch):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import InputError, UserError, forbidden, not_found
+from api.graphql.errors import UserError, forbidden, not_found
 from domain.db import write_transaction
-from domain.errors import ValidationFailed
+from domain.errors import Problem, ValidationFailed
 from domain.rules.permissions import Action
-from domain.rules.workflow import WorkflowError
 
 P = TypeVar("P")
 
@@ -22,19 +21,25 @@ class Payload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def user_errors(problems: Iterable[Problem], *, rows: str = "rows") -> list[UserError]:
+    """The payload's userErrors; a problem of one row of a list argument (its `line` the
+    row's index) reads `<rows>.<index>.<field>`."""
+    return [UserError(field=_field(p, rows), code=p.code, message=p.message) for p in problems]
+
+
+def _field(problem: Problem, rows: str) -> str | None:
+    if problem.line is None:
+        return problem.field
+    return f"{rows}.{problem.line}" + (f".{problem.field}" if problem.field else "")
+
+
 async def run(payload: type[P], work: Callable[[], Awaitable[P]]) -> P:
-    """Run `work` in one transaction; an InputError rolls it back and becomes userErrors."""
+    """Run `work` in one transaction; a ValidationFailed rolls it back and becomes userErrors."""
     try:
         async with write_transaction():
             return await work()
-    except InputError as error:
-        errors = error.errors
     except ValidationFailed as error:
-        errors = [UserError(field=p.field, code=p.code, message=p.message)
-                  for p in error.problems]
-    except WorkflowError as error:
-        errors = [UserError(field=error.field, code=error.code, message=str(error))]
-    return payload(user_errors=errors)  # type: ignore[call-arg]
+        return payload(user_errors=user_errors(error.problems))  # type: ignore[call-arg]
 
 
 def require(info: Info, brand_id: int | None, action: Action, *, field: str = "id",

@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.access import load_access
 from api.graphql.context import Info
-from api.graphql.errors import InputError, forbidden, not_found
+from api.graphql.errors import forbidden, not_found
 from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.types.brand import Brand
@@ -18,6 +18,7 @@ from api.graphql.types.channel import Channel
 from api.graphql.types.enums import Platform
 from api.graphql.types.workspace import Workspace, visible_workspace_ids
 from domain.enums import WorkspaceRole
+from domain.errors import ValidationFailed
 from domain.rules.permissions import Action
 from domain.services import brands as service
 from domain.services.members import workspace_role
@@ -29,8 +30,8 @@ def decode(value: strawberry.ID, type_name: str, *, field: str = "id",
     so that an impossible key and a missing one read exactly the same."""
     try:
         return decode_id(value, type_name, field=field)
-    except InputError as error:
-        if label is not None and error.errors[0].code == "NOT_FOUND":
+    except ValidationFailed as error:
+        if label is not None and error.problems[0].code == "NOT_FOUND":
             raise not_found(field, label) from None
         raise
 

@@ -16,9 +16,10 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from api.graphql.context import Info
-from api.graphql.errors import InputError, UserError
+from api.graphql.errors import UserError
 from api.graphql.ids import decode_id
-from api.graphql.mutations.base import Payload, require, run
+from api.graphql.mutations.base import Payload, require, run, user_errors
+from domain.errors import Problem, ValidationFailed
 from domain.imports import SCHEMAS, Entity, ImportSummary, RawRow, import_rows
 from domain.rules.content import storable
 from domain.rules.permissions import Action
@@ -99,28 +100,25 @@ def _cell(value: Any) -> Any:
     return None if value is UNSET else value
 
 
-def _field(line: int, column: str) -> str:
-    if line <= 0:
-        return "items"
-    return f"items.{line - 1}" + (f".{to_camel_case(column)}" if column else "")
-
-
 def _user_errors(summary: ImportSummary) -> list[UserError]:
-    errors = []
-    for problem in summary.problems:
-        line, column, code, message = problem
+    """The summary's problems, line n as item n - 1 (`items.<index>.<field>`), the file as a
+    whole as `items`."""
+    problems = []
+    for field, code, message, line in summary.problems:
         if code == "MISSING_COLUMN":
             # No item gave a required field: the first one lacks it like all the others.
-            line, code, message = 1, "REQUIRED", f"{to_camel_case(column)} is required"
+            line, code, message = 1, "REQUIRED", f"{to_camel_case(field or '')} is required"
         # The engine speaks of a file's lines; line n is item n - 1 here.
         message = _LINE.sub(lambda m: f"item {int(m[1]) - 1}", message)
-        errors.append(UserError(field=_field(line, column), code=code, message=message))
+        if not line or line < 1:
+            problems.append(Problem("items", code, message))
+        else:
+            problems.append(Problem(field and to_camel_case(field), code, message, line - 1))
     hidden = summary.problem_count - len(summary.problems)
     if hidden > 0:
-        errors.append(UserError(field="items", code="TOO_MANY_ERRORS",
-                                message=f"{hidden} more problems are not listed: fix these "
-                                        "and send the items again"))
-    return errors
+        problems.append(Problem("items", "TOO_MANY_ERRORS", f"{hidden} more problems are not "
+                                "listed: fix these and send the items again"))
+    return user_errors(problems, rows="items")
 
 
 def _source(source: str | None, viewer: dict[str, Any]) -> str:
@@ -129,8 +127,8 @@ def _source(source: str | None, viewer: dict[str, Any]) -> str:
         return f"api:{viewer['email']}"[:MAX_SOURCE_LENGTH]
     cleaned = source.strip()
     if not cleaned or len(cleaned) > MAX_SOURCE_LENGTH or not storable(cleaned):
-        raise InputError.one("source", "INVALID", f"source is 1 to {MAX_SOURCE_LENGTH} "
-                                                  "printable characters")
+        raise ValidationFailed.one("source", "INVALID", f"source is 1 to {MAX_SOURCE_LENGTH} "
+                                                        "printable characters")
     return cleaned
 
 
@@ -143,9 +141,9 @@ async def _import(info: Info, payload: type[ImportPayload], entity: Entity,
         brand_id = require(info, decode_id(brand, "Brand", field="brand"), action,
                            field="brand", type_name="Brand")
         if len(items) > MAX_ITEMS:
-            raise InputError.one("items", "TOO_MANY_ITEMS",
-                                 f"at most {MAX_ITEMS} items a call, got {len(items)}: send "
-                                 "them in batches")
+            raise ValidationFailed.one("items", "TOO_MANY_ITEMS",
+                                       f"at most {MAX_ITEMS} items a call, got {len(items)}: "
+                                       "send them in batches")
         source_name = _source(source, viewer)
         if not items:
             return payload(items=0, inserted=0, updated=0, unchanged=0, rejected=0)

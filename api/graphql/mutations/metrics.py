@@ -11,27 +11,23 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import InputError
 from api.graphql.mutations.base import Payload, run
 from api.graphql.mutations.brands import decode
 from domain.enums import SourceKind
-from domain.errors import Problem, ValidationFailed
-from domain.rules.content import storable
+from domain.errors import ValidationFailed
 from domain.rules.metric_catalog import Level
 from domain.rules.permissions import Action
 from domain.services.audit import record
 from domain.services.metrics import (
-    MetricValidationError,
     Observation,
     upsert_channel_metrics,
     upsert_post_metrics,
     validate_observation,
 )
+from domain.services.usecase import Problems
 
 MAX_ROWS = 1000
-# The domain's field names, as the client spells them in a row.
-_FIELDS = {"metric": "metric", "day": "day", "value": "value", "currency": "currency",
-           "note": "note"}
+MAX_NOTE_LENGTH = 2000
 
 
 @strawberry.input(description="One day's value of a canonical metric for a post or a channel "
@@ -64,15 +60,11 @@ class _Row:
     brand_id: int = 0
 
 
-def _problem(index: int, field: str, code: str, message: str) -> Problem:
-    return Problem(f"rows.{index}.{field}", code, message)
-
-
 def _subject(index: int, data: MetricValueInput) -> _Row:
+    """Row `index`'s post or channel; the caller numbers the problems with the row."""
     if (data.post is None) == (data.channel is None):
         code = "REQUIRED" if data.post is None else "AMBIGUOUS"
-        raise ValidationFailed([_problem(index, "post", code,
-                                         "give exactly one of post and channel")])
+        raise ValidationFailed.one("post", code, "give exactly one of post and channel")
     if data.post is not None:
         return _Row(index, Level.POST, "post", decode(data.post, "Post", field="post"))
     assert data.channel is not None
@@ -80,18 +72,15 @@ def _subject(index: int, data: MetricValueInput) -> _Row:
                 decode(data.channel, "Channel", field="channel"))
 
 
-async def _resolve(info: Info, rows: list[MetricValueInput]) -> tuple[list[_Row], list[Problem]]:
+async def _resolve(info: Info, rows: list[MetricValueInput],
+                   problems: Problems) -> list[_Row]:
     """Each row's subject and brand, with NOT_FOUND or FORBIDDEN for those the viewer cannot use."""
     subjects: list[_Row] = []
-    problems: list[Problem] = []
     for index, data in enumerate(rows):
         try:
             subjects.append(_subject(index, data))
         except ValidationFailed as error:
-            problems.extend(error.problems)
-        except InputError as error:
-            problems.extend(_problem(index, e.field or "post", e.code, e.message)
-                            for e in error.errors)
+            problems.extend(error.problems, line=index)
     loaders = info.context.loaders
     found: dict[tuple[Level, int], dict[str, Any] | None] = {}
     for level, loader in ((Level.POST, loaders.post), (Level.CHANNEL, loaders.channel)):
@@ -103,22 +92,21 @@ async def _resolve(info: Info, rows: list[MetricValueInput]) -> tuple[list[_Row]
     for subject in subjects:
         row = found[(subject.level, subject.subject_id)]
         if row is None or not access.can_read(row["brand"]):
-            problems.append(_problem(subject.index, subject.field, "NOT_FOUND",
-                                     f"no {subject.field.title()} with this id"))
+            problems.add(subject.field, "NOT_FOUND", f"no {subject.field.title()} with this id",
+                         line=subject.index)
         elif not access.can(row["brand"], Action.RECORD_METRICS):
-            problems.append(_problem(subject.index, subject.field, "FORBIDDEN",
-                                     "your role on this brand does not allow recording metrics"))
+            problems.add(subject.field, "FORBIDDEN",
+                         "your role on this brand does not allow recording metrics",
+                         line=subject.index)
         else:
             subject.brand_id = row["brand"]
             usable.append(subject)
-    return usable, problems
+    return usable
 
 
-def _observations(subjects: list[_Row], rows: list[MetricValueInput],
-                  source_name: str) -> tuple[dict[Level, list[tuple[int, Observation]]],
-                                             list[Problem]]:
+def _observations(subjects: list[_Row], rows: list[MetricValueInput], source_name: str,
+                  problems: Problems) -> dict[Level, list[tuple[int, Observation]]]:
     by_level: dict[Level, list[tuple[int, Observation]]] = defaultdict(list)
-    problems: list[Problem] = []
     seen: dict[tuple[Level, int, str, date], int] = {}
     for subject in subjects:
         data = rows[subject.index]
@@ -127,34 +115,22 @@ def _observations(subjects: list[_Row], rows: list[MetricValueInput],
             value=data.value, currency=data.currency or None, source_kind=SourceKind.MANUAL,
             source_name=source_name, note=data.note,
         )
-        own = validate_observation(obs, subject.level)
-        problems.extend(_problem(subject.index, _FIELDS.get(p.field, subject.field), p.code,
-                                 p.message) for p in own)
-        if not storable(data.note):
-            problems.append(_problem(subject.index, "note", "INVALID",
-                                     "note contains a NUL or an invalid character"))
-        elif len(data.note) > 2000:
-            problems.append(_problem(subject.index, "note", "TOO_LONG",
-                                     "note is longer than 2000 characters"))
+        problems.extend(validate_observation(obs, subject.level), line=subject.index)
+        if len(data.note) > MAX_NOTE_LENGTH:
+            problems.too_long("note", MAX_NOTE_LENGTH, line=subject.index)
         key = (subject.level, subject.subject_id, obs.metric, obs.day)
         if key in seen:
-            problems.append(_problem(subject.index, "day", "DUPLICATE",
-                                     f"same {subject.field}, metric and day as row {seen[key]}"))
+            problems.add("day", "DUPLICATE",
+                         f"same {subject.field}, metric and day as row {seen[key]}",
+                         line=subject.index)
         seen.setdefault(key, subject.index)
         by_level[subject.level].append((subject.index, obs))
-    return by_level, problems
+    return by_level
 
 
 async def _write(level: Level, batch: list[tuple[int, Observation]]) -> Any:
     upsert = upsert_post_metrics if level is Level.POST else upsert_channel_metrics
-    try:
-        return await upsert([obs for _, obs in batch])
-    except MetricValidationError as error:
-        field = "post" if level is Level.POST else "channel"
-        raise ValidationFailed([
-            _problem(batch[p.index][0], _FIELDS.get(p.field, field), p.code, p.message)
-            for p in error.problems
-        ]) from None
+    return await upsert([obs for _, obs in batch], lines=[index for index, _ in batch])
 
 
 async def _audit(info: Info, subjects: list[_Row], rows: list[MetricValueInput]) -> None:
@@ -190,11 +166,11 @@ class MetricMutations:
             if len(input) > MAX_ROWS:
                 raise ValidationFailed.one("input", "TOO_MANY_ROWS",
                                            f"at most {MAX_ROWS} rows at a time")
-            subjects, problems = await _resolve(info, input)
-            by_level, more = _observations(subjects, input, viewer["email"][:200])
-            problems = sorted(problems + more, key=lambda p: int(p.field.split(".")[1]))
-            if problems:
-                raise ValidationFailed(problems)
+            problems = Problems()
+            subjects = await _resolve(info, input, problems)
+            by_level = _observations(subjects, input, viewer["email"][:200], problems)
+            # Row by row, as the client reads them.
+            Problems(sorted(problems, key=lambda p: p.line or 0)).check()
             totals = [0, 0, 0, 0]
             for level, batch in by_level.items():
                 result = await _write(level, batch)

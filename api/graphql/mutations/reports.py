@@ -9,17 +9,17 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import InputError, UserError
 from api.graphql.ids import decode_id, global_id
-from api.graphql.mutations.base import Payload, require, run
+from api.graphql.mutations.base import Payload, require, run, user_errors
 from api.graphql.types.report import Report, ReportFormat, ReportKind, ReportSchedule
 from api.reports.jobs import fail_unqueued, queue_report
 from api.reports.storage import Storage
 from domain import enums
+from domain.errors import Problem, ValidationFailed
 from domain.models import Report as ReportTable
 from domain.rules.permissions import Action
 from domain.services import reports as service
-from domain.services.usecase import KEEP
+from domain.services.usecase import KEEP, Problems
 
 UNSET: Any = strawberry.UNSET
 
@@ -99,14 +99,15 @@ class DeleteReportPayload(Payload):
 
 def _period(data: RequestReportInput, today: date) -> tuple[date, date]:
     if data.period is not None and data.month is not None:
-        raise InputError.one("month", "AMBIGUOUS", "give period or month, not both")
+        raise ValidationFailed.one("month", "AMBIGUOUS", "give period or month, not both")
     if data.period is not None:
         return data.period.from_, data.period.to
     if data.month is not None:
         try:
             return service.month_period(data.month)
         except ValueError:
-            raise InputError.one("month", "INVALID", "month is a month like 2026-10") from None
+            raise ValidationFailed.one("month", "INVALID",
+                                       "month is a month like 2026-10") from None
     from reporting.periods import default_period
 
     return default_period(data.kind, today)
@@ -121,12 +122,12 @@ async def _schedule_id(info: Info, gid: strawberry.ID) -> int:
     return pk
 
 
-def _required(problems: list[UserError], field: str, value: Any) -> Any:
+def _required(problems: Problems, field: str, value: Any) -> Any:
     """KEEP when omitted; a REQUIRED problem when null (only locale may be null)."""
     if value is UNSET:
         return KEEP
     if value is None:
-        problems.append(UserError(field=field, code="REQUIRED", message=f"{field} cannot be null"))
+        problems.add(field, "REQUIRED", f"{field} cannot be null")
     return value
 
 
@@ -156,9 +157,9 @@ class ReportMutations:
                 row = await ReportTable.select().where(
                     ReportTable.id == payload.report.id).first()
                 payload.report = Report.from_row(row)
-                payload.user_errors.append(UserError(
-                    field=None, code="QUEUE_UNAVAILABLE",
-                    message="the report was recorded but could not be queued; try again"))
+                payload.user_errors.extend(user_errors([Problem(
+                    None, "QUEUE_UNAVAILABLE",
+                    "the report was recorded but could not be queued; try again")]))
         return payload
 
     @strawberry.mutation(description="E-mail last month's report on a day of each month "
@@ -185,7 +186,7 @@ class ReportMutations:
 
         async def work() -> UpdateReportSchedulePayload:
             pk = await _schedule_id(info, input.id)
-            problems: list[UserError] = []
+            problems = Problems()
             changes = service.ScheduleChanges(
                 kind=_required(problems, "kind", input.kind),
                 day_of_month=_required(problems, "dayOfMonth", input.day_of_month),
@@ -194,8 +195,7 @@ class ReportMutations:
                 active=_required(problems, "active", input.active),
                 locale=KEEP if input.locale is UNSET else input.locale,
             )
-            if problems:
-                raise InputError(problems)
+            problems.check()
             row = await service.update_schedule(pk, changes, user["id"])
             return UpdateReportSchedulePayload(schedule=ReportSchedule.from_row(row))
 

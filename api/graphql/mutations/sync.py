@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import InputError
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.mutations.brands import decode, forget
 from api.graphql.types.channel import Channel
@@ -199,8 +198,8 @@ class SyncMutations:
                                  type_name="Channel")
             problems = window_problems(row["platform"], from_, to, _today())
             if row["status"] != ChannelStatus.CONNECTED:
-                raise InputError.one("channel", "CHANNEL_NOT_CONNECTED",
-                                     f"the channel is {row['status']}: connect it first")
+                raise ValidationFailed.one("channel", "CHANNEL_NOT_CONNECTED",
+                                           f"the channel is {row['status']}: connect it first")
             if problems:
                 raise ValidationFailed(problems)
             return pk
@@ -226,8 +225,8 @@ class SyncMutations:
             channel = await ChannelTable.select(ChannelTable.status).where(
                 ChannelTable.id == post["channel"]).first()
             if channel is None or channel["status"] != ChannelStatus.CONNECTED:
-                raise InputError.one("channel", "CHANNEL_NOT_CONNECTED",
-                                     "the post's channel is not connected: connect it first")
+                raise ValidationFailed.one("channel", "CHANNEL_NOT_CONNECTED",
+                                           "the post's channel is not connected: connect it first")
             return post
 
         async def queue(post: dict[str, Any], q: JobQueue) -> PublishNowPayload:

@@ -170,7 +170,7 @@ def post_filter(f: PostFilter | None) -> tuple[Cond, ...]:
         if f.campaign is not None:
             conds.append(Cond("campaign", "=",
                               decode_id(f.campaign, "Campaign", field="campaign")))
-    except Exception as exc:  # InputError: a query reports it as a plain error
+    except Exception as exc:  # ValidationFailed: a query reports it as a plain error
         raise PublicError(str(exc)) from None
     if f.from_ is not None:
         conds.append(Cond("scheduled_at", ">=", _utc(f.from_)))

@@ -163,7 +163,7 @@ async def test_campaigns_made_in_coso_name_nothing_in_another_brand(aurora, acto
 
     fresh = await make_brand(slug="aurora-ter", currency="EUR")
     refused = await _import(fresh, path, actor)
-    assert {(p.column, p.code) for p in refused.problems} == {("ref", "UNKNOWN_CAMPAIGN")}
+    assert {(p.field, p.code) for p in refused.problems} == {("ref", "UNKNOWN_CAMPAIGN")}
     assert refused.rejected == len(NAMES) and not refused.written
     assert await Campaign.count().where(Campaign.brand == fresh.id) == 0
     assert await _stored(aurora) == before

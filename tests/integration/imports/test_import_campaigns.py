@@ -60,7 +60,7 @@ async def test_every_problem_of_every_row(brand):
         {**AUTUMN, "ref": "C-3", "planned_budget": "10", "currency": "USD",
          "utm_source": "s" * 101},
     ], columns=[*AUTUMN, "currency", "utm_source"])
-    assert sorted((p.line, p.column, p.code) for p in summary.problems) == [
+    assert sorted((p.line, p.field, p.code) for p in summary.problems) == [
         (1, "ends_on", "DATES_REVERSED"), (1, "planned_budget", "NEGATIVE"),
         (2, "name", "TOO_LONG"), (2, "objective", "INVALID"), (2, "ref", "REQUIRED"),
         (2, "starts_on", "INVALID"),
@@ -77,7 +77,7 @@ async def test_budget_needs_the_strategists_right(brand):
                                 {**AUTUMN, "ref": "C-3", "planned_budget": "1"}],
                         may_edit_budget=False, columns=[*AUTUMN, "production_cost"])
     # Repeating the stored amount is not an edit; setting one on a new campaign is.
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "production_cost", "FORBIDDEN"), (3, "planned_budget", "FORBIDDEN")]
     ok = await run(brand, [{**AUTUMN, "name": "Autunno 2026"}], may_edit_budget=False)
     assert ok.problems == [] and ok.updated == 1
@@ -85,7 +85,7 @@ async def test_budget_needs_the_strategists_right(brand):
 
 async def test_a_later_item_with_a_key_the_columns_lack_and_unknown_brand(brand):
     summary = await run(brand, [AUTUMN, {**AUTUMN, "ref": "C-2", "budjet": "5"}])
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "budjet", "UNKNOWN_COLUMN")]
     with pytest.raises(ValidationFailed):
         await import_rows(Entity.CAMPAIGNS, 999_999, [RawRow(1, AUTUMN)], actor_id=None,
@@ -117,7 +117,7 @@ async def test_coso_ref_updates_the_brands_campaign_in_place_without_giving_it_a
         {**AUTUMN, "ref": f"coso:{made.id}", "name": "Una"},
         {**AUTUMN, "ref": f"coso:{made.id}", "name": "Due"},
     ], skip_invalid=True)
-    assert {(p.line, p.column, p.code) for p in summary.problems} == {
+    assert {(p.line, p.field, p.code) for p in summary.problems} == {
         (1, "ref", "UNKNOWN_CAMPAIGN"), (2, "ref", "UNKNOWN_CAMPAIGN"), (3, "ref", "INVALID"),
         (4, "ref", "UNKNOWN_CAMPAIGN"), (6, "ref", "DUPLICATE")}
     assert (summary.updated, summary.inserted, summary.rejected) == (1, 0, 5)
@@ -134,4 +134,4 @@ async def test_budget_right_applies_to_a_campaign_named_by_coso_id(brand):
     summary = await run(brand, [same], may_edit_budget=False)
     assert summary.problems == [] and summary.updated == 1  # dates, objective: not budget
     summary = await run(brand, [{**same, "planned_budget": "2000"}], may_edit_budget=False)
-    assert [(p.column, p.code) for p in summary.problems] == [("planned_budget", "FORBIDDEN")]
+    assert [(p.field, p.code) for p in summary.problems] == [("planned_budget", "FORBIDDEN")]

@@ -149,7 +149,7 @@ async def test_text_over_the_platform_limit_and_coso_limit(brand, tmp_path):
                     f"{'r' * 201},@acme,ok\n"
                     f"L-4,@acme_x,{'x' * x_limit}\n")
     summary = await run(brand, path)
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "text", "TOO_LONG"), (3, "text", "TOO_LONG"), (4, "ref", "INVALID")]
     assert "X takes at most 280" in summary.problems[0].message
 

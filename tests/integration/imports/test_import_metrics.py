@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.enums import Platform, SourceKind
+from domain.errors import Problem
 from domain.imports import Entity, import_rows
 from domain.imports.readers import csv_rows
 from domain.models import ChannelMetric, PostMetric
@@ -45,7 +46,7 @@ async def run(world, text: str, **options):
 async def test_italian_file_with_an_ambiguous_handle_and_an_unknown_metric(world):
     summary = await run(world, ITALIAN)
     assert not summary.written
-    found = {(p.line, p.column, p.code) for p in summary.problems}
+    found = {(p.line, p.field, p.code) for p in summary.problems}
     # Two channels are @acme: rows that do not say which are refused, each of them.
     assert {(2, "canale", "AMBIGUOUS_CHANNEL"), (2, "metrica", "UNKNOWN_METRIC")} <= found
     assert {line for line, _, _ in found} == {2, 3, 4, 5, 6}
@@ -94,10 +95,10 @@ async def test_post_refs_must_exist_on_that_channel(world):
                                "@acme;instagram;P-1;2026-10-01;reach;-1\n"
                                "@acme;instagram;P-1;2026-10-01;reach;\n"
                                "@acme;instagram;P-1;2026-10-01;spend;1;usd\n")
-    assert summary.problems.pop() == (7, "", "EXTRA_CELLS", (
+    assert summary.problems.pop() == Problem(None, "EXTRA_CELLS", (
         "the row has 1 cell(s) outside the named columns (first: 'usd'); is a delimiter or a "
-        "quote missing?"))
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+        "quote missing?"), line=7)
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "post", "UNKNOWN_POST"), (3, "post", "CHANNEL_MISMATCH"),
         (4, "metric", "WRONG_LEVEL"), (5, "value", "NEGATIVE"), (6, "value", "REQUIRED"),
     ]
@@ -133,7 +134,7 @@ async def test_text_a_database_cannot_store_is_refused_not_crashed_on(world, bad
                  "metric": "followers", "value": "5", "note": "", "raw_metric": bad})]
     summary = await import_rows(Entity.METRICS, world["brand"].id, rows, actor_id=None,
                                 source_name="api")
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (1, "note", "INVALID"), (2, "raw_metric", "INVALID")]
     assert not summary.written and await PostMetric.count() == 0
 
@@ -149,7 +150,7 @@ async def test_usual_and_unusual_rows_of_one_chunk_read_alike(world):
                                "@acme;instagram;P-1;2026-10-01;spend;12;\n"
                                "@acme;instagram;P-1;2026-10-02;spend;12,5;usd\n"
                                "@acme;instagram;;2026-02-30;followers;5;\n")
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (4, "channel", "AMBIGUOUS_CHANNEL"), (8, "day", "INVALID")]
     fixed = await run(world, "channel;platform;post;day;metric;value;valuta\n"
                              "@acme;instagram; P-1 ;2026-10-01;Video Views;10;\n"
@@ -181,7 +182,7 @@ async def test_json_numbers_read_as_their_text_would():
                       (2.5, "NOT_WHOLE")):
         summary = await import_rows(Entity.METRICS, brand.id, rows(bad), actor_id=None,
                                     source_name="api")
-        assert [(p.column, p.code) for p in summary.problems] == [("value", code)], bad
+        assert [(p.field, p.code) for p in summary.problems] == [("value", code)], bad
     summary = await import_rows(Entity.METRICS, brand.id, rows(1234), actor_id=None,
                                 source_name="api")
     assert summary.inserted == 1

@@ -83,7 +83,7 @@ async def test_one_bad_row_writes_nothing_and_reports_every_problem(brand):
     bad = PLAN + "P-4,@nobody,,ok,,,,\nP-5,@acme,,x,SOUND,,,tomorrow\nP-1,@acme,,dup,,,,\n"
     summary, rejects = await run(brand, bad)
     assert not summary.written and await Post.count() == 0
-    found = {(p.line, p.column, p.code) for p in summary.problems}
+    found = {(p.line, p.field, p.code) for p in summary.problems}
     # P-2's quoted text spans lines 3 and 4: lines are the file's own.
     assert found == {(6, "channel", "UNKNOWN_CHANNEL"), (7, "format", "INVALID"),
                      (7, "scheduled_at", "INVALID"), (8, "ref", "DUPLICATE")}
@@ -100,7 +100,7 @@ async def test_a_repeated_ref_is_reported_beside_the_rows_other_problems(brand):
     bad = (PLAN + "P-1,@nobody,,dup,,,,\nP-9,@nobody,,x,,,,\nP-9,@acme,,x,,,,\n"
            "P-1,@acme,,again,TEXT,,,\n")
     summary, rejects = await run(brand, bad, chunk_size=2)
-    found = [(p.line, p.column, p.code) for p in summary.problems]
+    found = [(p.line, p.field, p.code) for p in summary.problems]
     assert sorted(found) == [(6, "channel", "UNKNOWN_CHANNEL"), (6, "ref", "DUPLICATE"),
                              (7, "channel", "UNKNOWN_CHANNEL"), (9, "ref", "DUPLICATE")]
     assert next(p.message for p in summary.problems if p.line == 6 and p.code == "DUPLICATE"
@@ -135,7 +135,7 @@ async def test_unknown_campaign_status_rules_and_platform_ids(brand):
             "P-5,@acme,,e,PUBLISHED,1790,2026-10-01T10:00:00Z\n"
             "P-6,@acme,,f,PUBLISHED,1790,2026-10-01T11:00:00Z\n")
     summary, _ = await run(brand, text)
-    assert [(p.line, p.column, p.code) for p in summary.problems] == [
+    assert [(p.line, p.field, p.code) for p in summary.problems] == [
         (2, "campaign", "UNKNOWN_CAMPAIGN"), (3, "status", "STATUS"),
         (4, "platform_id", "PLATFORM_ID_TAKEN"), (5, "status", "STATUS_CHANGE"),
         (7, "platform_id", "DUPLICATE")]
@@ -176,7 +176,7 @@ async def test_coso_ref_updates_the_brands_post_in_place_without_giving_it_a_ref
            f"coso:{made.id},@acme,Uno\n"
            f"COSO:{made.id},@acme,Due\n")
     summary, rejects = await run(brand, bad, skip_invalid=True)
-    codes = {(p.line, p.column, p.code) for p in summary.problems}
+    codes = {(p.line, p.field, p.code) for p in summary.problems}
     assert codes == {(2, "ref", "UNKNOWN_POST"), (3, "ref", "UNKNOWN_POST"),
                      (4, "ref", "INVALID"), (5, "ref", "UNKNOWN_POST"), (7, "ref", "DUPLICATE")}
     assert len(rejects) == 5 and (summary.updated, summary.inserted) == (1, 0)
@@ -196,10 +196,10 @@ async def test_coso_ref_respects_review_and_platform_ids(brand):
             f"coso:{approved.id},@acme,Approvato,APPROVED,\n"
             f"coso:{draft.id},@acme,Bozza,PUBLISHED,42\n")
     summary, _ = await run(brand, text, skip_invalid=True)
-    assert {(p.line, p.column, p.code) for p in summary.problems} == {
+    assert {(p.line, p.field, p.code) for p in summary.problems} == {
         (3, "status", "STATUS_CHANGE"), (3, "platform_id", "PLATFORM_ID_TAKEN")}
     assert summary.unchanged == 1  # the approved post, re-imported as it is
 
     changed = f"ref,channel,text\ncoso:{approved.id},@acme,Cambiato\n"
     summary, _ = await run(brand, changed)
-    assert [(p.column, p.code) for p in summary.problems] == [("ref", "NOT_EDITABLE")]
+    assert [(p.field, p.code) for p in summary.problems] == [("ref", "NOT_EDITABLE")]
