@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from piccolo.table import Table
 
-from domain.db import engine
+from domain.db import engine, write_transaction
 from domain.enums import Platform, WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
@@ -181,7 +181,7 @@ async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, 
     if slug_ok and await Workspace.exists().where(Workspace.slug == values.slug):
         checks.problems.append(_workspace_slug_taken().problems[0])
     checks.raise_if_any()
-    async with engine().transaction():
+    async with write_transaction():
         row = await insert_unique(Workspace, asdict(values), _workspace_slug_taken)
         await WorkspaceMember.insert(WorkspaceMember(
             workspace=row["id"], user=actor_id, role=WorkspaceRole.OWNER))
@@ -192,7 +192,7 @@ async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, 
 
 async def update_workspace(actor_id: int, workspace_id: int, **changes: str) -> dict[str, Any]:
     """Rename a workspace or change its white-label (agency_name, agency_logo, report_footer)."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Workspace, workspace_id, "id")
         current = WorkspaceValues(**{k: before[k] for k in (
             "name", "slug", "agency_name", "agency_logo", "report_footer")})
@@ -283,7 +283,7 @@ async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | N
 
 async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) -> dict[str, Any]:
     values = _clean_brand(values)
-    async with engine().transaction():
+    async with write_transaction():
         await must_exist(Workspace, workspace_id, "workspace")
         await _check_brand(values, workspace_id, None)
         row = await insert_unique(Brand, {"workspace": workspace_id, **asdict(values)},
@@ -296,7 +296,7 @@ async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) ->
 
 async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str, Any]:
     """Change any of `BRAND_FIELDS`; the others keep their value."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Brand, brand_id, "id")
         current = BrandValues(**{k: before[k] for k in BRAND_FIELDS})
         values = _clean_brand(replace(current, **changes))
@@ -312,7 +312,7 @@ async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str
 
 async def delete_brand(actor_id: int, brand_id: int) -> None:
     """Delete a brand and, through the foreign keys, everything it holds; the audit log stays."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Brand, brand_id, "id")
         held = {
             "channels": await Channel.count().where(Channel.brand == brand_id),
@@ -376,7 +376,7 @@ def _clean_channel(values: ChannelValues) -> ChannelValues:
 
 async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) -> dict[str, Any]:
     values = _clean_channel(values)
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         await _check_channel(values, brand_id, None)
         row = await insert_unique(Channel, {"brand": brand_id, **asdict(values)}, _handle_taken)
@@ -388,7 +388,7 @@ async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) ->
 
 async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict[str, Any]:
     """Change a channel's handle, name or external id; its platform is what it is."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Channel, channel_id, "id")
         brand = await must_exist(Brand, before["brand"], "id")
         current = ChannelValues(platform=before["platform"],
@@ -406,7 +406,7 @@ async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict
 
 async def delete_channel(actor_id: int, channel_id: int) -> None:
     """Delete a channel with its posts and metrics (foreign keys cascade)."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Channel, channel_id, "id")
         brand = await must_exist(Brand, before["brand"], "id")
         posts = await Post.count().where(Post.channel == channel_id)

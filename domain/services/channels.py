@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.connectors import API_VERSIONS
 from domain.connectors.base import ChannelAuth
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import ChannelStatus, Platform
 from domain.errors import ValidationFailed
 from domain.models import Brand, Channel
@@ -103,7 +103,7 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
         problems, access_token=conn.access_token, refresh_token=conn.refresh_token,
         expires_at=conn.expires_at, now=now)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         brand = await brands.must_exist(Brand, brand_id, "brand")
         before = await locked(Channel.select().where(
             Channel.brand == brand_id, Channel.platform == values.platform,
@@ -137,7 +137,7 @@ async def update_channel_token(actor_id: int | None, channel_id: int, *, access_
         problems, access_token=access_token, refresh_token=refresh_token,
         expires_at=expires_at, now=now)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         before = await _row(channel_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Channel with this id")
@@ -155,7 +155,7 @@ async def update_channel_token(actor_id: int | None, channel_id: int, *, access_
 
 async def disconnect_channel(actor_id: int | None, channel_id: int) -> dict[str, Any]:
     """Forget the channel's tokens; its posts, metrics and sync history stay."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await _row(channel_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Channel with this id")

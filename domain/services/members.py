@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import Role, WorkspaceRole
 from domain.errors import ValidationFailed
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
@@ -92,7 +92,7 @@ async def add_member(actor_id: int, brand_id: int, email: str,
     _email_problems(checks, "email", email)
     wanted = _role_problems(checks, roles, required=True)
     checks.raise_if_any()
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await user_by_email(email)
         before = await roles_of(user["id"], brand_id)
@@ -106,7 +106,7 @@ async def set_member_roles(actor_id: int, brand_id: int, user_id: int,
     checks = Checks()
     wanted = _role_problems(checks, roles, required=False)
     checks.raise_if_any()
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await row_of(User, user_id)
         before = await roles_of(user_id, brand_id) if user else set()
@@ -150,7 +150,7 @@ async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
         checks.add("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
     checks.raise_if_any()
     wanted = WorkspaceRole(role)
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(Workspace, workspace_id)  # owners are counted: one writer at a time
         await must_exist(Workspace, workspace_id, "workspace")
         user = await user_by_email(email)
@@ -173,7 +173,7 @@ async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
 
 
 async def remove_workspace_admin(actor_id: int, workspace_id: int, user_id: int) -> None:
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(Workspace, workspace_id)
         await must_exist(Workspace, workspace_id, "workspace")
         before = await workspace_role(workspace_id, user_id)
@@ -213,7 +213,7 @@ async def create_api_token(actor_id: int, name: str) -> tuple[str, dict[str, Any
     checks = Checks()
     checks.text("name", name, limit=100, required=True)
     checks.raise_if_any()
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(User, actor_id)
         live = await ApiToken.count().where(ApiToken.user == actor_id,
                                             ApiToken.revoked_at.is_null())
@@ -233,7 +233,7 @@ async def create_api_token(actor_id: int, name: str) -> tuple[str, dict[str, Any
 
 async def revoke_api_token(actor_id: int, token_id: int) -> dict[str, Any]:
     """Revoke one of the actor's tokens; revoking a revoked token changes nothing."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await token_row(token_id, actor_id)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no API token with this id")
