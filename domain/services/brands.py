@@ -7,24 +7,21 @@ actor id they are given and check only what the data itself forbids.
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-import asyncpg
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
-from piccolo.table import Table
 
-from domain.db import engine, write_transaction
+from domain.db import write_transaction
 from domain.enums import Platform, WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
 from domain.rules.content import storable
 from domain.services.audit import record
+from domain.services.usecase import insert_unique, must_exist, update_unique
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -94,57 +91,6 @@ def normalize_locale(value: str) -> str | None:
         return str(Locale.parse(value.strip().replace("-", "_")))
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-
-
-def is_unique_violation(error: BaseException) -> bool:
-    return isinstance(error, asyncpg.UniqueViolationError) or (
-        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error))
-
-
-async def lock_row(table: type[Table], pk: int) -> None:
-    """Serialize writers that check-then-write under one parent row (PostgreSQL only).
-
-    SQLite needs nothing: it lets one writer at a time into the database anyway.
-    """
-    if engine().engine_type == "postgres":
-        await table.select(table._meta.primary_key).where(
-            table._meta.primary_key == pk).lock_rows()
-
-
-async def row_of(table: type[Table], pk: int) -> dict[str, Any] | None:
-    return await table.select().where(table._meta.primary_key == pk).output(
-        load_json=True).first()
-
-
-async def must_exist(table: type[Table], pk: int, field: str) -> dict[str, Any]:
-    row = await row_of(table, pk)
-    if row is None:
-        raise ValidationFailed.one(field, "NOT_FOUND", f"no {table.__name__} with this id")
-    return row
-
-
-async def insert_unique(table: type[Table], values: dict[str, Any],
-                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
-    """Insert one row; a unique index refusing it (a concurrent twin) becomes `on_taken()`."""
-    try:
-        inserted = await table.insert(table(**values)).returning(table._meta.primary_key)
-    except Exception as error:
-        if is_unique_violation(error):
-            raise on_taken() from None
-        raise
-    return await must_exist(table, inserted[0]["id"], "id")
-
-
-async def update_unique(table: type[Table], pk: int, values: dict[str, Any],
-                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
-    try:
-        if values:
-            await table.update(values).where(table._meta.primary_key == pk)
-    except Exception as error:
-        if is_unique_violation(error):
-            raise on_taken() from None
-        raise
-    return await must_exist(table, pk, "id")
 
 
 # -- workspaces ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from domain.services.secrets import (
     encrypt_token,
     reencrypt_token,
 )
-from domain.services.usecase import Problems, locked, utcnow
+from domain.services.usecase import Problems, locked, must_exist, utcnow
 
 MAX_TOKEN_LENGTH = 4096
 # A token travels in an Authorization header or a query string: printable, no spaces.
@@ -104,7 +104,7 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
         expires_at=conn.expires_at, now=now)
     problems.check()
     async with write_transaction():
-        brand = await brands.must_exist(Brand, brand_id, "brand")
+        brand = await must_exist(Brand, brand_id, "brand")
         before = await locked(Channel.select().where(
             Channel.brand == brand_id, Channel.platform == values.platform,
             Channel.handle == values.handle)).first()

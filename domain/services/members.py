@@ -12,8 +12,9 @@ from domain.errors import ValidationFailed
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
 from domain.rules.content import storable
 from domain.services.audit import record
-from domain.services.brands import Checks, lock_row, must_exist, row_of
+from domain.services.brands import Checks
 from domain.services.tokens import hash_token, issue_token, revoke_token
+from domain.services.usecase import lock_row, must_exist, row_of
 
 # Deliberately loose (RFC 5322 allows far more): one @, a dot in the domain, no spaces.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -17,7 +17,8 @@ from domain.models import Brand, Strategy
 from domain.rules.kpis import KPI_NAMES
 from domain.rules.metric_catalog import CANONICAL_METRICS
 from domain.services.audit import record
-from domain.services.brands import Checks, insert_unique, lock_row, must_exist, update_unique
+from domain.services.brands import Checks
+from domain.services.usecase import insert_unique, lock_row, must_exist, update_unique
 
 # A KPI target names a KPI of the BRIEF or a canonical metric (a target of 10,000 followers).
 KNOWN_KPIS = frozenset(KPI_NAMES) | frozenset(CANONICAL_METRICS) | {
