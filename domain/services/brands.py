@@ -16,7 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
 from domain.db import write_transaction
-from domain.enums import Platform, WorkspaceRole
+from domain.enums import WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
 from domain.rules.content import storable
@@ -269,95 +269,3 @@ async def delete_brand(actor_id: int, brand_id: int) -> None:
         await record(actor_id=actor_id, action="brand.delete", object_type="Brand",
                      object_id=brand_id, workspace_id=before["workspace"], brand_id=brand_id,
                      before={**before, "deleted_with": held})
-
-
-# -- channels ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelValues:
-    platform: str
-    handle: str
-    name: str = ""
-    external_id: str = ""
-
-
-CHANNEL_FIELDS = ("handle", "name", "external_id")
-
-
-def channel_problems(values: ChannelValues) -> list[Problem]:
-    checks = Checks()
-    if values.platform not in {p.value for p in Platform}:
-        checks.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
-    checks.text("handle", values.handle, limit=200, required=True)
-    checks.text("name", values.name, limit=200)
-    checks.text("externalId", values.external_id, limit=200)
-    return checks.problems
-
-
-def _handle_taken() -> ValidationFailed:
-    return ValidationFailed.one("handle", "HANDLE_TAKEN",
-                                "this brand already has a channel with this handle on this "
-                                "platform")
-
-
-async def _check_channel(values: ChannelValues, brand_id: int, channel_id: int | None) -> None:
-    problems = channel_problems(values)
-    if not problems:
-        taken = Channel.exists().where(Channel.brand == brand_id,
-                                       Channel.platform == values.platform,
-                                       Channel.handle == values.handle)
-        if channel_id is not None:
-            taken = taken.where(Channel.id != channel_id)
-        if await taken:
-            problems.append(_handle_taken().problems[0])
-    if problems:
-        raise ValidationFailed(problems)
-
-
-def _clean_channel(values: ChannelValues) -> ChannelValues:
-    return replace(values, platform=str(values.platform), handle=values.handle.strip(),
-                   name=values.name.strip(), external_id=values.external_id.strip())
-
-
-async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) -> dict[str, Any]:
-    values = _clean_channel(values)
-    async with write_transaction():
-        brand = await must_exist(Brand, brand_id, "brand")
-        await _check_channel(values, brand_id, None)
-        row = await insert_unique(Channel, {"brand": brand_id, **asdict(values)}, _handle_taken)
-        await record(actor_id=actor_id, action="channel.create", object_type="Channel",
-                     object_id=row["id"], workspace_id=brand["workspace"], brand_id=brand_id,
-                     after=row)
-    return row
-
-
-async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict[str, Any]:
-    """Change a channel's handle, name or external id; its platform is what it is."""
-    async with write_transaction():
-        before = await must_exist(Channel, channel_id, "id")
-        brand = await must_exist(Brand, before["brand"], "id")
-        current = ChannelValues(platform=before["platform"],
-                                **{k: before[k] for k in CHANNEL_FIELDS})
-        values = _clean_channel(replace(current, **changes))
-        await _check_channel(values, before["brand"], channel_id)
-        changed = {k: v for k, v in asdict(values).items() if before[k] != v}
-        after = await update_unique(Channel, channel_id, changed, _handle_taken)
-        if changed:
-            await record(actor_id=actor_id, action="channel.update", object_type="Channel",
-                         object_id=channel_id, workspace_id=brand["workspace"],
-                         brand_id=before["brand"], before=before, after=after)
-    return after
-
-
-async def delete_channel(actor_id: int, channel_id: int) -> None:
-    """Delete a channel with its posts and metrics (foreign keys cascade)."""
-    async with write_transaction():
-        before = await must_exist(Channel, channel_id, "id")
-        brand = await must_exist(Brand, before["brand"], "id")
-        posts = await Post.count().where(Post.channel == channel_id)
-        await Channel.delete().where(Channel.id == channel_id)
-        await record(actor_id=actor_id, action="channel.delete", object_type="Channel",
-                     object_id=channel_id, workspace_id=brand["workspace"],
-                     brand_id=before["brand"], before={**before, "deleted_with": {
-                         "posts": posts}})
