@@ -15,7 +15,7 @@ from rich.table import Table
 
 import domain  # noqa: F401 - sets PICCOLO_CONF before Piccolo loads (typer, rich do not)
 from api.emulator.cli import emulator
-from domain.db import close_pool, engine, open_pool
+from domain.db import close_pool, engine, open_pool, write_transaction
 from domain.enums import Role, WorkspaceRole
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
 from domain.services.audit import record
@@ -199,7 +199,7 @@ def user_create(
             if len(found) > 1:
                 fail(f"several workspaces have a brand {brand!r}: add --workspace SLUG")
             brand_row = found[0]
-        async with engine().transaction():
+        async with write_transaction():
             user = await User.select(User.id).where(User.email == address).first()
             created = user is None
             if user is None:
@@ -259,7 +259,7 @@ def token_create(
         fail("--name takes at most 100 characters")
 
     async def work() -> str:
-        async with engine().transaction():
+        async with write_transaction():
             user_id = await _user_id(address)
             token = await issue_token(user_id, name)
             row = await ApiToken.select(ApiToken.id, ApiToken.prefix).where(
@@ -282,7 +282,7 @@ def token_revoke(id: Annotated[int, typer.Option(help="The token's id (see token
     """Revoke a token: requests using it are refused from now on."""
 
     async def work() -> dict[str, Any]:
-        async with engine().transaction():
+        async with write_transaction():
             row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.prefix,
                                         ApiToken.revoked_at, ApiToken.user.email).where(
                 ApiToken.id == id).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse, urlunparse
 
 from piccolo.engine.base import Engine
@@ -101,3 +102,27 @@ async def write_transaction() -> AsyncIterator[None]:
                 await (pool.release(tx.connection) if pool is not None
                        else tx.connection.close())
         raise
+
+
+def current_connection() -> Any | None:
+    """The connection of the transaction this task is in, or None outside one."""
+    tx = engine().current_transaction.get()
+    return None if tx is None else tx.connection
+
+
+@contextlib.asynccontextmanager
+async def task_connection() -> AsyncIterator[Any]:
+    """A connection of its own, in autocommit, that this task's Piccolo queries also use.
+
+    For SQLite imports: staging must not hold the database's lock for minutes, yet the
+    lookups and the audit row must run on the connection that later writes.
+    """
+    db = engine()
+    transaction = db.transaction()
+    transaction.connection = await db.get_connection()
+    token = db.current_transaction.set(transaction)
+    try:
+        yield transaction.connection
+    finally:
+        db.current_transaction.reset(token)
+        await transaction.connection.close()

@@ -233,11 +233,11 @@ async def _floor(engine: str, url: str, table: str, columns: list[str],
                  records: list[tuple[Any, ...]]) -> float:
     """Seconds to write `records` into the empty `table` the fastest way the engine has."""
     if engine == "postgres":
-        from domain.db import engine as db
+        from domain.db import current_connection, write_transaction
 
-        async with db().transaction() as transaction:
+        async with write_transaction():
             started = time.perf_counter()
-            await transaction.connection.copy_records_to_table(
+            await current_connection().copy_records_to_table(
                 table, records=records, columns=columns)
             took = time.perf_counter() - started
         return took

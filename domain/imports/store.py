@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from piccolo.engine.sqlite import convert_datetime_in
 
-from domain.db import engine
+from domain.db import current_connection, engine, task_connection, write_transaction
 
 PG_TYPES = {"int": "integer", "text": "text", "date": "date", "numeric": "numeric",
             "timestamptz": "timestamptz", "json": "text"}
@@ -413,24 +413,17 @@ async def open_store() -> AsyncIterator[Store]:
     autocommit while staging (so the import does not hold the database's lock for minutes)
     and `write()` opens the one IMMEDIATE transaction that writes the target tables.
     """
-    db = engine()
-    current = db.current_transaction.get()
+    current = current_connection()
     if current is not None:
-        yield Store(current.connection, db.engine_type == "postgres")
+        yield Store(current, engine().engine_type == "postgres")
         return
-    if db.engine_type == "postgres":
-        async with db.transaction() as transaction:
-            yield Store(transaction.connection, True)
+    if engine().engine_type == "postgres":
+        async with write_transaction():
+            connection = current_connection()
+            yield Store(connection, True)
         return
-    transaction = db.transaction()
-    transaction.connection = await db.get_connection()
-    # Piccolo's own queries (lookups, the audit row) now run on this connection too.
-    token = db.current_transaction.set(transaction)
-    try:
-        yield Store(transaction.connection, False)
-    finally:
-        db.current_transaction.reset(token)
-        await transaction.connection.close()
+    async with task_connection() as connection:
+        yield Store(connection, False)
 
 
 @asynccontextmanager

@@ -7,23 +7,19 @@ actor id they are given and check only what the data itself forbids.
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-import asyncpg
 from babel import Locale, UnknownLocaleError
-from piccolo.table import Table
 
-from domain.db import engine
-from domain.enums import Platform, WorkspaceRole
+from domain.db import write_transaction
+from domain.enums import WorkspaceRole
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
 from domain.services.audit import record
-from domain.services.usecase import Problems
+from domain.services.usecase import Problems, insert_unique, must_exist, update_unique
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 FOOTER_LIMIT = 2000
@@ -40,57 +36,6 @@ def normalize_locale(value: str) -> str | None:
         return str(Locale.parse(value.strip().replace("-", "_")))
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-
-
-def is_unique_violation(error: BaseException) -> bool:
-    return isinstance(error, asyncpg.UniqueViolationError) or (
-        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error))
-
-
-async def lock_row(table: type[Table], pk: int) -> None:
-    """Serialize writers that check-then-write under one parent row (PostgreSQL only).
-
-    SQLite needs nothing: it lets one writer at a time into the database anyway.
-    """
-    if engine().engine_type == "postgres":
-        await table.select(table._meta.primary_key).where(
-            table._meta.primary_key == pk).lock_rows()
-
-
-async def row_of(table: type[Table], pk: int) -> dict[str, Any] | None:
-    return await table.select().where(table._meta.primary_key == pk).output(
-        load_json=True).first()
-
-
-async def must_exist(table: type[Table], pk: int, field: str) -> dict[str, Any]:
-    row = await row_of(table, pk)
-    if row is None:
-        raise ValidationFailed.one(field, "NOT_FOUND", f"no {table.__name__} with this id")
-    return row
-
-
-async def insert_unique(table: type[Table], values: dict[str, Any],
-                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
-    """Insert one row; a unique index refusing it (a concurrent twin) becomes `on_taken()`."""
-    try:
-        inserted = await table.insert(table(**values)).returning(table._meta.primary_key)
-    except Exception as error:
-        if is_unique_violation(error):
-            raise on_taken() from None
-        raise
-    return await must_exist(table, inserted[0]["id"], "id")
-
-
-async def update_unique(table: type[Table], pk: int, values: dict[str, Any],
-                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
-    try:
-        if values:
-            await table.update(values).where(table._meta.primary_key == pk)
-    except Exception as error:
-        if is_unique_violation(error):
-            raise on_taken() from None
-        raise
-    return await must_exist(table, pk, "id")
 
 
 # -- workspaces ----------------------------------------------------------------------------
@@ -126,7 +71,7 @@ async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, 
             Workspace.slug == values.slug):
         problems.extend(_workspace_slug_taken().problems)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         row = await insert_unique(Workspace, asdict(values), _workspace_slug_taken)
         await WorkspaceMember.insert(WorkspaceMember(
             workspace=row["id"], user=actor_id, role=WorkspaceRole.OWNER))
@@ -137,7 +82,7 @@ async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, 
 
 async def update_workspace(actor_id: int, workspace_id: int, **changes: str) -> dict[str, Any]:
     """Rename a workspace or change its white-label (agency_name, agency_logo, report_footer)."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Workspace, workspace_id, "id")
         current = WorkspaceValues(**{k: before[k] for k in (
             "name", "slug", "agency_name", "agency_logo", "report_footer")})
@@ -226,7 +171,7 @@ async def _check_brand(values: BrandValues, workspace_id: int, brand_id: int | N
 
 async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) -> dict[str, Any]:
     values = _clean_brand(values)
-    async with engine().transaction():
+    async with write_transaction():
         await must_exist(Workspace, workspace_id, "workspace")
         await _check_brand(values, workspace_id, None)
         row = await insert_unique(Brand, {"workspace": workspace_id, **asdict(values)},
@@ -239,7 +184,7 @@ async def create_brand(actor_id: int, workspace_id: int, values: BrandValues) ->
 
 async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str, Any]:
     """Change any of `BRAND_FIELDS`; the others keep their value."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Brand, brand_id, "id")
         current = BrandValues(**{k: before[k] for k in BRAND_FIELDS})
         values = _clean_brand(replace(current, **changes))
@@ -255,7 +200,7 @@ async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str
 
 async def delete_brand(actor_id: int, brand_id: int) -> None:
     """Delete a brand and, through the foreign keys, everything it holds; the audit log stays."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Brand, brand_id, "id")
         held = {
             "channels": await Channel.count().where(Channel.brand == brand_id),
@@ -266,95 +211,3 @@ async def delete_brand(actor_id: int, brand_id: int) -> None:
         await record(actor_id=actor_id, action="brand.delete", object_type="Brand",
                      object_id=brand_id, workspace_id=before["workspace"], brand_id=brand_id,
                      before={**before, "deleted_with": held})
-
-
-# -- channels ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelValues:
-    platform: str
-    handle: str
-    name: str = ""
-    external_id: str = ""
-
-
-CHANNEL_FIELDS = ("handle", "name", "external_id")
-
-
-def channel_problems(values: ChannelValues) -> list[Problem]:
-    problems = Problems()
-    if values.platform not in {p.value for p in Platform}:
-        problems.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
-    problems.text("handle", values.handle, max_length=200, required=True)
-    problems.text("name", values.name, max_length=200)
-    problems.text("externalId", values.external_id, max_length=200)
-    return problems.items
-
-
-def _handle_taken() -> ValidationFailed:
-    return ValidationFailed.one("handle", "HANDLE_TAKEN",
-                                "this brand already has a channel with this handle on this "
-                                "platform")
-
-
-async def _check_channel(values: ChannelValues, brand_id: int, channel_id: int | None) -> None:
-    problems = channel_problems(values)
-    if not problems:
-        taken = Channel.exists().where(Channel.brand == brand_id,
-                                       Channel.platform == values.platform,
-                                       Channel.handle == values.handle)
-        if channel_id is not None:
-            taken = taken.where(Channel.id != channel_id)
-        if await taken:
-            problems.append(_handle_taken().problems[0])
-    if problems:
-        raise ValidationFailed(problems)
-
-
-def _clean_channel(values: ChannelValues) -> ChannelValues:
-    return replace(values, platform=str(values.platform), handle=values.handle.strip(),
-                   name=values.name.strip(), external_id=values.external_id.strip())
-
-
-async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) -> dict[str, Any]:
-    values = _clean_channel(values)
-    async with engine().transaction():
-        brand = await must_exist(Brand, brand_id, "brand")
-        await _check_channel(values, brand_id, None)
-        row = await insert_unique(Channel, {"brand": brand_id, **asdict(values)}, _handle_taken)
-        await record(actor_id=actor_id, action="channel.create", object_type="Channel",
-                     object_id=row["id"], workspace_id=brand["workspace"], brand_id=brand_id,
-                     after=row)
-    return row
-
-
-async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict[str, Any]:
-    """Change a channel's handle, name or external id; its platform is what it is."""
-    async with engine().transaction():
-        before = await must_exist(Channel, channel_id, "id")
-        brand = await must_exist(Brand, before["brand"], "id")
-        current = ChannelValues(platform=before["platform"],
-                                **{k: before[k] for k in CHANNEL_FIELDS})
-        values = _clean_channel(replace(current, **changes))
-        await _check_channel(values, before["brand"], channel_id)
-        changed = {k: v for k, v in asdict(values).items() if before[k] != v}
-        after = await update_unique(Channel, channel_id, changed, _handle_taken)
-        if changed:
-            await record(actor_id=actor_id, action="channel.update", object_type="Channel",
-                         object_id=channel_id, workspace_id=brand["workspace"],
-                         brand_id=before["brand"], before=before, after=after)
-    return after
-
-
-async def delete_channel(actor_id: int, channel_id: int) -> None:
-    """Delete a channel with its posts and metrics (foreign keys cascade)."""
-    async with engine().transaction():
-        before = await must_exist(Channel, channel_id, "id")
-        brand = await must_exist(Brand, before["brand"], "id")
-        posts = await Post.count().where(Post.channel == channel_id)
-        await Channel.delete().where(Channel.id == channel_id)
-        await record(actor_id=actor_id, action="channel.delete", object_type="Channel",
-                     object_id=channel_id, workspace_id=brand["workspace"],
-                     brand_id=before["brand"], before={**before, "deleted_with": {
-                         "posts": posts}})

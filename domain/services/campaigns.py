@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import CampaignObjective, CampaignStatus
 from domain.errors import ValidationFailed
 from domain.models import Brand, Campaign, CampaignChannel, Channel, Post
@@ -79,7 +79,7 @@ class CampaignChanges:
 async def create_campaign(new: NewCampaign, actor_id: int | None, *,
                           may_edit_budget: bool) -> dict[str, Any]:
     """A campaign in the brand's currency; FORBIDDEN on budget fields without the right."""
-    async with engine().transaction():
+    async with write_transaction():
         brand = await Brand.select(Brand.id, Brand.workspace, Brand.currency).where(
             Brand.id == new.brand_id).first()
         if brand is None:
@@ -113,7 +113,7 @@ async def create_campaign(new: NewCampaign, actor_id: int | None, *,
 
 async def update_campaign(campaign_id: int, changes: CampaignChanges, actor_id: int | None, *,
                           may_edit_budget: bool) -> dict[str, Any]:
-    async with engine().transaction():
+    async with write_transaction():
         before = await _state(campaign_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Campaign with this id")
@@ -161,7 +161,7 @@ async def update_campaign(campaign_id: int, changes: CampaignChanges, actor_id: 
 async def delete_campaign(campaign_id: int, actor_id: int | None, *,
                           may_edit_budget: bool) -> dict[str, Any]:
     """Delete a campaign no post refers to; one with a budget or cost needs the budget right."""
-    async with engine().transaction():
+    async with write_transaction():
         # The lock waits for any transaction attaching a post to it (they take KEY SHARE).
         before = await _state(campaign_id, lock=True)
         if before is None:
@@ -186,7 +186,7 @@ async def delete_campaign(campaign_id: int, actor_id: int | None, *,
 async def set_campaign_channels(campaign_id: int, channel_ids: Sequence[int],
                                actor_id: int | None) -> dict[str, Any]:
     """Replace the campaign's channels with these (the brand's own, duplicates ignored)."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await _state(campaign_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Campaign with this id")

@@ -1,4 +1,4 @@
-"""Connecting channels: tokens checked, encrypted and stored; status kept; every step audited.
+"""Channel use cases: create, edit, delete, connect (tokens encrypted), all audited.
 
 Permission checks are the caller's. Tokens never leave this module in clear except as the
 `ChannelAuth` a sync job hands to a connector; audit rows show only whether a token is set.
@@ -7,17 +7,16 @@ Permission checks are the caller's. Tokens never leave this module in clear exce
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from domain.connectors import API_VERSIONS
 from domain.connectors.base import ChannelAuth
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import ChannelStatus, Platform
-from domain.errors import ValidationFailed
-from domain.models import Brand, Channel
-from domain.services import brands
+from domain.errors import Problem, ValidationFailed
+from domain.models import Brand, Channel, Post
 from domain.services.audit import record
 from domain.services.secrets import (
     TokenUnreadable,
@@ -25,7 +24,104 @@ from domain.services.secrets import (
     encrypt_token,
     reencrypt_token,
 )
-from domain.services.usecase import Problems, locked, utcnow
+from domain.services.usecase import (
+    Problems,
+    insert_unique,
+    locked,
+    must_exist,
+    update_unique,
+    utcnow,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelValues:
+    platform: str
+    handle: str
+    name: str = ""
+    external_id: str = ""
+
+
+CHANNEL_FIELDS = ("handle", "name", "external_id")
+
+
+def channel_problems(values: ChannelValues) -> list[Problem]:
+    problems = Problems()
+    if values.platform not in {p.value for p in Platform}:
+        problems.add("platform", "INVALID_PLATFORM", f"unknown platform {values.platform!r}")
+    problems.text("handle", values.handle, max_length=200, required=True)
+    problems.text("name", values.name, max_length=200)
+    problems.text("externalId", values.external_id, max_length=200)
+    return problems.items
+
+
+def _handle_taken() -> ValidationFailed:
+    return ValidationFailed.one("handle", "HANDLE_TAKEN",
+                                "this brand already has a channel with this handle on this "
+                                "platform")
+
+
+async def _check_channel(values: ChannelValues, brand_id: int, channel_id: int | None) -> None:
+    problems = channel_problems(values)
+    if not problems:
+        taken = Channel.exists().where(Channel.brand == brand_id,
+                                       Channel.platform == values.platform,
+                                       Channel.handle == values.handle)
+        if channel_id is not None:
+            taken = taken.where(Channel.id != channel_id)
+        if await taken:
+            problems.append(_handle_taken().problems[0])
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _clean_channel(values: ChannelValues) -> ChannelValues:
+    return replace(values, platform=str(values.platform), handle=values.handle.strip(),
+                   name=values.name.strip(), external_id=values.external_id.strip())
+
+
+async def create_channel(actor_id: int, brand_id: int, values: ChannelValues) -> dict[str, Any]:
+    values = _clean_channel(values)
+    async with write_transaction():
+        brand = await must_exist(Brand, brand_id, "brand")
+        await _check_channel(values, brand_id, None)
+        row = await insert_unique(Channel, {"brand": brand_id, **asdict(values)}, _handle_taken)
+        await record(actor_id=actor_id, action="channel.create", object_type="Channel",
+                     object_id=row["id"], workspace_id=brand["workspace"], brand_id=brand_id,
+                     after=row)
+    return row
+
+
+async def update_channel(actor_id: int, channel_id: int, **changes: str) -> dict[str, Any]:
+    """Change a channel's handle, name or external id; its platform is what it is."""
+    async with write_transaction():
+        before = await must_exist(Channel, channel_id, "id")
+        brand = await must_exist(Brand, before["brand"], "id")
+        current = ChannelValues(platform=before["platform"],
+                                **{k: before[k] for k in CHANNEL_FIELDS})
+        values = _clean_channel(replace(current, **changes))
+        await _check_channel(values, before["brand"], channel_id)
+        changed = {k: v for k, v in asdict(values).items() if before[k] != v}
+        after = await update_unique(Channel, channel_id, changed, _handle_taken)
+        if changed:
+            await record(actor_id=actor_id, action="channel.update", object_type="Channel",
+                         object_id=channel_id, workspace_id=brand["workspace"],
+                         brand_id=before["brand"], before=before, after=after)
+    return after
+
+
+async def delete_channel(actor_id: int, channel_id: int) -> None:
+    """Delete a channel with its posts and metrics (foreign keys cascade)."""
+    async with write_transaction():
+        before = await must_exist(Channel, channel_id, "id")
+        brand = await must_exist(Brand, before["brand"], "id")
+        posts = await Post.count().where(Post.channel == channel_id)
+        await Channel.delete().where(Channel.id == channel_id)
+        await record(actor_id=actor_id, action="channel.delete", object_type="Channel",
+                     object_id=channel_id, workspace_id=brand["workspace"],
+                     brand_id=before["brand"], before={**before, "deleted_with": {
+                         "posts": posts}})
+
 
 MAX_TOKEN_LENGTH = 4096
 # A token travels in an Authorization header or a query string: printable, no spaces.
@@ -90,10 +186,10 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
     """Connect the brand's channel (platform, handle), creating it when it does not exist."""
     now = utcnow(now)
     problems = Problems()
-    values = brands.ChannelValues(platform=str(conn.platform), handle=(conn.handle or "").strip(),
+    values = ChannelValues(platform=str(conn.platform), handle=(conn.handle or "").strip(),
                                   name=(conn.name or "").strip(),
                                   external_id=(conn.external_id or "").strip())
-    problems.extend(brands.channel_problems(values))
+    problems.extend(channel_problems(values))
     _supported(problems, values.platform)
     if not values.external_id:
         problems.add("externalId", "REQUIRED", "externalId (the channel's id on the platform) "
@@ -102,14 +198,14 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
         problems, access_token=conn.access_token, refresh_token=conn.refresh_token,
         expires_at=conn.expires_at, now=now)
     problems.check()
-    async with engine().transaction():
-        brand = await brands.must_exist(Brand, brand_id, "brand")
+    async with write_transaction():
+        brand = await must_exist(Brand, brand_id, "brand")
         before = await locked(Channel.select().where(
             Channel.brand == brand_id, Channel.platform == values.platform,
             Channel.handle == values.handle)).first()
         if before is None:
             # The audit log accepts no actor (the CLI, the demo): None is passed through.
-            before = await brands.create_channel(actor_id, brand_id, values)  # type: ignore[arg-type]
+            before = await create_channel(actor_id, brand_id, values)  # type: ignore[arg-type]
             channel_id = before["id"]
         else:
             channel_id = before["id"]
@@ -136,7 +232,7 @@ async def update_channel_token(actor_id: int | None, channel_id: int, *, access_
         problems, access_token=access_token, refresh_token=refresh_token,
         expires_at=expires_at, now=now)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         before = await _row(channel_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Channel with this id")
@@ -154,7 +250,7 @@ async def update_channel_token(actor_id: int | None, channel_id: int, *, access_
 
 async def disconnect_channel(actor_id: int | None, channel_id: int) -> dict[str, Any]:
     """Forget the channel's tokens; its posts, metrics and sync history stay."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await _row(channel_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Channel with this id")

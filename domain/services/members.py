@@ -6,15 +6,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import Role, WorkspaceRole
 from domain.errors import ValidationFailed
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
 from domain.rules.content import storable
 from domain.services.audit import record
-from domain.services.brands import lock_row, must_exist, row_of
 from domain.services.tokens import hash_token, issue_token, revoke_token
-from domain.services.usecase import Problems
+from domain.services.usecase import Problems, lock_row, must_exist, row_of
 
 # Deliberately loose (RFC 5322 allows far more): one @, a dot in the domain, no spaces.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -94,7 +93,7 @@ async def add_member(actor_id: int, brand_id: int, email: str,
     _email_problems(problems, "email", email)
     wanted = _role_problems(problems, roles, required=True)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await user_by_email(email)
         before = await roles_of(user["id"], brand_id)
@@ -108,7 +107,7 @@ async def set_member_roles(actor_id: int, brand_id: int, user_id: int,
     problems = Problems()
     wanted = _role_problems(problems, roles, required=False)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         user = await row_of(User, user_id)
         before = await roles_of(user_id, brand_id) if user else set()
@@ -152,7 +151,7 @@ async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
         problems.add("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
     problems.check()
     wanted = WorkspaceRole(role)
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(Workspace, workspace_id)  # owners are counted: one writer at a time
         await must_exist(Workspace, workspace_id, "workspace")
         user = await user_by_email(email)
@@ -175,7 +174,7 @@ async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
 
 
 async def remove_workspace_admin(actor_id: int, workspace_id: int, user_id: int) -> None:
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(Workspace, workspace_id)
         await must_exist(Workspace, workspace_id, "workspace")
         before = await workspace_role(workspace_id, user_id)
@@ -215,7 +214,7 @@ async def create_api_token(actor_id: int, name: str) -> tuple[str, dict[str, Any
     problems = Problems()
     problems.text("name", name, max_length=100, required=True)
     problems.check()
-    async with engine().transaction():
+    async with write_transaction():
         await lock_row(User, actor_id)
         live = await ApiToken.count().where(ApiToken.user == actor_id,
                                             ApiToken.revoked_at.is_null())
@@ -235,7 +234,7 @@ async def create_api_token(actor_id: int, name: str) -> tuple[str, dict[str, Any
 
 async def revoke_api_token(actor_id: int, token_id: int) -> dict[str, Any]:
     """Revoke one of the actor's tokens; revoking a revoked token changes nothing."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await token_row(token_id, actor_id)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no API token with this id")

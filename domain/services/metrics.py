@@ -12,7 +12,7 @@ from typing import Any
 from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import SourceKind
 from domain.errors import Problem, ValidationFailed
 from domain.models import Channel, ChannelMetric, Post, PostMetric
@@ -216,7 +216,7 @@ async def _upsert(target: _Target, rows: list[Observation],
         return UpsertResult(0, 0, 0, 0)
     fetched_default = now()
     inserted = updated = unchanged = 0
-    async with engine().transaction():
+    async with write_transaction():
         # Inside the transaction so a subject deleted meanwhile still fails the whole batch.
         problems = await _missing_subjects(target, rows, numbers)
         if problems:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.errors import ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, PostTransition
@@ -55,7 +55,7 @@ async def create_post(new: NewPost, actor_id: int | None, *,
                       now: datetime | None = None) -> dict[str, Any]:
     """A DRAFT post on one of the brand's channels; ValidationFailed lists every problem."""
     now = utcnow(now)
-    async with engine().transaction():
+    async with write_transaction():
         brand = await Brand.select(Brand.id, Brand.workspace).where(
             Brand.id == new.brand_id).first()
         if brand is None:
@@ -85,7 +85,7 @@ async def update_post(post_id: int, changes: PostChanges, actor_id: int | None, 
                       now: datetime | None = None) -> dict[str, Any]:
     """Change a DRAFT or REJECTED post's content; a reviewed post must be reopened first."""
     now = utcnow(now)
-    async with engine().transaction():
+    async with write_transaction():
         before = await _load(post_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Post with this id")
@@ -148,7 +148,7 @@ async def transition_post(
     Raises WorkflowError for an illegal move, ValidationFailed for bad input.
     """
     now = utcnow(now)
-    async with engine().transaction():
+    async with write_transaction():
         before = await _load(post_id, lock=True)
         if before is None:
             raise ValidationFailed.one("id", "NOT_FOUND", "no Post with this id")

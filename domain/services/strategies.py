@@ -10,15 +10,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from domain.db import engine
+from domain.db import write_transaction
 from domain.enums import Platform
 from domain.errors import Problem, ValidationFailed
 from domain.models import Brand, Strategy
 from domain.rules.kpis import KPI_NAMES
 from domain.rules.metric_catalog import CANONICAL_METRICS
 from domain.services.audit import record
-from domain.services.brands import insert_unique, lock_row, must_exist, update_unique
-from domain.services.usecase import Problems
+from domain.services.usecase import Problems, insert_unique, lock_row, must_exist, update_unique
 
 # A KPI target names a KPI of the BRIEF or a canonical metric (a target of 10,000 followers).
 KNOWN_KPIS = frozenset(KPI_NAMES) | frozenset(CANONICAL_METRICS) | {
@@ -194,7 +193,7 @@ def _overlap() -> ValidationFailed:
 
 async def create_strategy(actor_id: int, brand_id: int, values: StrategyValues) -> dict[str, Any]:
     values = _clean(values)
-    async with engine().transaction():
+    async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
         values = replace(values, currency=values.currency or brand["currency"])
         await _check(values, brand_id, None)
@@ -207,7 +206,7 @@ async def create_strategy(actor_id: int, brand_id: int, values: StrategyValues) 
 
 async def update_strategy(actor_id: int, strategy_id: int, **changes: Any) -> dict[str, Any]:
     """Change any of `STRATEGY_FIELDS`; the period is checked again against the others."""
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Strategy, strategy_id, "id")
         brand = await must_exist(Brand, before["brand"], "id")
         values = _clean(replace(StrategyValues.from_row(before), **changes))
@@ -223,7 +222,7 @@ async def update_strategy(actor_id: int, strategy_id: int, **changes: Any) -> di
 
 
 async def delete_strategy(actor_id: int, strategy_id: int) -> None:
-    async with engine().transaction():
+    async with write_transaction():
         before = await must_exist(Strategy, strategy_id, "id")
         brand = await must_exist(Brand, before["brand"], "id")
         await Strategy.delete().where(Strategy.id == strategy_id)

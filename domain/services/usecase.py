@@ -1,15 +1,18 @@
-"""What use cases share: collecting every problem, telling "unchanged" from "cleared", row locks."""
+"""What use cases share: collecting every problem, "unchanged" vs "cleared", row helpers."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from typing import Any, Final, TypeVar
 
+import asyncpg
 from babel.numbers import list_currencies
+from piccolo.table import Table
 
 from domain.db import engine
 from domain.errors import Problem, ValidationFailed
@@ -146,3 +149,52 @@ def utcnow(now: datetime | None = None) -> datetime:
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """The values of `after` that differ from `before`."""
     return {key: value for key, value in after.items() if before.get(key) != value}
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    return isinstance(error, asyncpg.UniqueViolationError) or (
+        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error))
+
+
+async def lock_row(table: type[Table], pk: int) -> None:
+    """Serialize writers that check-then-write under one parent row (PostgreSQL only).
+
+    SQLite needs nothing: it lets one writer at a time into the database anyway.
+    """
+    await locked(table.select(table._meta.primary_key).where(table._meta.primary_key == pk))
+
+
+async def row_of(table: type[Table], pk: int) -> dict[str, Any] | None:
+    return await table.select().where(table._meta.primary_key == pk).output(
+        load_json=True).first()
+
+
+async def must_exist(table: type[Table], pk: int, field: str) -> dict[str, Any]:
+    row = await row_of(table, pk)
+    if row is None:
+        raise ValidationFailed.one(field, "NOT_FOUND", f"no {table.__name__} with this id")
+    return row
+
+
+async def insert_unique(table: type[Table], values: dict[str, Any],
+                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
+    """Insert one row; a unique index refusing it (a concurrent twin) becomes `on_taken()`."""
+    try:
+        inserted = await table.insert(table(**values)).returning(table._meta.primary_key)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise on_taken() from None
+        raise
+    return await must_exist(table, inserted[0]["id"], "id")
+
+
+async def update_unique(table: type[Table], pk: int, values: dict[str, Any],
+                        on_taken: Callable[[], ValidationFailed]) -> dict[str, Any]:
+    try:
+        if values:
+            await table.update(values).where(table._meta.primary_key == pk)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise on_taken() from None
+        raise
+    return await must_exist(table, pk, "id")

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from domain.models import AuditLog
-from domain.services.brands import delete_channel, update_channel
+from domain.services.channels import delete_channel, update_channel
 from tests.factories import make_channel, make_user
 
 pytestmark = pytest.mark.storage

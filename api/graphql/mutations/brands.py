@@ -21,6 +21,8 @@ from domain.enums import WorkspaceRole
 from domain.errors import ValidationFailed
 from domain.rules.permissions import Action
 from domain.services import brands as service
+from domain.services import channels as channel_service
+from domain.services.channels import ChannelValues
 from domain.services.members import workspace_role
 
 
@@ -239,7 +241,7 @@ class BrandMutations:
         async def work() -> ChannelPayload:
             brand_id = require(info, decode(input.brand, "Brand", field="brand"),
                                Action.CONNECT_CHANNEL, field="brand", type_name="Brand")
-            row = await service.create_channel(user_id, brand_id, service.ChannelValues(
+            row = await channel_service.create_channel(user_id, brand_id, ChannelValues(
                 platform=input.platform, handle=input.handle, name=input.name,
                 external_id=input.external_id))
             return ChannelPayload(channel=Channel.from_row(row))
@@ -254,7 +256,7 @@ class BrandMutations:
             pk = decode(input.id, "Channel")
             await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
                            type_name="Channel")
-            row = await service.update_channel(user_id, pk, **given(
+            row = await channel_service.update_channel(user_id, pk, **given(
                 handle=input.handle, name=input.name, external_id=input.external_id))
             forget(info.context.loaders.channel, pk)
             return ChannelPayload(channel=Channel.from_row(row))
@@ -269,7 +271,7 @@ class BrandMutations:
             pk = decode(id, "Channel")
             await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
                            type_name="Channel")
-            await service.delete_channel(user_id, pk)
+            await channel_service.delete_channel(user_id, pk)
             forget(info.context.loaders.channel, pk)
             return DeleteChannelPayload(deleted_id=strawberry.ID(str(global_id("Channel", pk))))
 
