@@ -19,6 +19,7 @@ from api.graphql.context import Info
 from api.graphql.errors import InputError, UserError
 from api.graphql.ids import decode_id
 from api.graphql.mutations.base import Payload, require, run
+from api.graphql.permissions import IsAuthenticated
 from domain.imports import SCHEMAS, Entity, ImportSummary, RawRow, import_rows
 from domain.rules.content import storable
 from domain.rules.permissions import Action
@@ -137,7 +138,7 @@ def _source(source: str | None, viewer: dict[str, Any]) -> str:
 async def _import(info: Info, payload: type[ImportPayload], entity: Entity,
                   brand: strawberry.ID, items: Sequence[Any], skip_invalid: bool,
                   source: str | None, action: Action) -> ImportPayload:
-    viewer = info.context.require_user()
+    viewer = info.context.viewer
 
     async def work() -> ImportPayload:
         brand_id = require(info, decode_id(brand, "Brand", field="brand"), action,
@@ -169,7 +170,8 @@ _SOURCE = ("What to record the import as (audit log; metric provenance), e.g. th
 
 @strawberry.type
 class ImportMutations:
-    @strawberry.mutation(description=f"Create or update up to {MAX_ITEMS} posts, matched on "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Create or update up to {MAX_ITEMS} posts, matched on "
                                      "ref; the same checks and summary as `coso import posts`. "
                                      "MANAGER.")
     async def import_posts(
@@ -180,7 +182,8 @@ class ImportMutations:
         return await _import(info, ImportPostsPayload, Entity.POSTS, brand, items,
                              skip_invalid, source, Action.EDIT_POST)  # type: ignore[return-value]
 
-    @strawberry.mutation(description=f"Create or update up to {MAX_ITEMS} campaigns, matched "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Create or update up to {MAX_ITEMS} campaigns, matched "
                                      "on ref (budget and cost: strategists). STRATEGIST, "
                                      "MANAGER.")
     async def import_campaigns(
@@ -191,7 +194,8 @@ class ImportMutations:
         return await _import(info, ImportCampaignsPayload, Entity.CAMPAIGNS, brand, items,
                              skip_invalid, source, Action.EDIT_CAMPAIGN)  # type: ignore[return-value]
 
-    @strawberry.mutation(description=f"Record up to {MAX_ITEMS} daily metric values of the "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Record up to {MAX_ITEMS} daily metric values of the "
                                      "brand's channels and posts (source IMPORT); a stored "
                                      "equal value is left alone. MANAGER.")
     async def import_metrics(

@@ -14,6 +14,7 @@ from api.graphql.context import Info
 from api.graphql.errors import InputError
 from api.graphql.mutations.base import Payload, run
 from api.graphql.mutations.brands import decode
+from api.graphql.permissions import IsAuthenticated
 from domain.enums import SourceKind
 from domain.errors import Problem, ValidationFailed
 from domain.rules.content import storable
@@ -107,7 +108,7 @@ async def _resolve(info: Info, rows: list[MetricValueInput]) -> tuple[list[_Row]
                                      f"no {subject.field.title()} with this id"))
         elif not access.can(row["brand"], Action.RECORD_METRICS):
             problems.append(_problem(subject.index, subject.field, "FORBIDDEN",
-                                     "your role on this brand does not allow recording metrics"))
+                                     f"your role on this brand does not allow {info.field_name}"))
         else:
             subject.brand_id = row["brand"]
             usable.append(subject)
@@ -179,12 +180,13 @@ async def _audit(info: Info, subjects: list[_Row], rows: list[MetricValueInput])
 
 @strawberry.type
 class MetricMutations:
-    @strawberry.mutation(description=f"Enter daily metric values by hand (source MANUAL), up to "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Enter daily metric values by hand (source MANUAL), up to "
                                      f"{MAX_ROWS} rows; a row for the same post or channel, "
                                      f"metric and day replaces the stored value. Managers.")
     async def record_metrics(self, info: Info,
                              input: list[MetricValueInput]) -> RecordMetricsPayload:
-        viewer = info.context.require_user()
+        viewer = info.context.viewer
 
         async def work() -> RecordMetricsPayload:
             if len(input) > MAX_ROWS:
