@@ -29,6 +29,15 @@ def test_every_root_field_but_node_needs_a_signed_in_viewer(root):
     assert unguarded == OPEN_FIELDS & {(root, f.name) for f in definition.fields}
 
 
+@pytest.mark.parametrize("root", ["Query", "Mutation"])
+def test_no_guarded_field_takes_an_argument_the_permission_takes_itself(root):
+    """PermissionExtension.resolve_async(next_, source, info, **kwargs): an argument named
+    `source` fails every call (an import's `source` is `source_` in Python)."""
+    clashes = {(f.name, a.python_name) for f in schema.get_type_by_name(root).fields
+               for a in f.arguments if a.python_name in {"next_", "source", "info"}}
+    assert clashes == set()
+
+
 async def test_anonymous_is_told_to_sign_in_and_nothing_runs(world):
     result = await gql(f'mutation {{ createWorkspace(name: "X", slug: "x") {{ {ERRORS} }} }}')
     assert result.errors == ["authentication required: send Authorization: Bearer <token>"]

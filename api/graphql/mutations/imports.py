@@ -166,6 +166,8 @@ async def _import(info: Info, payload: type[ImportPayload], entity: Entity,
 _SKIP = "Write the valid items and refuse the others (default: one bad item, none written)."
 _SOURCE = ("What to record the import as (audit log; metric provenance), e.g. the file a "
            "script read; default `api:<your e-mail>`.")
+# Named `source_` in Python: a permission's resolver takes `source` (the parent) itself.
+_SOURCE_ARGUMENT = strawberry.argument(name="source", description=_SOURCE)
 
 
 @strawberry.type
@@ -177,10 +179,10 @@ class ImportMutations:
     async def import_posts(
         self, info: Info, brand: strawberry.ID, items: list[PostImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportPostsPayload:
         return await _import(info, ImportPostsPayload, Entity.POSTS, brand, items,
-                             skip_invalid, source, Action.EDIT_POST)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.EDIT_POST)  # type: ignore[return-value]
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description=f"Create or update up to {MAX_ITEMS} campaigns, matched "
@@ -189,10 +191,10 @@ class ImportMutations:
     async def import_campaigns(
         self, info: Info, brand: strawberry.ID, items: list[CampaignImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportCampaignsPayload:
         return await _import(info, ImportCampaignsPayload, Entity.CAMPAIGNS, brand, items,
-                             skip_invalid, source, Action.EDIT_CAMPAIGN)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.EDIT_CAMPAIGN)  # type: ignore[return-value]
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description=f"Record up to {MAX_ITEMS} daily metric values of the "
@@ -201,7 +203,7 @@ class ImportMutations:
     async def import_metrics(
         self, info: Info, brand: strawberry.ID, items: list[MetricImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportMetricsPayload:
         return await _import(info, ImportMetricsPayload, Entity.METRICS, brand, items,
-                             skip_invalid, source, Action.RECORD_METRICS)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.RECORD_METRICS)  # type: ignore[return-value]
