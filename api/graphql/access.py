@@ -1,12 +1,20 @@
-"""What the viewer may see and do: roles per brand, loaded once per request."""
+"""What the viewer may see and do, in brands and in workspaces: loaded once per request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from domain.enums import Role, WorkspaceRole
 from domain.models import Brand, Membership, WorkspaceMember
-from domain.rules.permissions import Action, can
+from domain.rules.permissions import Action, WorkspaceAction, can, can_in_workspace
+
+
+class Refusal(StrEnum):
+    """Why the viewer may not act; GraphQL makes it a userError code, HTTP 404 or 403."""
+
+    NOT_FOUND = "NOT_FOUND"  # not even visible: reads exactly like a missing id
+    FORBIDDEN = "FORBIDDEN"  # visible, but the viewer's role does not allow it
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +26,8 @@ class Access:
     """Brands of the workspaces the viewer owns or administers."""
     workspace_roles: dict[int, WorkspaceRole] = field(default_factory=dict)
     """Workspaces the viewer owns or administers, workspace id → role."""
+    member_workspaces: frozenset[int] = frozenset()
+    """Workspaces of the brands the viewer holds a role on: seen, not administered."""
 
     @property
     def admin_workspaces(self) -> frozenset[int]:
@@ -26,6 +36,11 @@ class Access:
     @property
     def brand_ids(self) -> frozenset[int]:
         return self.admin_brands | frozenset(self.roles)
+
+    @property
+    def workspace_ids(self) -> frozenset[int]:
+        """Workspaces the viewer sees: those they administer or hold a brand role in."""
+        return self.admin_workspaces | self.member_workspaces
 
     def can_read(self, brand_id: int | None) -> bool:
         return brand_id is not None and brand_id in self.brand_ids
@@ -36,6 +51,28 @@ class Access:
         return can(self.roles.get(brand_id, ()), action,
                    workspace_admin=brand_id in self.admin_brands)
 
+    def can_in_workspace(self, workspace_id: int | None, action: WorkspaceAction) -> bool:
+        if workspace_id is None:
+            return False
+        return can_in_workspace(self.workspace_roles.get(workspace_id), action)
+
+    def refusal(self, brand_id: int | None, action: Action) -> Refusal | None:
+        """Why the viewer may not do `action` on this brand; None when they may."""
+        if not self.can_read(brand_id):
+            return Refusal.NOT_FOUND
+        return None if self.can(brand_id, action) else Refusal.FORBIDDEN
+
+    def workspace_refusal(self, workspace_id: int | None,
+                          action: WorkspaceAction) -> Refusal | None:
+        """Why the viewer may not do `action` on this workspace; None when they may.
+
+        A member of one of its brands sees the workspace and is refused; to anyone
+        else it reads as missing.
+        """
+        if workspace_id is None or workspace_id not in self.workspace_ids:
+            return Refusal.NOT_FOUND
+        return None if self.can_in_workspace(workspace_id, action) else Refusal.FORBIDDEN
+
     def roles_on(self, brand_id: int) -> frozenset[Role]:
         return self.roles.get(brand_id, frozenset())
 
@@ -44,12 +81,15 @@ ANONYMOUS = Access(user_id=None)
 
 
 async def load_access(user_id: int) -> Access:
-    """Two queries whatever the number of brands: memberships, then admin workspaces' brands."""
+    """Three queries whatever the number of brands: memberships (with their brands'
+    workspaces), workspace roles, then the brands of the workspaces the viewer administers."""
     roles: dict[int, set[Role]] = {}
-    for row in await Membership.select(Membership.brand, Membership.role).where(
-        Membership.user == user_id
-    ):
+    member_workspaces: set[int] = set()
+    for row in await Membership.select(
+        Membership.brand, Membership.brand.workspace.as_alias("workspace"), Membership.role
+    ).where(Membership.user == user_id):
         roles.setdefault(row["brand"], set()).add(Role(row["role"]))
+        member_workspaces.add(row["workspace"])
     workspace_roles = {
         row["workspace"]: WorkspaceRole(row["role"])
         for row in await WorkspaceMember.select(
@@ -70,4 +110,5 @@ async def load_access(user_id: int) -> Access:
         roles={brand: frozenset(r) for brand, r in roles.items()},
         admin_brands=admin_brands,
         workspace_roles=workspace_roles,
+        member_workspaces=frozenset(member_workspaces),
     )

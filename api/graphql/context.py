@@ -11,6 +11,15 @@ from api.graphql.access import Access
 from api.graphql.errors import PublicError
 from api.graphql.loaders.registry import Loaders
 
+NOT_SIGNED_IN = "authentication required: send Authorization: Bearer <token>"
+
+
+class NotSignedIn(PublicError):
+    """An anonymous caller reached a field that needs a viewer (GraphQL or HTTP alike)."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_SIGNED_IN)
+
 
 @dataclass
 class Context:
@@ -19,14 +28,20 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     request: Any = None
 
-    def require_user(self) -> dict[str, Any]:
+    @property
+    def viewer(self) -> dict[str, Any]:
+        """The signed-in user's row, for fields behind `IsAuthenticated`.
+
+        The permission has refused anonymous callers already; this only tells the type
+        checker so (and keeps the same answer should a field lack the permission).
+        """
         if self.user is None:
-            raise PublicError("authentication required: send Authorization: Bearer <token>")
+            raise NotSignedIn()
         return self.user
 
     @property
     def user_id(self) -> int:
-        return self.require_user()["id"]
+        return self.viewer["id"]
 
 
 Info = strawberry.Info[Context, None]

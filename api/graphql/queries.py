@@ -10,11 +10,12 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.pagination import Connection, PageRequest, build_connection
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.api_token import ApiToken, viewer_tokens
 from api.graphql.types.brand import Brand
 from api.graphql.types.enums import Role
 from api.graphql.types.user import User
-from api.graphql.types.workspace import Workspace, visible_workspace_ids
+from api.graphql.types.workspace import Workspace
 from domain.models import Brand as BrandTable
 
 
@@ -32,7 +33,7 @@ class Viewer:
 
     @strawberry.field
     async def workspaces(self, info: Info) -> list[Workspace]:
-        ids = sorted(await visible_workspace_ids(info))
+        ids = sorted(info.context.access.workspace_ids)
         rows = await info.context.loaders.workspace.load_many(ids)
         return [Workspace.from_row(r) for r in rows if r]
 
@@ -67,16 +68,16 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null when missing or not visible.")
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[IsAuthenticated])
     async def viewer(self, info: Info) -> Viewer:
-        row = info.context.require_user()
+        row = info.context.viewer
         return Viewer(user=User.from_row(row), _user_row=row)
 
-    @strawberry.field(description="The brands the viewer can see, in creation order.")
+    @strawberry.field(permission_classes=[IsAuthenticated],
+                      description="The brands the viewer can see, in creation order.")
     async def brands(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Brand]:
-        info.context.require_user()
         page = PageRequest.parse(first, after)
         rows = await _visible_brand_rows(info, [], page)
 
@@ -85,10 +86,10 @@ class Query:
 
         return build_connection(rows, page, Brand.from_row, count)
 
-    @strawberry.field(description="A brand the viewer can see by slug; `workspace` (a slug) "
+    @strawberry.field(permission_classes=[IsAuthenticated],
+                      description="A brand the viewer can see by slug; `workspace` (a slug) "
                                   "disambiguates when two workspaces use the same one.")
     async def brand(self, info: Info, slug: str, workspace: str | None = None) -> Brand | None:
-        info.context.require_user()
         rows = await _visible_brand_rows(info, [Cond("slug", "=", slug)], None)
         if workspace is not None:
             spaces = await info.context.loaders.workspace.load_many([r["workspace"] for r in rows])

@@ -7,6 +7,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from strawberry import relay
 
 from api.graphql.access import Access, load_access
+from api.graphql.context import NOT_SIGNED_IN
 from api.graphql.ids import valid_pk
 from api.reports.storage import Storage, StorageError, report_filename
 from domain.enums import ReportFormat, ReportStatus
@@ -30,7 +31,7 @@ def json_error(status: int, message: str) -> JSONResponse:
 
 
 def unauthenticated() -> JSONResponse:
-    return json_error(401, "authentication required: send Authorization: Bearer <token>")
+    return json_error(401, NOT_SIGNED_IN)
 
 
 async def viewer_access(request: Request) -> Access | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,12 @@ from PIL import Image
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.graphql.access import Access
+from api.graphql.access import Access, Refusal
 from api.reports.routes import json_error, path_pk, unauthenticated, viewer_access
 from api.reports.storage import Storage
 from domain.db import write_transaction
 from domain.models import Brand, Workspace
-from domain.rules.permissions import Action
+from domain.rules.permissions import Action, WorkspaceAction, allowed_workspace_roles
 from domain.services.audit import record
 from reporting.safety import MAX_LOGO_BYTES, validated_image
 
@@ -64,13 +65,20 @@ async def _store(request: Request, folder: str) -> tuple[str, int] | Response:
     return key, size
 
 
-async def _authorised(request: Request, type_name: str) -> tuple[Access, int] | Response:
+async def _authorised(request: Request, type_name: str,
+                      refusal: Callable[[Access, int], Refusal | None],
+                      forbidden: str) -> tuple[Access, int] | Response:
+    """The viewer and the row's key, or the answer GraphQL would give: a row the viewer
+    cannot see reads as missing (404), one they see but may not change is 403."""
     access = await viewer_access(request)
     if access is None:
         return unauthenticated()
     pk = path_pk(request.path_params["id"], type_name)
-    if pk is None:
+    refused = Refusal.NOT_FOUND if pk is None else refusal(access, pk)
+    if pk is None or refused is Refusal.NOT_FOUND:
         return json_error(404, f"no {type_name} with this id")
+    if refused is Refusal.FORBIDDEN:
+        return json_error(403, forbidden)
     return access, pk
 
 
@@ -97,26 +105,22 @@ async def _put_logo(request: Request, access: Access, column: Any, pk: int, *,
 
 
 async def upload_brand_logo(request: Request) -> Response:
-    checked = await _authorised(request, "Brand")
+    checked = await _authorised(
+        request, "Brand", lambda access, pk: access.refusal(pk, Action.EDIT_BRAND),
+        "only the workspace's owners and admins change the brand kit")
     if isinstance(checked, Response):
         return checked
     access, pk = checked
-    if not access.can_read(pk):
-        return json_error(404, "no Brand with this id")
-    if not access.can(pk, Action.EDIT_BRAND):
-        return json_error(403, "only the workspace's owners and admins change the brand kit")
     return await _put_logo(request, access, Brand.logo, pk, brand=True)
 
 
 async def upload_agency_logo(request: Request) -> Response:
-    checked = await _authorised(request, "Workspace")
+    # A member of one of its brands sees the workspace, but may not change it.
+    action = WorkspaceAction.EDIT_WORKSPACE
+    checked = await _authorised(
+        request, "Workspace", lambda access, pk: access.workspace_refusal(pk, action),
+        f"only the workspace's {allowed_workspace_roles(action)} change its logo")
     if isinstance(checked, Response):
         return checked
     access, pk = checked
-    if pk not in access.admin_workspaces:
-        # A member of one of its brands sees the workspace, but may not change it.
-        brands = await Brand.select(Brand.id).where(Brand.workspace == pk)
-        if access.brand_ids.isdisjoint(b["id"] for b in brands):
-            return json_error(404, "no Workspace with this id")
-        return json_error(403, "only the workspace's owners and admins change its logo")
     return await _put_logo(request, access, Workspace.agency_logo, pk, brand=False)

@@ -1,11 +1,11 @@
-"""The BRIEF's role matrix: which per-brand roles may do which action."""
+"""The BRIEF's role matrix: which brand roles, and which workspace roles, may do which action."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
 
-from domain.enums import Role
+from domain.enums import Role, WorkspaceRole
 
 
 class Action(StrEnum):
@@ -57,3 +57,35 @@ def can(roles: Iterable[Role], action: Action, *, workspace_admin: bool = False)
         return True
     allowed = MATRIX[action]
     return any(role in allowed for role in roles)
+
+
+class WorkspaceAction(StrEnum):
+    """What is done to a workspace itself rather than inside one of its brands."""
+
+    EDIT_WORKSPACE = "EDIT_WORKSPACE"  # name, white-label, agency logo
+    CREATE_BRAND = "CREATE_BRAND"
+    MANAGE_ADMINS = "MANAGE_ADMINS"  # add, change or remove owners and admins
+
+
+_OWNER, _ADMIN = WorkspaceRole.OWNER, WorkspaceRole.ADMIN
+
+WORKSPACE_MATRIX: dict[WorkspaceAction, frozenset[WorkspaceRole]] = {
+    WorkspaceAction.EDIT_WORKSPACE: frozenset({_OWNER, _ADMIN}),
+    WorkspaceAction.CREATE_BRAND: frozenset({_OWNER, _ADMIN}),
+    WorkspaceAction.MANAGE_ADMINS: frozenset({_OWNER}),
+}
+
+
+def can_in_workspace(role: WorkspaceRole | None, action: WorkspaceAction) -> bool:
+    """Whether a user with this role in a workspace (None: no role there) may act on it.
+
+    Brand roles give no workspace rights: a member of one of its brands sees the
+    workspace but may not change it.
+    """
+    return role is not None and role in WORKSPACE_MATRIX[action]
+
+
+def allowed_workspace_roles(action: WorkspaceAction) -> str:
+    """Who may, in words: "owners and admins", "owners"."""
+    roles = WORKSPACE_MATRIX[action]
+    return " and ".join(f"{role.lower()}s" for role in WorkspaceRole if role in roles)

@@ -1,11 +1,19 @@
-"""The BRIEF's role table, action by action and role by role."""
+"""The BRIEF's role table, action by action and role by role; the workspace roles' table."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.enums import Role
-from domain.rules.permissions import MATRIX, Action, can
+from domain.enums import Role, WorkspaceRole
+from domain.rules.permissions import (
+    MATRIX,
+    WORKSPACE_MATRIX,
+    Action,
+    WorkspaceAction,
+    allowed_workspace_roles,
+    can,
+    can_in_workspace,
+)
 
 S, M, CM, C = Role.STRATEGIST, Role.MANAGER, Role.COMMUNITY_MANAGER, Role.CLIENT
 
@@ -90,3 +98,31 @@ def test_community_manager_is_kept_out_of_strategy_and_posts():
     assert {a for a in Action if can([CM], a)} == {
         Action.READ, Action.INBOX_READ, Action.INBOX_WRITE,
     }
+
+
+# -- workspace scope: what is done to a workspace itself ---------------------------------
+
+OWNER, ADMIN = WorkspaceRole.OWNER, WorkspaceRole.ADMIN
+
+WORKSPACE_EXPECTED: dict[WorkspaceAction, set[WorkspaceRole]] = {
+    # rename, white-label, agency logo; new brands: owners and admins
+    WorkspaceAction.EDIT_WORKSPACE: {OWNER, ADMIN},
+    WorkspaceAction.CREATE_BRAND: {OWNER, ADMIN},
+    # who else owns or administers the workspace: owners only
+    WorkspaceAction.MANAGE_ADMINS: {OWNER},
+}
+
+
+def test_every_workspace_action_has_an_expected_row():
+    assert set(WORKSPACE_EXPECTED) == set(WorkspaceAction) == set(WORKSPACE_MATRIX)
+
+
+@pytest.mark.parametrize("role", [*WorkspaceRole, None])
+@pytest.mark.parametrize("action", list(WorkspaceAction))
+def test_workspace_matrix(action, role):
+    assert can_in_workspace(role, action) is (role in WORKSPACE_EXPECTED[action])
+
+
+def test_who_may_is_said_in_words():
+    assert allowed_workspace_roles(WorkspaceAction.CREATE_BRAND) == "owners and admins"
+    assert allowed_workspace_roles(WorkspaceAction.MANAGE_ADMINS) == "owners"

@@ -10,9 +10,17 @@ from typing import Any
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
-from api.graphql.loaders.metrics import series_loader
+from api.graphql.loaders.metrics import SeriesKey, SubjectSeries, series_loader
 from api.graphql.loaders.reports import ReportLoaders
-from api.graphql.loaders.rows import count_loader, page_loader, row_loader
+from api.graphql.loaders.rows import (
+    ChildrenLoader,
+    CountLoader,
+    PageLoader,
+    RowLoader,
+    count_loader,
+    page_loader,
+    row_loader,
+)
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.loaders.sync_runs import SyncLoaders
 from domain.models import (
@@ -29,7 +37,7 @@ from domain.models import (
 )
 
 
-def children_loader(table: type[Table], parent: str) -> DataLoader[int, list[dict[str, Any]]]:
+def children_loader(table: type[Table], parent: str) -> ChildrenLoader:
     """Every child row per parent (short lists: channels, members, transitions), in id order."""
     name = table._meta.tablename
 
@@ -49,33 +57,35 @@ _POST_PARENTS = ("brand", "campaign", "channel")
 
 @dataclass(slots=True)
 class Loaders:
-    workspace: DataLoader = field(default_factory=lambda: row_loader(Workspace))
-    user: DataLoader = field(default_factory=lambda: row_loader(User))
-    brand: DataLoader = field(default_factory=lambda: row_loader(Brand))
-    channel: DataLoader = field(default_factory=lambda: row_loader(Channel))
-    strategy: DataLoader = field(default_factory=lambda: row_loader(Strategy))
-    campaign: DataLoader = field(default_factory=lambda: row_loader(Campaign))
-    post: DataLoader = field(default_factory=lambda: row_loader(Post))
+    workspace: RowLoader = field(default_factory=lambda: row_loader(Workspace))
+    user: RowLoader = field(default_factory=lambda: row_loader(User))
+    brand: RowLoader = field(default_factory=lambda: row_loader(Brand))
+    channel: RowLoader = field(default_factory=lambda: row_loader(Channel))
+    strategy: RowLoader = field(default_factory=lambda: row_loader(Strategy))
+    campaign: RowLoader = field(default_factory=lambda: row_loader(Campaign))
+    post: RowLoader = field(default_factory=lambda: row_loader(Post))
 
-    channels_of_brand: DataLoader = field(default_factory=lambda: children_loader(Channel, "brand"))
-    strategies_of_brand: DataLoader = field(
+    channels_of_brand: ChildrenLoader = field(
+        default_factory=lambda: children_loader(Channel, "brand"))
+    strategies_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Strategy, "brand"))
-    members_of_brand: DataLoader = field(
+    members_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Membership, "brand"))
-    channels_of_campaign: DataLoader = field(
+    channels_of_campaign: ChildrenLoader = field(
         default_factory=lambda: children_loader(CampaignChannel, "campaign"))
-    transitions_of_post: DataLoader = field(
+    transitions_of_post: ChildrenLoader = field(
         default_factory=lambda: children_loader(PostTransition, "post"))
-    campaigns_of_brand: DataLoader = field(
+    campaigns_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Campaign, "brand"))
 
-    campaign_page: DataLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
-    campaign_count: DataLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))
-    post_page: dict[str, DataLoader] = field(
+    campaign_page: PageLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
+    campaign_count: CountLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))
+    post_page: dict[str, PageLoader] = field(
         default_factory=lambda: {p: page_loader(Post, p) for p in _POST_PARENTS})
-    post_count: dict[str, DataLoader] = field(
+    """Pages of posts per parent kind: "brand", "campaign" or "channel"."""
+    post_count: dict[str, CountLoader] = field(
         default_factory=lambda: {p: count_loader(Post, p) for p in _POST_PARENTS})
 
-    series: DataLoader = field(default_factory=series_loader)
+    series: DataLoader[SeriesKey, SubjectSeries] = field(default_factory=series_loader)
     sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)

@@ -9,12 +9,20 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from api.graphql.loaders.rows import count_loader, page_loader, row_loader
+from api.graphql.loaders.rows import (
+    ChildrenLoader,
+    CountLoader,
+    PageLoader,
+    RowLoader,
+    count_loader,
+    page_loader,
+    row_loader,
+)
 from api.graphql.loaders.sql import Cond, fetch, where
 from domain.models import Report, ReportDelivery, ReportSchedule
 
 
-def deliveries_loader() -> DataLoader[int, list[dict[str, Any]]]:
+def deliveries_loader() -> ChildrenLoader:
     """Every delivery of each schedule, latest period first (twelve a year)."""
 
     async def load(schedules: Sequence[int]) -> list[list[dict[str, Any]]]:
@@ -31,14 +39,14 @@ def deliveries_loader() -> DataLoader[int, list[dict[str, Any]]]:
 
 @dataclass(slots=True)
 class ReportLoaders:
-    report: DataLoader = field(default_factory=lambda: row_loader(Report))
-    schedule: DataLoader = field(default_factory=lambda: row_loader(ReportSchedule))
-    report_page: DataLoader = field(
+    report: RowLoader = field(default_factory=lambda: row_loader(Report))
+    schedule: RowLoader = field(default_factory=lambda: row_loader(ReportSchedule))
+    report_page: PageLoader = field(
         default_factory=lambda: page_loader(Report, "brand", newest_first=True))
-    report_count: DataLoader = field(default_factory=lambda: count_loader(Report, "brand"))
-    schedule_page: DataLoader = field(
+    report_count: CountLoader = field(default_factory=lambda: count_loader(Report, "brand"))
+    schedule_page: PageLoader = field(
         default_factory=lambda: page_loader(ReportSchedule, "brand"))
-    schedule_count: DataLoader = field(
+    schedule_count: CountLoader = field(
         default_factory=lambda: count_loader(ReportSchedule, "brand"))
-    deliveries: DataLoader = field(default_factory=deliveries_loader)
+    deliveries: ChildrenLoader = field(default_factory=deliveries_loader)
 

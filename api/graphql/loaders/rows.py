@@ -13,8 +13,13 @@ from strawberry.dataloader import DataLoader
 from api.graphql.loaders.sql import Cond, Filter, fetch, where
 from api.graphql.pagination import PageRequest
 
+RowLoader = DataLoader[int, dict[str, Any] | None]
+"""Rows by primary key, None for a missing one."""
+ChildrenLoader = DataLoader[int, list[dict[str, Any]]]
+"""Every child row per parent id."""
 
-def row_loader(table: type[Table]) -> DataLoader[int, dict[str, Any] | None]:
+
+def row_loader(table: type[Table]) -> RowLoader:
     """Rows of `table` by id, None for a missing id."""
     name = table._meta.tablename
 
@@ -48,8 +53,11 @@ def windowed(table: type[Table], parent: str, conds: list[Cond], per_parent: int
             f'WHERE "_rn" <= {{}} ORDER BY {order}', [*args, per_parent])
 
 
-def page_loader(table: type[Table], parent: str, *,
-                newest_first: bool = False) -> DataLoader[PageKey, list[dict[str, Any]]]:
+PageLoader = DataLoader[PageKey, list[dict[str, Any]]]
+"""One page (first + 1 rows) of child rows per parent, filter and cursor."""
+
+
+def page_loader(table: type[Table], parent: str, *, newest_first: bool = False) -> PageLoader:
     """Per parent, up to first + 1 child rows after the cursor, in id order (or, newest
     first, the rows before the cursor with the highest ids first).
 
@@ -80,7 +88,11 @@ class CountKey:
     filter: Filter
 
 
-def count_loader(table: type[Table], parent: str) -> DataLoader[CountKey, int]:
+CountLoader = DataLoader[CountKey, int]
+"""How many child rows per parent match a filter."""
+
+
+def count_loader(table: type[Table], parent: str) -> CountLoader:
     """Per parent, how many child rows match the filter (one GROUP BY per filter)."""
     name = table._meta.tablename
 

@@ -8,13 +8,21 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from api.graphql.loaders.rows import CountKey, count_loader, page_loader, row_loader, windowed
+from api.graphql.loaders.rows import (
+    CountLoader,
+    PageLoader,
+    RowLoader,
+    count_loader,
+    page_loader,
+    row_loader,
+    windowed,
+)
 from api.graphql.loaders.sql import Cond, fetch
 from domain.enums import SyncKind
 from domain.models import SyncRun
 
 
-def last_sync_loader() -> DataLoader[int, dict[str, Any] | None]:
+def last_sync_loader() -> RowLoader:
     """Per channel, its newest metrics or backfill run (publishing runs are about posts)."""
 
     async def load(channels: Sequence[int]) -> list[dict[str, Any] | None]:
@@ -29,9 +37,8 @@ def last_sync_loader() -> DataLoader[int, dict[str, Any] | None]:
 
 @dataclass(slots=True)
 class SyncLoaders:
-    run: DataLoader = field(default_factory=lambda: row_loader(SyncRun))
-    page: DataLoader = field(
+    run: RowLoader = field(default_factory=lambda: row_loader(SyncRun))
+    page: PageLoader = field(
         default_factory=lambda: page_loader(SyncRun, "channel", newest_first=True))
-    count: DataLoader[CountKey, int] = field(
-        default_factory=lambda: count_loader(SyncRun, "channel"))
-    last: DataLoader = field(default_factory=last_sync_loader)
+    count: CountLoader = field(default_factory=lambda: count_loader(SyncRun, "channel"))
+    last: RowLoader = field(default_factory=last_sync_loader)

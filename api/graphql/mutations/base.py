@@ -7,11 +7,13 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from api.graphql.access import Refusal
 from api.graphql.context import Info
 from api.graphql.errors import UserError, forbidden, not_found
+from api.graphql.loaders.rows import RowLoader
 from domain.db import write_transaction
 from domain.errors import Problem, ValidationFailed
-from domain.rules.permissions import Action
+from domain.rules.permissions import Action, WorkspaceAction, allowed_workspace_roles
 
 P = TypeVar("P")
 
@@ -45,20 +47,33 @@ async def run(payload: type[P], work: Callable[[], Awaitable[P]]) -> P:
 def require(info: Info, brand_id: int | None, action: Action, *, field: str = "id",
             type_name: str = "object") -> int:
     """The brand id if the viewer may do `action` there; a hidden brand reads as not found."""
-    access = info.context.access
-    if brand_id is None or not access.can_read(brand_id):
+    refusal = info.context.access.refusal(brand_id, action)
+    if brand_id is None or refusal is Refusal.NOT_FOUND:
         raise not_found(field, type_name)
-    if not access.can(brand_id, action):
-        raise forbidden(field, f"your role on this brand does not allow {action.lower()}")
+    if refusal is Refusal.FORBIDDEN:
+        # Named as the caller knows it: the mutation they sent, not our Action.
+        raise forbidden(field, f"your role on this brand does not allow {info.field_name}")
     return brand_id
 
 
+def require_in_workspace(info: Info, workspace_id: int, action: WorkspaceAction, *,
+                         field: str) -> int:
+    """The workspace id if the viewer may do `action` on it; NOT_FOUND if they cannot see it."""
+    refusal = info.context.access.workspace_refusal(workspace_id, action)
+    if refusal is Refusal.NOT_FOUND:
+        raise not_found(field, "Workspace")
+    if refusal is Refusal.FORBIDDEN:
+        raise forbidden(field, f"only the workspace's {allowed_workspace_roles(action)} "
+                               f"may {info.field_name}")
+    return workspace_id
+
+
 async def load_for(
-    info: Info, loader_name: str, pk: int, action: Action, *, field: str, type_name: str,
+    info: Info, loader: RowLoader, pk: int, action: Action, *, field: str, type_name: str,
     brand: Callable[[dict[str, Any]], int] = lambda row: row["brand"],
 ) -> dict[str, Any]:
     """Load a row the viewer may act on; the same NOT_FOUND for missing and foreign rows."""
-    row = await getattr(info.context.loaders, loader_name).load(pk)
+    row = await loader.load(pk)
     if row is None:
         raise not_found(field, type_name)
     require(info, brand(row), action, field=field, type_name=type_name)

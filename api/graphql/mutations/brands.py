@@ -10,20 +10,19 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.access import load_access
 from api.graphql.context import Info
-from api.graphql.errors import forbidden, not_found
+from api.graphql.errors import not_found
 from api.graphql.ids import decode_id, global_id
-from api.graphql.mutations.base import Payload, load_for, require, run
+from api.graphql.mutations.base import Payload, load_for, require, require_in_workspace, run
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.brand import Brand
 from api.graphql.types.channel import Channel
 from api.graphql.types.enums import Platform
-from api.graphql.types.workspace import Workspace, visible_workspace_ids
-from domain.enums import WorkspaceRole
+from api.graphql.types.workspace import Workspace
 from domain.errors import ValidationFailed
-from domain.rules.permissions import Action
+from domain.rules.permissions import Action, WorkspaceAction
 from domain.services import brands as service
 from domain.services import channels as channel_service
 from domain.services.channels import ChannelValues
-from domain.services.members import workspace_role
 
 
 def decode(value: strawberry.ID, type_name: str, *, field: str = "id",
@@ -43,20 +42,14 @@ def given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None and v is not strawberry.UNSET}
 
 
-async def workspace_for(info: Info, value: strawberry.ID, *, field: str,
-                        owner_only: bool = False) -> int:
-    """A workspace the viewer owns or administers (owns, with `owner_only`).
+async def workspace_for(info: Info, value: strawberry.ID, action: WorkspaceAction, *,
+                        field: str) -> int:
+    """A workspace the viewer may do `action` on (see WORKSPACE_MATRIX).
 
     Members of its brands see the workspace and are refused; everyone else gets NOT_FOUND.
     """
-    pk = decode(value, "Workspace", field=field)
-    if pk not in await visible_workspace_ids(info):
-        raise not_found(field, "Workspace")
-    if pk not in info.context.access.admin_workspaces:
-        raise forbidden(field, "only the workspace's owners and admins may do this")
-    if owner_only and await workspace_role(pk, info.context.user_id) is not WorkspaceRole.OWNER:
-        raise forbidden(field, "only the workspace's owners may do this")
-    return pk
+    return require_in_workspace(info, decode(value, "Workspace", field=field), action,
+                                field=field)
 
 
 def forget(loader: DataLoader, *keys: Any) -> None:
@@ -161,7 +154,8 @@ class DeleteChannelPayload(Payload):
 
 @strawberry.type
 class BrandMutations:
-    @strawberry.mutation(description="A new workspace (agency or company); the viewer owns it.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A new workspace (agency or company); the viewer owns it.")
     async def create_workspace(self, info: Info, name: str, slug: str) -> WorkspacePayload:
         user_id = info.context.user_id
 
@@ -172,14 +166,15 @@ class BrandMutations:
 
         return await run(WorkspacePayload, work)
 
-    @strawberry.mutation(description="Rename a workspace or change its white-label. "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Rename a workspace or change its white-label. "
                                      "Workspace owners and admins.")
     async def update_workspace(self, info: Info, id: strawberry.ID, name: str | None = None,
                                white_label: WhiteLabelInput | None = None) -> WorkspacePayload:
         user_id = info.context.user_id
 
         async def work() -> WorkspacePayload:
-            pk = await workspace_for(info, id, field="id")
+            pk = await workspace_for(info, id, WorkspaceAction.EDIT_WORKSPACE, field="id")
             label = white_label or WhiteLabelInput()
             row = await service.update_workspace(
                 user_id, pk, **given(name=name, agency_name=label.agency_name,
@@ -190,12 +185,14 @@ class BrandMutations:
 
         return await run(WorkspacePayload, work)
 
-    @strawberry.mutation(description="A new brand in a workspace. Workspace owners and admins.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A new brand in a workspace. Workspace owners and admins.")
     async def create_brand(self, info: Info, input: CreateBrandInput) -> BrandPayload:
         user_id = info.context.user_id
 
         async def work() -> BrandPayload:
-            workspace_id = await workspace_for(info, input.workspace, field="workspace")
+            workspace_id = await workspace_for(info, input.workspace,
+                                               WorkspaceAction.CREATE_BRAND, field="workspace")
             row = await service.create_brand(user_id, workspace_id,
                                              service.BrandValues(**_brand_fields(input)))
             await refresh_access(info)
@@ -203,30 +200,32 @@ class BrandMutations:
 
         return await run(BrandPayload, work)
 
-    @strawberry.mutation(description="Change a brand's name, slug, locale, timezone, currency "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a brand's name, slug, locale, timezone, currency "
                                      "or kit. Workspace owners and admins.")
     async def update_brand(self, info: Info, input: UpdateBrandInput) -> BrandPayload:
         user_id = info.context.user_id
 
         async def work() -> BrandPayload:
             pk = decode(input.id, "Brand")
-            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="Brand",
-                           brand=lambda row: row["id"])
+            await load_for(info, info.context.loaders.brand, pk, Action.EDIT_BRAND, field="id",
+                           type_name="Brand", brand=lambda row: row["id"])
             row = await service.update_brand(user_id, pk, **_brand_fields(input))
             forget(info.context.loaders.brand, pk)
             return BrandPayload(brand=Brand.from_row(row))
 
         return await run(BrandPayload, work)
 
-    @strawberry.mutation(description="Delete a brand with its channels, campaigns, posts, "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a brand with its channels, campaigns, posts, "
                                      "metrics and members. Workspace owners and admins.")
     async def delete_brand(self, info: Info, id: strawberry.ID) -> DeleteBrandPayload:
         user_id = info.context.user_id
 
         async def work() -> DeleteBrandPayload:
             pk = decode(id, "Brand")
-            await load_for(info, "brand", pk, Action.EDIT_BRAND, field="id", type_name="Brand",
-                           brand=lambda row: row["id"])
+            await load_for(info, info.context.loaders.brand, pk, Action.EDIT_BRAND, field="id",
+                           type_name="Brand", brand=lambda row: row["id"])
             await service.delete_brand(user_id, pk)
             forget(info.context.loaders.brand, pk)
             await refresh_access(info)
@@ -234,7 +233,8 @@ class BrandMutations:
 
         return await run(DeleteBrandPayload, work)
 
-    @strawberry.mutation(description="Add a brand's account on a platform. Managers.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Add a brand's account on a platform. Managers.")
     async def create_channel(self, info: Info, input: CreateChannelInput) -> ChannelPayload:
         user_id = info.context.user_id
 
@@ -248,14 +248,15 @@ class BrandMutations:
 
         return await run(ChannelPayload, work)
 
-    @strawberry.mutation(description="Change a channel's handle, name or external id. Managers.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a channel's handle, name or external id. Managers.")
     async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
         user_id = info.context.user_id
 
         async def work() -> ChannelPayload:
             pk = decode(input.id, "Channel")
-            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="Channel")
+            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
+                           field="id", type_name="Channel")
             row = await channel_service.update_channel(user_id, pk, **given(
                 handle=input.handle, name=input.name, external_id=input.external_id))
             forget(info.context.loaders.channel, pk)
@@ -263,14 +264,15 @@ class BrandMutations:
 
         return await run(ChannelPayload, work)
 
-    @strawberry.mutation(description="Delete a channel with its posts and metrics. Managers.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a channel with its posts and metrics. Managers.")
     async def delete_channel(self, info: Info, id: strawberry.ID) -> DeleteChannelPayload:
         user_id = info.context.user_id
 
         async def work() -> DeleteChannelPayload:
             pk = decode(id, "Channel")
-            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="Channel")
+            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
+                           field="id", type_name="Channel")
             await channel_service.delete_channel(user_id, pk)
             forget(info.context.loaders.channel, pk)
             return DeleteChannelPayload(deleted_id=strawberry.ID(str(global_id("Channel", pk))))

@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.campaign import Campaign
 from api.graphql.types.common import KpiTargetInput
 from api.graphql.types.enums import CampaignObjective, CampaignStatus
@@ -139,11 +140,12 @@ def _may_edit_budget(info: Info, brand_id: int) -> bool:
 
 @strawberry.type
 class CampaignMutations:
-    @strawberry.mutation(description="A campaign of the brand (STRATEGIST; MANAGER without "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A campaign of the brand (STRATEGIST; MANAGER without "
                                      "budget and cost).")
     async def create_campaign(self, info: Info,
                               input: CreateCampaignInput) -> CreateCampaignPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> CreateCampaignPayload:
             brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
@@ -158,16 +160,17 @@ class CampaignMutations:
                 channel_ids=_channel_ids(input.channels),
             )
             row = await service.create_campaign(
-                new, user["id"], may_edit_budget=_may_edit_budget(info, brand_id))
+                new, user_id, may_edit_budget=_may_edit_budget(info, brand_id))
             return _done(info, CreateCampaignPayload, row)
 
         return await run(CreateCampaignPayload, work)
 
-    @strawberry.mutation(description="Change a campaign (STRATEGIST; MANAGER without budget "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a campaign (STRATEGIST; MANAGER without budget "
                                      "and cost).")
     async def update_campaign(self, info: Info,
                               input: UpdateCampaignInput) -> UpdateCampaignPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         def given(value: Any, convert: Any = None) -> Any:
             if value is UNSET:
@@ -176,8 +179,8 @@ class CampaignMutations:
 
         async def work() -> UpdateCampaignPayload:
             pk = decode_id(input.id, "Campaign", field="id")
-            row = await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
-                                 type_name="Campaign")
+            row = await load_for(info, info.context.loaders.campaign, pk, Action.EDIT_CAMPAIGN,
+                                 field="id", type_name="Campaign")
             changes = service.CampaignChanges(
                 name=given(input.name), description=given(input.description),
                 objective=given(input.objective), status=given(input.status),
@@ -187,39 +190,41 @@ class CampaignMutations:
                 utm=given(input.utm, _utm), kpi_targets=given(input.kpi_targets, _targets),
             )
             updated = await service.update_campaign(
-                pk, changes, user["id"], may_edit_budget=_may_edit_budget(info, row["brand"]))
+                pk, changes, user_id, may_edit_budget=_may_edit_budget(info, row["brand"]))
             return _done(info, UpdateCampaignPayload, updated)
 
         return await run(UpdateCampaignPayload, work)
 
-    @strawberry.mutation(description="Delete a campaign no post belongs to (STRATEGIST; "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a campaign no post belongs to (STRATEGIST; "
                                      "MANAGER when it has no budget or cost).")
     async def delete_campaign(self, info: Info, id: strawberry.ID) -> DeleteCampaignPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> DeleteCampaignPayload:
             pk = decode_id(id, "Campaign", field="id")
-            row = await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
-                                 type_name="Campaign")
+            row = await load_for(info, info.context.loaders.campaign, pk, Action.EDIT_CAMPAIGN,
+                                 field="id", type_name="Campaign")
             await service.delete_campaign(
-                pk, user["id"], may_edit_budget=_may_edit_budget(info, row["brand"]))
+                pk, user_id, may_edit_budget=_may_edit_budget(info, row["brand"]))
             info.context.loaders.campaign.prime(pk, None, force=True)
             return DeleteCampaignPayload(deleted_id=strawberry.ID(str(global_id("Campaign", pk))))
 
         return await run(DeleteCampaignPayload, work)
 
-    @strawberry.mutation(description="Replace the channels a campaign runs on with these "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Replace the channels a campaign runs on with these "
                                      "channels of its brand (STRATEGIST, MANAGER).")
     async def set_campaign_channels(self, info: Info, id: strawberry.ID,
                                     channels: list[strawberry.ID]
                                     ) -> SetCampaignChannelsPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> SetCampaignChannelsPayload:
             pk = decode_id(id, "Campaign", field="id")
-            await load_for(info, "campaign", pk, Action.EDIT_CAMPAIGN, field="id",
-                           type_name="Campaign")
-            row = await service.set_campaign_channels(pk, _channel_ids(channels), user["id"])
+            await load_for(info, info.context.loaders.campaign, pk, Action.EDIT_CAMPAIGN,
+                           field="id", type_name="Campaign")
+            row = await service.set_campaign_channels(pk, _channel_ids(channels), user_id)
             return _done(info, SetCampaignChannelsPayload, row)
 
         return await run(SetCampaignChannelsPayload, work)

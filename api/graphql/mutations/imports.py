@@ -19,6 +19,7 @@ from api.graphql.context import Info
 from api.graphql.errors import UserError
 from api.graphql.ids import decode_id
 from api.graphql.mutations.base import Payload, require, run, user_errors
+from api.graphql.permissions import IsAuthenticated
 from domain.errors import Problem, ValidationFailed
 from domain.imports import SCHEMAS, Entity, ImportSummary, RawRow, import_rows
 from domain.rules.content import storable
@@ -135,7 +136,7 @@ def _source(source: str | None, viewer: dict[str, Any]) -> str:
 async def _import(info: Info, payload: type[ImportPayload], entity: Entity,
                   brand: strawberry.ID, items: Sequence[Any], skip_invalid: bool,
                   source: str | None, action: Action) -> ImportPayload:
-    viewer = info.context.require_user()
+    viewer = info.context.viewer
 
     async def work() -> ImportPayload:
         brand_id = require(info, decode_id(brand, "Brand", field="brand"), action,
@@ -163,39 +164,44 @@ async def _import(info: Info, payload: type[ImportPayload], entity: Entity,
 _SKIP = "Write the valid items and refuse the others (default: one bad item, none written)."
 _SOURCE = ("What to record the import as (audit log; metric provenance), e.g. the file a "
            "script read; default `api:<your e-mail>`.")
+# Named `source_` in Python: a permission's resolver takes `source` (the parent) itself.
+_SOURCE_ARGUMENT = strawberry.argument(name="source", description=_SOURCE)
 
 
 @strawberry.type
 class ImportMutations:
-    @strawberry.mutation(description=f"Create or update up to {MAX_ITEMS} posts, matched on "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Create or update up to {MAX_ITEMS} posts, matched on "
                                      "ref; the same checks and summary as `coso import posts`. "
                                      "MANAGER.")
     async def import_posts(
         self, info: Info, brand: strawberry.ID, items: list[PostImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportPostsPayload:
         return await _import(info, ImportPostsPayload, Entity.POSTS, brand, items,
-                             skip_invalid, source, Action.EDIT_POST)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.EDIT_POST)  # type: ignore[return-value]
 
-    @strawberry.mutation(description=f"Create or update up to {MAX_ITEMS} campaigns, matched "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Create or update up to {MAX_ITEMS} campaigns, matched "
                                      "on ref (budget and cost: strategists). STRATEGIST, "
                                      "MANAGER.")
     async def import_campaigns(
         self, info: Info, brand: strawberry.ID, items: list[CampaignImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportCampaignsPayload:
         return await _import(info, ImportCampaignsPayload, Entity.CAMPAIGNS, brand, items,
-                             skip_invalid, source, Action.EDIT_CAMPAIGN)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.EDIT_CAMPAIGN)  # type: ignore[return-value]
 
-    @strawberry.mutation(description=f"Record up to {MAX_ITEMS} daily metric values of the "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Record up to {MAX_ITEMS} daily metric values of the "
                                      "brand's channels and posts (source IMPORT); a stored "
                                      "equal value is left alone. MANAGER.")
     async def import_metrics(
         self, info: Info, brand: strawberry.ID, items: list[MetricImportItem],  # type: ignore[valid-type]
         skip_invalid: Annotated[bool, strawberry.argument(description=_SKIP)] = False,
-        source: Annotated[str | None, strawberry.argument(description=_SOURCE)] = None,
+        source_: Annotated[str | None, _SOURCE_ARGUMENT] = None,
     ) -> ImportMetricsPayload:
         return await _import(info, ImportMetricsPayload, Entity.METRICS, brand, items,
-                             skip_invalid, source, Action.RECORD_METRICS)  # type: ignore[return-value]
+                             skip_invalid, source_, Action.RECORD_METRICS)  # type: ignore[return-value]

@@ -10,13 +10,14 @@ from api.graphql.context import Info
 from api.graphql.ids import global_id
 from api.graphql.mutations.base import Payload, require, run
 from api.graphql.mutations.brands import decode, forget, refresh_access, workspace_for
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.api_token import ApiToken
 from api.graphql.types.enums import Role, WorkspaceRole
 from api.graphql.types.member import Member
 from api.graphql.types.user import User
 from api.graphql.types.workspace import Workspace
 from domain.enums import WorkspaceRole as DomainWorkspaceRole
-from domain.rules.permissions import Action
+from domain.rules.permissions import Action, WorkspaceAction
 from domain.services import members as service
 
 # Worded as the use cases word a missing one.
@@ -80,7 +81,8 @@ async def _workspace(info: Info, pk: int) -> Workspace:
 
 @strawberry.type
 class MemberMutations:
-    @strawberry.mutation(description="Give a user these roles on a brand, besides any they "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Give a user these roles on a brand, besides any they "
                                      "hold; an unknown e-mail creates the user. Workspace "
                                      "owners and admins.")
     async def add_member(self, info: Info, brand: strawberry.ID, email: str,
@@ -97,7 +99,8 @@ class MemberMutations:
 
         return await run(MemberPayload, work)
 
-    @strawberry.mutation(description="Replace a member's roles on a brand; an empty list "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Replace a member's roles on a brand; an empty list "
                                      "removes them. Workspace owners and admins.")
     async def set_member_roles(self, info: Info, brand: strawberry.ID, user: strawberry.ID,
                                roles: list[Role]) -> MemberPayload:
@@ -114,7 +117,8 @@ class MemberMutations:
 
         return await run(MemberPayload, work)
 
-    @strawberry.mutation(description="Take every role on a brand from a user. Workspace "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Take every role on a brand from a user. Workspace "
                                      "owners and admins.")
     async def remove_member(self, info: Info, brand: strawberry.ID,
                             user: strawberry.ID) -> RemoveMemberPayload:
@@ -131,7 +135,8 @@ class MemberMutations:
 
         return await run(RemoveMemberPayload, work)
 
-    @strawberry.mutation(description="Make a user (created by e-mail when unknown) an owner or "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Make a user (created by e-mail when unknown) an owner or "
                                      "admin of the workspace, or change their role. Owners.")
     async def add_workspace_admin(
         self, info: Info, workspace: strawberry.ID, email: str,
@@ -140,7 +145,8 @@ class MemberMutations:
         user_id = info.context.user_id
 
         async def work() -> WorkspaceAdminPayload:
-            pk = await workspace_for(info, workspace, field="workspace", owner_only=True)
+            pk = await workspace_for(info, workspace, WorkspaceAction.MANAGE_ADMINS,
+                                     field="workspace")
             user, now_role = await service.add_workspace_admin(user_id, pk, email, role)
             await refresh_access(info)
             return WorkspaceAdminPayload(
@@ -149,14 +155,16 @@ class MemberMutations:
 
         return await run(WorkspaceAdminPayload, work)
 
-    @strawberry.mutation(description="Remove an owner or admin from the workspace; the last "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Remove an owner or admin from the workspace; the last "
                                      "owner stays (LAST_OWNER). Owners.")
     async def remove_workspace_admin(self, info: Info, workspace: strawberry.ID,
                                      user: strawberry.ID) -> RemoveWorkspaceAdminPayload:
         user_id = info.context.user_id
 
         async def work() -> RemoveWorkspaceAdminPayload:
-            pk = await workspace_for(info, workspace, field="workspace", owner_only=True)
+            pk = await workspace_for(info, workspace, WorkspaceAction.MANAGE_ADMINS,
+                                     field="workspace")
             admin_id = decode(user, "User", field="user", label=ADMIN)
             await service.remove_workspace_admin(user_id, pk, admin_id)
             await refresh_access(info)
@@ -165,7 +173,8 @@ class MemberMutations:
 
         return await run(RemoveWorkspaceAdminPayload, work)
 
-    @strawberry.mutation(description="A new API token for the viewer, returned once in clear.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A new API token for the viewer, returned once in clear.")
     async def create_api_token(self, info: Info, name: str) -> CreateApiTokenPayload:
         user_id = info.context.user_id
 
@@ -175,7 +184,8 @@ class MemberMutations:
 
         return await run(CreateApiTokenPayload, work)
 
-    @strawberry.mutation(description="Revoke one of the viewer's own API tokens.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Revoke one of the viewer's own API tokens.")
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
         user_id = info.context.user_id
 

@@ -13,6 +13,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.mutations.base import Payload, run
 from api.graphql.mutations.brands import decode
+from api.graphql.permissions import IsAuthenticated
 from domain.enums import SourceKind
 from domain.errors import ValidationFailed
 from domain.rules.metric_catalog import Level
@@ -96,7 +97,7 @@ async def _resolve(info: Info, rows: list[MetricValueInput],
                          line=subject.index)
         elif not access.can(row["brand"], Action.RECORD_METRICS):
             problems.add(subject.field, "FORBIDDEN",
-                         "your role on this brand does not allow recording metrics",
+                         f"your role on this brand does not allow {info.field_name}",
                          line=subject.index)
         else:
             subject.brand_id = row["brand"]
@@ -155,12 +156,13 @@ async def _audit(info: Info, subjects: list[_Row], rows: list[MetricValueInput])
 
 @strawberry.type
 class MetricMutations:
-    @strawberry.mutation(description=f"Enter daily metric values by hand (source MANUAL), up to "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description=f"Enter daily metric values by hand (source MANUAL), up to "
                                      f"{MAX_ROWS} rows; a row for the same post or channel, "
                                      f"metric and day replaces the stored value. Managers.")
     async def record_metrics(self, info: Info,
                              input: list[MetricValueInput]) -> RecordMetricsPayload:
-        viewer = info.context.require_user()
+        viewer = info.context.viewer
 
         async def work() -> RecordMetricsPayload:
             if len(input) > MAX_ROWS:

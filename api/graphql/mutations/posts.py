@@ -10,6 +10,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
 from api.graphql.mutations.base import Payload, load_for, require, run
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.enums import ContentPillar, MediaType, PostFormat
 from api.graphql.types.post import Post
 from domain import enums
@@ -139,12 +140,13 @@ async def _move(info: Info, payload: type[P], id: strawberry.ID,
                 transition: Transition, *, reason: str = "",
                 scheduled_at: datetime | None = None) -> P:
     """One workflow step, allowed by the step's own action in the role matrix."""
-    user = info.context.require_user()
+    user_id = info.context.user_id
 
     async def work() -> P:
         pk = decode_id(id, "Post", field="id")
-        await load_for(info, "post", pk, RULES[transition].action, field="id", type_name="Post")
-        row = await service.transition_post(pk, transition, user["id"], reason=reason,
+        await load_for(info, info.context.loaders.post, pk, RULES[transition].action, field="id",
+                       type_name="Post")
+        row = await service.transition_post(pk, transition, user_id, reason=reason,
                                             scheduled_at=scheduled_at)
         return _done(info, payload, row)
 
@@ -153,9 +155,10 @@ async def _move(info: Info, payload: type[P], id: strawberry.ID,
 
 @strawberry.type
 class PostMutations:
-    @strawberry.mutation(description="A DRAFT post on one of the brand's channels (MANAGER).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A DRAFT post on one of the brand's channels (MANAGER).")
     async def create_post(self, info: Info, input: CreatePostInput) -> CreatePostPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> CreatePostPayload:
             brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
@@ -168,13 +171,14 @@ class PostMutations:
                 media_type=input.media_type, media=_media(input.media) or [],
                 tags=input.tags, scheduled_at=input.scheduled_at,
             )
-            return _done(info, CreatePostPayload, await service.create_post(new, user["id"]))
+            return _done(info, CreatePostPayload, await service.create_post(new, user_id))
 
         return await run(CreatePostPayload, work)
 
-    @strawberry.mutation(description="Change a DRAFT or REJECTED post (MANAGER).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a DRAFT or REJECTED post (MANAGER).")
     async def update_post(self, info: Info, input: UpdatePostInput) -> UpdatePostPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         def given(value: Any, convert: Any = None) -> Any:
             if value is UNSET:
@@ -183,7 +187,8 @@ class PostMutations:
 
         async def work() -> UpdatePostPayload:
             pk = decode_id(input.id, "Post", field="id")
-            await load_for(info, "post", pk, Action.EDIT_POST, field="id", type_name="Post")
+            await load_for(info, info.context.loaders.post, pk, Action.EDIT_POST, field="id",
+                           type_name="Post")
             changes = service.PostChanges(
                 channel_id=given(input.channel, lambda v: _id_or_none(v, "Channel", "channel")),
                 campaign_id=given(input.campaign,
@@ -194,41 +199,48 @@ class PostMutations:
                 scheduled_at=given(input.scheduled_at),
             )
             return _done(info, UpdatePostPayload,
-                         await service.update_post(pk, changes, user["id"]))
+                         await service.update_post(pk, changes, user_id))
 
         return await run(UpdatePostPayload, work)
 
-    @strawberry.mutation(description="Send a DRAFT or REJECTED post to review (MANAGER).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Send a DRAFT or REJECTED post to review (MANAGER).")
     async def submit_post(self, info: Info, id: strawberry.ID) -> SubmitPostPayload:
         return await _move(info, SubmitPostPayload, id, Transition.SUBMIT)
 
-    @strawberry.mutation(description="Approve a post in review (STRATEGIST, MANAGER, CLIENT).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Approve a post in review (STRATEGIST, MANAGER, CLIENT).")
     async def approve_post(self, info: Info, id: strawberry.ID) -> ApprovePostPayload:
         return await _move(info, ApprovePostPayload, id, Transition.APPROVE)
 
-    @strawberry.mutation(description="Send a post in review or approved back to its author, "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Send a post in review or approved back to its author, "
                                      "saying why (STRATEGIST, MANAGER, CLIENT).")
     async def reject_post(self, info: Info, id: strawberry.ID,
                           reason: str) -> RejectPostPayload:
         return await _move(info, RejectPostPayload, id, Transition.REJECT, reason=reason)
 
-    @strawberry.mutation(description="Schedule an APPROVED (or FAILED) post at `scheduledAt`, "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Schedule an APPROVED (or FAILED) post at `scheduledAt`, "
                                      "or at the time it already has (MANAGER).")
     async def schedule_post(self, info: Info, id: strawberry.ID,
                             scheduled_at: datetime | None = None) -> SchedulePostPayload:
         return await _move(info, SchedulePostPayload, id, Transition.SCHEDULE,
                            scheduled_at=scheduled_at)
 
-    @strawberry.mutation(description="Take a SCHEDULED post back to APPROVED (MANAGER).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Take a SCHEDULED post back to APPROVED (MANAGER).")
     async def unschedule_post(self, info: Info, id: strawberry.ID) -> UnschedulePostPayload:
         return await _move(info, UnschedulePostPayload, id, Transition.UNSCHEDULE)
 
-    @strawberry.mutation(description="Archive a post that is not scheduled: how a post is "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Archive a post that is not scheduled: how a post is "
                                      "deleted, keeping its history (MANAGER).")
     async def archive_post(self, info: Info, id: strawberry.ID) -> ArchivePostPayload:
         return await _move(info, ArchivePostPayload, id, Transition.ARCHIVE)
 
-    @strawberry.mutation(description="Bring a REJECTED, FAILED, ARCHIVED or APPROVED post back "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Bring a REJECTED, FAILED, ARCHIVED or APPROVED post back "
                                      "to DRAFT for rework (MANAGER).")
     async def reopen_post(self, info: Info, id: strawberry.ID) -> ReopenPostPayload:
         return await _move(info, ReopenPostPayload, id, Transition.REOPEN)

@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, require, run, user_errors
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.report import Report, ReportFormat, ReportKind, ReportSchedule
 from api.reports.jobs import fail_unqueued, queue_report
 from api.reports.storage import Storage
@@ -133,10 +134,11 @@ def _required(problems: Problems, field: str, value: Any) -> Any:
 
 @strawberry.type
 class ReportMutations:
-    @strawberry.mutation(description="Render a report in the background (STRATEGIST, MANAGER); "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Render a report in the background (STRATEGIST, MANAGER); "
                                      "follow it in Brand.reports or node(id).")
     async def request_report(self, info: Info, input: RequestReportInput) -> RequestReportPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> RequestReportPayload:
             brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
@@ -144,7 +146,7 @@ class ReportMutations:
             start, end = _period(input, date.today())
             row = await service.request_report(service.NewReport(
                 brand_id=brand_id, kind=input.kind, format=input.format, period_start=start,
-                period_end=end, locale=input.locale), user["id"])
+                period_end=end, locale=input.locale), user_id)
             return RequestReportPayload(report=Report.from_row(row))
 
         payload = await run(RequestReportPayload, work)
@@ -162,11 +164,12 @@ class ReportMutations:
                     "the report was recorded but could not be queued; try again")]))
         return payload
 
-    @strawberry.mutation(description="E-mail last month's report on a day of each month "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="E-mail last month's report on a day of each month "
                                      "(STRATEGIST, MANAGER).")
     async def create_report_schedule(self, info: Info, input: CreateReportScheduleInput
                                      ) -> CreateReportSchedulePayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> CreateReportSchedulePayload:
             brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
@@ -174,15 +177,16 @@ class ReportMutations:
             row = await service.create_schedule(service.NewSchedule(
                 brand_id=brand_id, kind=input.kind, format=input.format,
                 day_of_month=input.day_of_month, recipients=input.recipients,
-                locale=input.locale or "", active=input.active), user["id"])
+                locale=input.locale or "", active=input.active), user_id)
             return CreateReportSchedulePayload(schedule=ReportSchedule.from_row(row))
 
         return await run(CreateReportSchedulePayload, work)
 
-    @strawberry.mutation(description="Change a report schedule (STRATEGIST, MANAGER).")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a report schedule (STRATEGIST, MANAGER).")
     async def update_report_schedule(self, info: Info, input: UpdateReportScheduleInput
                                      ) -> UpdateReportSchedulePayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> UpdateReportSchedulePayload:
             pk = await _schedule_id(info, input.id)
@@ -196,29 +200,31 @@ class ReportMutations:
                 locale=KEEP if input.locale is UNSET else input.locale,
             )
             problems.check()
-            row = await service.update_schedule(pk, changes, user["id"])
+            row = await service.update_schedule(pk, changes, user_id)
             return UpdateReportSchedulePayload(schedule=ReportSchedule.from_row(row))
 
         return await run(UpdateReportSchedulePayload, work)
 
-    @strawberry.mutation(description="Stop and delete a report schedule; the reports it made "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Stop and delete a report schedule; the reports it made "
                                      "stay (STRATEGIST, MANAGER).")
     async def delete_report_schedule(self, info: Info,
                                      id: strawberry.ID) -> DeleteReportSchedulePayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
 
         async def work() -> DeleteReportSchedulePayload:
             pk = await _schedule_id(info, id)
-            await service.delete_schedule(pk, user["id"])
+            await service.delete_schedule(pk, user_id)
             return DeleteReportSchedulePayload(
                 deleted_id=strawberry.ID(str(global_id("ReportSchedule", pk))))
 
         return await run(DeleteReportSchedulePayload, work)
 
-    @strawberry.mutation(description="Delete a report and its file, unless it is being "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a report and its file, unless it is being "
                                      "rendered (STRATEGIST, MANAGER).")
     async def delete_report(self, info: Info, id: strawberry.ID) -> DeleteReportPayload:
-        user = info.context.require_user()
+        user_id = info.context.user_id
         files: list[str] = []
 
         async def work() -> DeleteReportPayload:
@@ -226,7 +232,7 @@ class ReportMutations:
             row = await info.context.loaders.reports.report.load(pk)
             require(info, row["brand"] if row else None, Action.REQUEST_REPORT, field="id",
                     type_name="Report")
-            files.append((await service.delete_report(pk, user["id"]))["storage_key"])
+            files.append((await service.delete_report(pk, user_id))["storage_key"])
             info.context.loaders.reports.report.prime(pk, None, force=True)
             return DeleteReportPayload(deleted_id=strawberry.ID(str(global_id("Report", pk))))
 

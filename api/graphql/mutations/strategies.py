@@ -12,6 +12,7 @@ from api.graphql.context import Info
 from api.graphql.ids import global_id
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.mutations.brands import decode, forget, given
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.common import KpiTargetInput
 from api.graphql.types.enums import Platform
 from api.graphql.types.strategy import Strategy
@@ -93,7 +94,8 @@ class DeleteStrategyPayload(Payload):
 
 @strawberry.type
 class StrategyMutations:
-    @strawberry.mutation(description="A strategy for a period that overlaps no other of the "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="A strategy for a period that overlaps no other of the "
                                      "brand. Strategists.")
     async def create_strategy(self, info: Info, input: CreateStrategyInput) -> StrategyPayload:
         user_id = info.context.user_id
@@ -108,15 +110,16 @@ class StrategyMutations:
 
         return await run(StrategyPayload, work)
 
-    @strawberry.mutation(description="Change a strategy; list fields are replaced whole. "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Change a strategy; list fields are replaced whole. "
                                      "Strategists.")
     async def update_strategy(self, info: Info, input: UpdateStrategyInput) -> StrategyPayload:
         user_id = info.context.user_id
 
         async def work() -> StrategyPayload:
             pk = decode(input.id, "Strategy")
-            row = await load_for(info, "strategy", pk, Action.EDIT_STRATEGY, field="id",
-                                 type_name="Strategy")
+            row = await load_for(info, info.context.loaders.strategy, pk, Action.EDIT_STRATEGY,
+                                 field="id", type_name="Strategy")
             updated = await service.update_strategy(user_id, pk, **_fields(input))
             forget(info.context.loaders.strategy, pk)
             forget(info.context.loaders.strategies_of_brand, row["brand"])
@@ -124,14 +127,15 @@ class StrategyMutations:
 
         return await run(StrategyPayload, work)
 
-    @strawberry.mutation(description="Delete a strategy. Strategists.")
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a strategy. Strategists.")
     async def delete_strategy(self, info: Info, id: strawberry.ID) -> DeleteStrategyPayload:
         user_id = info.context.user_id
 
         async def work() -> DeleteStrategyPayload:
             pk = decode(id, "Strategy")
-            row = await load_for(info, "strategy", pk, Action.EDIT_STRATEGY, field="id",
-                                 type_name="Strategy")
+            row = await load_for(info, info.context.loaders.strategy, pk, Action.EDIT_STRATEGY,
+                                 field="id", type_name="Strategy")
             await service.delete_strategy(user_id, pk)
             forget(info.context.loaders.strategy, pk)
             forget(info.context.loaders.strategies_of_brand, row["brand"])

@@ -15,6 +15,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.mutations.base import Payload, load_for, require, run
 from api.graphql.mutations.brands import decode, forget
+from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.channel import Channel
 from api.graphql.types.enums import Platform
 from api.graphql.types.post import Post
@@ -117,7 +118,8 @@ def _run(row: dict[str, Any]) -> SyncRun:
 
 @strawberry.type
 class SyncMutations:
-    @strawberry.mutation(description="Connect a brand's channel with its access token; a new "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Connect a brand's channel with its access token; a new "
                                      "channel's history is backfilled. Managers.")
     async def connect_channel(self, info: Info,
                               input: ConnectChannelInput) -> ConnectChannelPayload:
@@ -148,7 +150,8 @@ class SyncMutations:
 
         return await checked_then_queued(ConnectChannelPayload, check, queue)
 
-    @strawberry.mutation(description="Give a channel a new access token (it expired, or was "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Give a channel a new access token (it expired, or was "
                                      "rotated): it is CONNECTED again. Managers.")
     async def update_channel_token(
         self, info: Info, id: strawberry.ID, access_token: str,
@@ -158,8 +161,8 @@ class SyncMutations:
 
         async def work() -> UpdateChannelTokenPayload:
             pk = decode(id, "Channel", label="Channel")
-            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="Channel")
+            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
+                           field="id", type_name="Channel")
             row = await service.update_channel_token(
                 user_id, pk, access_token=access_token, refresh_token=refresh_token or "",
                 expires_at=expires_at)
@@ -168,7 +171,8 @@ class SyncMutations:
 
         return await run(UpdateChannelTokenPayload, work)
 
-    @strawberry.mutation(description="Forget a channel's tokens and stop syncing it; its "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Forget a channel's tokens and stop syncing it; its "
                                      "posts, metrics and sync history stay. Managers.")
     async def disconnect_channel(self, info: Info,
                                  id: strawberry.ID) -> DisconnectChannelPayload:
@@ -176,15 +180,16 @@ class SyncMutations:
 
         async def work() -> DisconnectChannelPayload:
             pk = decode(id, "Channel", label="Channel")
-            await load_for(info, "channel", pk, Action.CONNECT_CHANNEL, field="id",
-                           type_name="Channel")
+            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
+                           field="id", type_name="Channel")
             row = await service.disconnect_channel(user_id, pk)
             forget(info.context.loaders.channel, pk)
             return DisconnectChannelPayload(channel=Channel.from_row(row))
 
         return await run(DisconnectChannelPayload, work)
 
-    @strawberry.mutation(description="Sync a channel's metrics for from..to (whole days, up to "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Sync a channel's metrics for from..to (whole days, up to "
                                      "yesterday, within what the platform keeps). Managers.")
     async def request_sync(
         self, info: Info, channel: strawberry.ID,
@@ -194,8 +199,8 @@ class SyncMutations:
 
         async def check() -> int:
             pk = decode(channel, "Channel", field="channel", label="Channel")
-            row = await load_for(info, "channel", pk, Action.REQUEST_SYNC, field="channel",
-                                 type_name="Channel")
+            row = await load_for(info, info.context.loaders.channel, pk, Action.REQUEST_SYNC,
+                                 field="channel", type_name="Channel")
             problems = window_problems(row["platform"], from_, to, _today())
             if row["status"] != ChannelStatus.CONNECTED:
                 raise ValidationFailed.one("channel", "CHANNEL_NOT_CONNECTED",
@@ -212,15 +217,16 @@ class SyncMutations:
 
         return await checked_then_queued(RequestSyncPayload, check, queue)
 
-    @strawberry.mutation(description="Publish an APPROVED or SCHEDULED post now, on its "
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Publish an APPROVED or SCHEDULED post now, on its "
                                      "channel. Managers.")
     async def publish_now(self, info: Info, id: strawberry.ID) -> PublishNowPayload:
         user_id = info.context.user_id
 
         async def check() -> dict[str, Any]:
             pk = decode(id, "Post", label="Post")
-            post = await load_for(info, "post", pk, Action.SCHEDULE_POST, field="id",
-                                  type_name="Post")
+            post = await load_for(info, info.context.loaders.post, pk, Action.SCHEDULE_POST,
+                                  field="id", type_name="Post")
             next_status(PostStatus(post["status"]), Transition.PUBLISH)  # WorkflowError
             channel = await ChannelTable.select(ChannelTable.status).where(
                 ChannelTable.id == post["channel"]).first()

@@ -40,7 +40,7 @@ class Workspace(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Workspace | None]:
-        visible = await visible_workspace_ids(info)
+        visible = info.context.access.workspace_ids
         rows = await info.context.loaders.workspace.load_many(node_keys(node_ids))
         return [cls.from_row(r) if r and r["id"] in visible else None for r in rows]
 
@@ -48,9 +48,3 @@ class Workspace(relay.Node):
     def viewer_role(self, info: Info) -> WorkspaceRole | None:
         return info.context.access.workspace_roles.get(self.id)
 
-
-async def visible_workspace_ids(info: Info) -> set[int]:
-    """Workspaces the viewer administers or holds a brand role in."""
-    access = info.context.access
-    brands = await info.context.loaders.brand.load_many(sorted(access.roles))
-    return set(access.admin_workspaces) | {b["workspace"] for b in brands if b}
