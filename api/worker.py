@@ -17,6 +17,7 @@ from typing import Any
 
 from arq import Retry, cron, func
 from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 from arq.worker import Function
 
 from api.jobs.queues import ArqQueue
@@ -27,7 +28,7 @@ from domain.settings import get_settings
 from domain.sync.base import http_client
 
 
-def _retrying(name: str, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def _retrying(name: str, job: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
     """The job as arq runs it: its RetryLater becomes arq's Retry."""
 
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
@@ -100,5 +101,5 @@ class ReportWorkerSettings:
     health_check_interval = 60
 
 
-WORKERS: tuple[type, ...] = (WorkerSettings, ReportWorkerSettings)
+WORKERS = (WorkerSettings, ReportWorkerSettings)
 """What `coso worker` runs: every queue."""

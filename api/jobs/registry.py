@@ -46,9 +46,9 @@ class Cron:
     name: str
     function: Callable[..., Awaitable[Any]]
     queue: str
-    minute: frozenset[int] | None = None
+    minute: set[int] | None = None
     """Minutes of the hour it runs at; None: every minute (at second 0)."""
-    hour: frozenset[int] | None = None
+    hour: set[int] | None = None
     run_at_startup: bool = False
     timeout: float | None = None
     """Seconds it may run; None: its queue's (job_timeout)."""
@@ -56,15 +56,15 @@ class Cron:
 
 CRONS: tuple[Cron, ...] = (
     Cron("plan_syncs", plan_syncs, SYNC_QUEUE,
-         minute=frozenset(range(0, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
+         minute=set(range(0, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     Cron("publish_due_posts", publish_due_posts, SYNC_QUEUE, run_at_startup=True),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.
     Cron("send_scheduled_reports", send_scheduled_reports_job, REPORT_QUEUE,
-         hour=frozenset({6}), minute=frozenset({0}), timeout=6 * 3600),
+         hour={6}, minute={0}, timeout=6 * 3600),
     Cron("requeue_stalled_reports", requeue_stalled_reports, REPORT_QUEUE,
-         minute=frozenset({7, 27, 47})),
+         minute={7, 27, 47}),
 )
 
 
