@@ -15,10 +15,12 @@ from strawberry.asgi import GraphQL
 from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
-from api.reports.jobs import drain, resume_stalled
+from api.jobs.queues import job_queue
+from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
 from domain.db import close_pool, engine, open_pool
+from domain.jobs import drain
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
 
@@ -54,9 +56,9 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
     settings = get_settings()
     await open_pool(settings.db_pool_size)
     if not settings.redis_url:  # embedded mode: no worker's cron will pick them up
-        await resume_stalled()
+        await resume_stalled(job_queue())
     yield
-    await drain()
+    await drain()  # the reports this process renders in the background (embedded mode)
     await close_pool()
 
 

@@ -49,7 +49,8 @@ def worker(
     from arq.logs import default_log_config
 
     from api.cli import errors, fail
-    from api.worker import run_workers
+    from api.jobs.runner import run_workers
+    from api.worker import WORKERS
     from domain.settings import get_settings
 
     if not get_settings().redis_url:
@@ -58,7 +59,7 @@ def worker(
     logging.config.dictConfig(default_log_config(verbose))
     while True:
         try:
-            asyncio.run(run_workers(burst=burst, max_jobs=concurrency, crons=cron))
+            asyncio.run(run_workers(WORKERS, burst=burst, max_jobs=concurrency, crons=cron))
             return
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) \
                 as error:
@@ -119,7 +120,7 @@ def sync(
     Coso current without a worker); with REDIS_URL they are queued for `coso worker`.
     """
     from api.cli import console, fail, run
-    from api.worker import job_queue
+    from api.jobs.queues import job_queue
     from domain.models import SyncRun
     from domain.settings import get_settings
     from domain.sync.base import http_client
@@ -145,7 +146,8 @@ def sync(
         newest = await SyncRun.select(SyncRun.id).order_by(SyncRun.id, ascending=False).first()
         since = newest["id"] if newest else 0
         ids = [c["id"] for c in channels] if brand or channel else None
-        async with job_queue() as queue, http_client() as http:
+        queue = job_queue()
+        async with http_client() as http:
             ctx = {"queue": queue, "http": http, "job_try": 1}
             if start is not None and end is not None:
                 for row in channels:

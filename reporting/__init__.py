@@ -1,7 +1,7 @@
 """Branded strategy and ROI reports: `build_report` reads (async), `render` draws (sync, CPU).
 
     data = await build_report(brand_id, ReportKind.ROI, start, end)
-    rendered = render(data, ReportFormat.PDF)  # in a worker process or thread
+    rendered = render(data, ReportFormat.PDF, storage_dir="var/files")  # process or thread
 
 `ReportData` is plain and picklable, so the render can run in a process pool.
 """

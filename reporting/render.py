@@ -1,6 +1,7 @@
 """ReportData → charts → Jinja2 (sandboxed, autoescaped) → self-contained HTML or WeasyPrint PDF.
 
-Pure CPU and no database: callers run `render` in a worker process or thread.
+Pure CPU, no database and no settings: callers say where the files and the template
+overrides are, and run `render` in a worker process or thread.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from domain.enums import ReportFormat, ReportKind
-from domain.settings import get_settings
 from reporting import assets, views
 from reporting.i18n import language_of, translations
 from reporting.model import ReportData
@@ -91,37 +91,38 @@ def context(data: ReportData, fmt: ReportFormat, storage_dir: str | Path,
     }
 
 
-def render_html(data: ReportData, fmt: ReportFormat, *, template_dir: Path | None = None,
-                storage_dir: str | Path | None = None,
+def render_html(data: ReportData, fmt: ReportFormat, *, storage_dir: str | Path,
+                template_dir: Path | None = None,
                 charts: dict[str, Markup] | None = None) -> str:
-    storage = storage_dir if storage_dir is not None else get_settings().storage_dir
+    """The report's HTML; brand images come from `storage_dir`, a workspace's own
+    templates from `template_dir` (None: Coso's only)."""
     folder = override_dir(template_dir, data.agency.workspace_slug)
     env = environment(str(folder) if folder else None, language_of(data.locale))
     template = env.get_template("report.html")
-    return template.render(**context(data, fmt, storage, charts))
+    return template.render(**context(data, fmt, storage_dir, charts))
 
 
-def html_to_pdf(html: str, storage_dir: str | Path | None = None,
+def html_to_pdf(html: str, storage_dir: str | Path | None = None, *,
                 fetcher: AssetFetcher | None = None) -> tuple[bytes, int]:
-    """WeasyPrint with the allow-list fetcher; returns the PDF and its page count."""
+    """WeasyPrint with the allow-list fetcher (by default one serving `storage_dir`'s
+    brand images); returns the PDF and its page count."""
     from weasyprint import HTML
 
-    fetcher = fetcher or AssetFetcher(storage_dir or get_settings().storage_dir)
+    if fetcher is None:
+        if storage_dir is None:
+            raise TypeError("html_to_pdf needs storage_dir or fetcher")
+        fetcher = AssetFetcher(storage_dir)
     document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
     return document.write_pdf(), len(document.pages)
 
 
-def render(data: ReportData, fmt: ReportFormat, *,
+def render(data: ReportData, fmt: ReportFormat, *, storage_dir: str | Path,
            template_dir: Path | None = None) -> RenderedReport:
-    """The report as PDF or self-contained HTML; `template_dir` defaults to the setting."""
+    """The report as PDF or self-contained HTML (see render_html for the folders)."""
     fmt = ReportFormat(fmt)
-    settings = get_settings()
-    if template_dir is None and settings.template_dir:
-        template_dir = Path(settings.template_dir)
-    html = render_html(data, fmt, template_dir=template_dir,
-                       storage_dir=settings.storage_dir)
+    html = render_html(data, fmt, storage_dir=storage_dir, template_dir=template_dir)
     if fmt is ReportFormat.HTML:
         return RenderedReport(html.encode(), "text/html; charset=utf-8", None,
                               filename(data, fmt))
-    pdf, pages = html_to_pdf(html, settings.storage_dir)
+    pdf, pages = html_to_pdf(html, storage_dir)
     return RenderedReport(pdf, "application/pdf", pages, filename(data, fmt))

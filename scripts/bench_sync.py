@@ -160,7 +160,8 @@ async def seed(count: int) -> list[int]:
 async def wait_worker(logs: Path) -> None:
     from arq.connections import create_pool
 
-    from api.worker import SYNC_QUEUE, redis_settings
+    from api.jobs.queues import redis_settings
+    from api.jobs.registry import SYNC_QUEUE
     from domain.settings import get_settings
 
     pool = await create_pool(redis_settings(get_settings().redis_url))
@@ -201,24 +202,22 @@ async def check_runs(expected: int) -> None:
 
 
 async def inline(channels: list[int], start: Any, end: Any, concurrency: int) -> Timing:
+    from api.jobs.queues import inline_queue
     from domain.enums import SyncKind
-    from domain.sync.base import http_client
-    from domain.sync.inline import InlineQueue
     from domain.sync.jobs import request_window
     from domain.sync.windows import Window
 
     window = Window(SyncKind.BACKFILL, start, end)
     gate = asyncio.Semaphore(concurrency)
-    async with http_client() as http:
-        queue = InlineQueue(http)
+    queue = inline_queue()  # each job opens its own http client, as in embedded mode
 
-        async def one(channel_id: int) -> None:
-            async with gate:
-                await request_window(queue, channel_id, window)
+    async def one(channel_id: int) -> None:
+        async with gate:
+            await request_window(queue, channel_id, window)
 
-        began = time.perf_counter()
-        await asyncio.gather(*(one(c) for c in channels))
-        seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(one(c) for c in channels))
+    seconds = time.perf_counter() - began
     await check_runs(len(channels))
     return Timing("inline", seconds, await stored_rows())
 
@@ -226,7 +225,8 @@ async def inline(channels: list[int], start: Any, end: Any, concurrency: int) ->
 async def through_arq(channels: list[int], start: Any, end: Any) -> Timing:
     from arq.connections import create_pool
 
-    from api.worker import SYNC_QUEUE, ArqQueue, redis_settings
+    from api.jobs.queues import ArqQueue, redis_settings
+    from api.jobs.registry import SYNC_QUEUE
     from domain.enums import SyncKind, SyncStatus
     from domain.models import SyncRun
     from domain.settings import get_settings
@@ -262,7 +262,7 @@ async def noop_rate(jobs: int, concurrency: int) -> float:
     from arq.connections import create_pool
     from arq.worker import Worker
 
-    from api.worker import redis_settings
+    from api.jobs.queues import redis_settings
     from domain.settings import get_settings
 
     settings = redis_settings(get_settings().redis_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -17,17 +18,20 @@ from api.graphql.queries import Query
 from domain.settings import get_settings
 
 
+def _masked(error: GraphQLError) -> bool:
+    """Hide what a resolver raised unexpectedly, unless COSO_DEBUG asks to see it."""
+    return not get_settings().debug and should_mask(error)
+
+
 def build_schema() -> strawberry.Schema:
-    settings = get_settings()
+    """The schema; its limits and masking read the settings per request, not at import."""
     # Factories, so each request gets fresh extension instances.
     extensions: list = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryDepthLimiter(max_depth=get_settings().max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=get_settings().max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=get_settings().max_aliases),
+        lambda: MaskErrors(should_mask_error=_masked, error_message="Internal error."),
     ]
-    if not settings.debug:
-        extensions.append(lambda: MaskErrors(should_mask_error=should_mask,
-                                             error_message="Internal error."))
     mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
     return strawberry.Schema(query=Query, mutation=mutation, extensions=extensions)
 

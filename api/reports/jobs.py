@@ -1,10 +1,10 @@
-"""The report job: gather the data, render it in a limited child process, store the file."""
+"""The report jobs: render one report (gather, render in a limited child, store the file),
+and queue again the reports whose job was lost."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from api.reports.sandbox import Limits, SandboxError, run_limited
 from api.reports.storage import Storage, report_key
 from domain.enums import ReportFormat, ReportKind, ReportStatus
+from domain.jobs import JobQueue
 from domain.models import Report
 from domain.services.usecase import utcnow
 from domain.settings import get_settings
@@ -30,7 +31,7 @@ QUEUED_GRACE = timedelta(minutes=10)
 
 
 def job_id(report_id: int) -> str:
-    """The arq job id: one job per report, however often it is queued."""
+    """The job id: one job per report, however often it is queued."""
     return f"report:{report_id}"
 
 
@@ -38,15 +39,23 @@ def render_in_child(data: Any, fmt: str, storage_dir: str, template_dir: str | N
     """Runs in the sandbox's child process: the renderer is CPU-bound and sees user text.
 
     The child was forked from a server started earlier, so it is told this process's
-    folders rather than trusting the settings it inherited.
+    folders rather than reading the settings it inherited.
     """
     from reporting import render
 
-    os.environ["COSO_STORAGE_DIR"] = storage_dir
-    os.environ.pop("COSO_TEMPLATE_DIR", None)
-    get_settings.cache_clear()
-    return render(data, ReportFormat(fmt), template_dir=Path(template_dir) if template_dir
-                  else None)
+    return render(data, ReportFormat(fmt), storage_dir=storage_dir,
+                  template_dir=Path(template_dir) if template_dir else None)
+
+
+async def generate_report(ctx: dict[str, Any], report_id: int) -> str | None:
+    """The job `generate_report` (id `report:<id>`, see job_id): `generate`, its status after."""
+    status = await generate(report_id, storage=ctx.get("storage"))
+    return status.value if status else None
+
+
+async def requeue_stalled_reports(ctx: dict[str, Any]) -> int:
+    """The cron job: `requeue_stalled` on the worker's queue."""
+    return await requeue_stalled(ctx["queue"])
 
 
 async def generate(report_id: int, *, storage: Storage | None = None,
@@ -106,28 +115,16 @@ async def _fail(report_id: int, error: str) -> ReportStatus:
 
 # --- queueing -----------------------------------------------------------------------------
 
-_background: set[asyncio.Task[Any]] = set()
 
-
-async def queue_report(report_id: int) -> str:
-    """Hand the report to arq (REDIS_URL set) or to a task of this process (embedded mode).
+async def queue_report(queue: JobQueue, report_id: int) -> bool:
+    """Hand the report's job to `queue`: arq's worker, or (embedded mode) a background task
+    of this process. False when its job is queued or running already.
 
     Call after the transaction that created the row has committed, so the worker sees it.
     """
     jid = job_id(report_id)
     await Report.update({Report.job_id: jid}).where(Report.id == report_id)
-    redis_url = get_settings().redis_url
-    if redis_url:
-        from api.worker import api_pool  # the API's pool; api.worker imports this package
-
-        # arq's default queue, which the report worker serves. None back means a job with
-        # this id is queued or running already: nothing to add.
-        await (await api_pool()).enqueue_job(JOB_NAME, report_id, _job_id=jid)
-    else:
-        task = asyncio.get_running_loop().create_task(generate(report_id))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-    return jid
+    return await queue.enqueue(JOB_NAME, report_id, job_id=jid)
 
 
 async def stalled(*, now: Any = None, limits: Limits | None = None,
@@ -144,35 +141,27 @@ async def stalled(*, now: Any = None, limits: Limits | None = None,
     return [row["id"] for row in rows]
 
 
-async def requeue_stalled(redis: Any, *, now: Any = None, limits: Limits | None = None,
-                          most: int = 100) -> int:
-    """Queue again the reports whose job was lost; arq drops the ones still queued."""
+async def requeue_stalled(queue: JobQueue, *, now: Any = None, limits: Limits | None = None,
+                          queued_grace: timedelta = QUEUED_GRACE, most: int = 100) -> int:
+    """Queue again the reports whose job was lost (see `stalled`); how many were queued
+    (the queue drops the ones it still holds)."""
     queued = 0
-    for report_id in await stalled(now=now, limits=limits, most=most):
-        if await redis.enqueue_job(JOB_NAME, report_id, _job_id=job_id(report_id)):
-            queued += 1
+    for report_id in await stalled(now=now, limits=limits, queued_grace=queued_grace,
+                                   most=most):
+        queued += await queue_report(queue, report_id)
     if queued:
         log.warning("queued %s stalled report(s) again", queued)
     return queued
 
 
-async def resume_stalled(*, now: Any = None, limits: Limits | None = None) -> int:
-    """Embedded mode (no Redis), when a process starts: render in it the reports a process
+async def resume_stalled(queue: JobQueue, *, now: Any = None,
+                         limits: Limits | None = None) -> int:
+    """Embedded mode (no Redis), when a process starts: queue in it the reports a process
     that died left QUEUED or RUNNING; the queued ones of any age, since their task went
     with that process. A report another live process renders meanwhile is claimed once
-    (see `generate`). How many were resumed."""
-    resumed = await stalled(now=now, limits=limits, queued_grace=timedelta(0), most=1000)
-    for report_id in resumed:
-        await queue_report(report_id)
-    if resumed:
-        log.warning("resumed %s report(s) left by a process that stopped", len(resumed))
-    return len(resumed)
-
-
-async def drain() -> None:
-    """Wait for the reports this process is rendering in the background (embedded mode)."""
-    while _background:
-        await asyncio.gather(*list(_background), return_exceptions=True)
+    (see `generate`). How many were queued."""
+    return await requeue_stalled(queue, now=now, limits=limits, queued_grace=timedelta(0),
+                                 most=1000)
 
 
 async def fail_unqueued(report_id: int, error: Exception) -> None:

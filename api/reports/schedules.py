@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +80,11 @@ async def send_scheduled_reports(ctx: dict[str, Any] | None = None, *,
     await asyncio.gather(*(one(row, period) for row, period in due))
     log.info("scheduled reports: %s", summary)
     return summary
+
+
+async def send_scheduled_reports_job(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The cron job `send_scheduled_reports`: its summary, as arq keeps results."""
+    return asdict(await send_scheduled_reports(ctx))
 
 
 def due_period(schedule: dict[str, Any], now: datetime) -> tuple[date, date] | None:

@@ -1,15 +1,15 @@
-"""What every sync job shares: its context, the queue it may enqueue on, and retry rules.
+"""What every sync job shares: its http client, its retry rules, the errors worth a retry.
 
-Jobs are plain `async def job(ctx, *args)` functions, the shape arq calls. `ctx` holds
-`http` (an httpx.AsyncClient), `queue` (a JobQueue), `job_id` and `job_try` (1, 2, ...).
-The domain knows nothing of arq: a job asks for another try by raising RetryLater, which
-the worker turns into arq's Retry and the in-process runner into a sleep.
+Sync jobs are jobs like any other (see domain.jobs); their `ctx` also holds `http`, an
+httpx.AsyncClient.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from typing import Any, Protocol
+from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -42,26 +42,6 @@ TRANSIENT_SYNC_CODES = frozenset({
 })
 
 
-class RetryLater(Exception):  # noqa: N818 - reads as what the job asks for
-    """Run this job again in `defer` seconds."""
-
-    def __init__(self, defer: float, reason: str = "") -> None:
-        super().__init__(reason or f"retry in {defer:.1f}s")
-        self.defer = defer
-
-
-class QueueUnavailable(Exception):  # noqa: N818 - reads as what happened
-    """The queue could not take the job (Redis unreachable); the run stays QUEUED and the
-    planner enqueues it again later."""
-
-
-class JobQueue(Protocol):
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
-        """Queue `function(*args)` once: False when a job with this id is already queued;
-        QueueUnavailable when the queue cannot be reached."""
-        ...
-
-
 def retry_delay(job_try: int) -> float:
     return RETRY_STEP_SECONDS * job_try
 
@@ -79,6 +59,13 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=get_settings().http_timeout,
                              limits=httpx.Limits(max_connections=50,
                                                  max_keepalive_connections=20))
+
+
+@contextlib.asynccontextmanager
+async def job_resources() -> AsyncIterator[dict[str, Any]]:
+    """What a sync job run in this process finds in its ctx: an http client for the run."""
+    async with http_client() as http:
+        yield {"http": http}
 
 
 def describe(error: BaseException) -> str:

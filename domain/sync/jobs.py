@@ -16,6 +16,7 @@ from domain.connectors import connector_for
 from domain.connectors.base import RemotePost, SyncError
 from domain.enums import ChannelStatus, SyncKind, SyncStatus
 from domain.errors import ValidationFailed
+from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, SyncRun
 from domain.services.channels import channel_auth, mark_token_expired
 from domain.services.secrets import TokenUnreadable
@@ -24,9 +25,6 @@ from domain.sync import runs
 from domain.sync.base import (
     MAX_TRIES,
     TRANSIENT_DB_ERRORS,
-    JobQueue,
-    QueueUnavailable,
-    RetryLater,
     attempt_of,
     describe,
     is_transient,

@@ -17,6 +17,7 @@ from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, PostStatus, SyncKind
+from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
 from domain.services.channels import channel_auth, mark_token_expired
@@ -28,8 +29,6 @@ from domain.sync import runs
 from domain.sync.base import (
     MAX_TRIES,
     TRANSIENT_DB_ERRORS,
-    JobQueue,
-    RetryLater,
     attempt_of,
     describe,
     is_transient,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
-from api.worker import SYNC_QUEUE
+from api.jobs.registry import SYNC_QUEUE
 from domain.enums import ChannelStatus, Platform, PostStatus, SyncKind, SyncStatus
 from domain.models import AuditLog, Channel, Post, SyncRun
 from domain.services.secrets import decrypt_token, encrypt_token

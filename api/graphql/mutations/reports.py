@@ -13,10 +13,12 @@ from api.graphql.ids import decode_id, global_id
 from api.graphql.mutations.base import Payload, require, run, user_errors
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.report import Report, ReportFormat, ReportKind, ReportSchedule
+from api.jobs.queues import job_queue
 from api.reports.jobs import fail_unqueued, queue_report
 from api.reports.storage import Storage
 from domain import enums
 from domain.errors import Problem, ValidationFailed
+from domain.jobs import QueueUnavailable
 from domain.models import Report as ReportTable
 from domain.rules.permissions import Action
 from domain.services import reports as service
@@ -153,8 +155,8 @@ class ReportMutations:
         if payload.report is not None:
             # Only now is the row committed, so a worker picking the job up can read it.
             try:
-                await queue_report(payload.report.id)
-            except Exception as error:  # noqa: BLE001 - any queue failure is reported as data
+                await queue_report(job_queue(), payload.report.id)
+            except QueueUnavailable as error:
                 await fail_unqueued(payload.report.id, error)
                 row = await ReportTable.select().where(
                     ReportTable.id == payload.report.id).first()

@@ -20,16 +20,16 @@ from api.graphql.types.channel import Channel
 from api.graphql.types.enums import Platform
 from api.graphql.types.post import Post
 from api.graphql.types.sync_run import SyncRun
-from api.worker import dispatch
+from api.jobs.queues import job_queue
 from domain.enums import ChannelStatus, PostStatus, SyncKind
 from domain.errors import ValidationFailed
+from domain.jobs import JobQueue
 from domain.models import Channel as ChannelTable
 from domain.models import Post as PostTable
 from domain.rules.permissions import Action
 from domain.rules.workflow import Transition, next_status
 from domain.services import channels as service
 from domain.settings import get_settings
-from domain.sync.base import JobQueue
 from domain.sync.jobs import request_window
 from domain.sync.publish import request_publish
 from domain.sync.windows import Window, planned_window, window_problems
@@ -98,7 +98,7 @@ async def checked_then_queued(payload: type[P], check: Callable[[], Awaitable[C]
     result = await run(payload, work)
     if result.user_errors:
         return result
-    return await dispatch(lambda q: queue(checked[0], q))
+    return await queue(checked[0], job_queue())
 
 
 async def _channel_row(info: Info, pk: int) -> dict[str, Any]:

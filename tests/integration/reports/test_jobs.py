@@ -14,10 +14,12 @@ from pypdf import PdfReader
 
 import api.reports.jobs as jobs
 from api.app import app
-from api.reports import REPORT_FUNCTIONS
-from api.reports.jobs import drain, generate
+from api.jobs.queues import ArqQueue, inline_queue
+from api.reports.jobs import generate
 from api.reports.sandbox import Limits
+from api.worker import ReportWorkerSettings
 from domain.enums import ReportFormat, ReportKind, ReportStatus, Role, WorkspaceRole
+from domain.jobs import drain
 from domain.models import Report
 from domain.services.tokens import issue_token
 from domain.settings import get_settings
@@ -155,7 +157,7 @@ async def test_requested_over_graphql_run_by_arq_downloaded_over_http(acme, stor
             "brand": gid("Brand", brand.id), "kind": "ROI", "month": "2026-10"}})
         report = result["requestReport"]["report"]
         assert report["status"] == "QUEUED"
-        worker = Worker(functions=REPORT_FUNCTIONS,
+        worker = Worker(functions=ReportWorkerSettings.functions,
                         redis_settings=RedisSettings.from_dsn(get_settings().redis_url),
                         burst=True, poll_delay=0.05, handle_signals=False)
         try:
@@ -207,9 +209,9 @@ async def test_reports_whose_job_was_lost_are_queued_again(acme, storage):
     queue = await create_pool(RedisSettings.from_dsn(get_settings().redis_url))
     await queue.flushdb()
     try:
-        assert await jobs.requeue_stalled(queue, now=now, limits=TEST_LIMITS) == 2
+        assert await jobs.requeue_stalled(ArqQueue(queue), now=now, limits=TEST_LIMITS) == 2
         # Still queued: arq keeps the same job id from being added twice.
-        assert await jobs.requeue_stalled(queue, now=now, limits=TEST_LIMITS) == 0
+        assert await jobs.requeue_stalled(ArqQueue(queue), now=now, limits=TEST_LIMITS) == 0
         queued = await queue.queued_jobs()
     finally:
         await queue.flushdb()
@@ -229,7 +231,7 @@ async def test_without_redis_a_new_process_renders_what_a_dead_one_left(acme, em
             (alive, {Report.status: ReportStatus.RUNNING, Report.started_at: now}),
             (done, {Report.status: ReportStatus.READY, Report.storage_key: "kept"})):
         await Report.update(values).where(Report.id == report.id)
-    assert await jobs.resume_stalled() == 2  # the queued one of any age, the dead one
+    assert await jobs.resume_stalled(inline_queue()) == 2  # the queued one of any age, the dead one
     await drain()
     statuses = {r["id"]: r["status"] for r in await Report.select(Report.id, Report.status)}
     assert statuses == {just_queued.id: ReportStatus.READY, dead.id: ReportStatus.READY,

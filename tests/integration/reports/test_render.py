@@ -24,6 +24,7 @@ from reporting.render import html_to_pdf, render_html
 from tests.factories import make_brand, make_channel, make_post, make_workspace
 
 TODAY = date(2026, 11, 20)
+NO_FILES = "/nonexistent"  # no brand has a logo stored: none is looked for
 WORDS = {  # a heading of each kind and language, and the page label of the running footer
     ("it", ReportKind.ROI): ("Sintesi", "Post migliori e peggiori", "Pagina"),
     ("en", ReportKind.ROI): ("Executive summary", "Top and bottom posts", "Page"),
@@ -53,7 +54,7 @@ async def test_demo_brands_render_both_kinds_in_both_languages():
             for locale in (None, other):
                 data = await build_report(pk, kind, start, end, locale=locale)
                 language = data.locale[:2]
-                pdf = render(data, ReportFormat.PDF)
+                pdf = render(data, ReportFormat.PDF, storage_dir=NO_FILES)
                 assert pdf.media_type == "application/pdf" and pdf.content[:5] == b"%PDF-"
                 pages = pdf_text(pdf.content)
                 assert pdf.pages == len(pages) >= 8
@@ -67,7 +68,7 @@ async def test_demo_brands_render_both_kinds_in_both_languages():
                 assert re.search(rf"{WORDS[(language, kind)][2]} 2 / {len(pages)}", pages[1])
                 assert re.search(r"\b\d{1,2}\b", pages[1])
 
-                html = render(data, ReportFormat.HTML)
+                html = render(data, ReportFormat.HTML, storage_dir=NO_FILES)
                 page = html.content.decode()
                 assert html.media_type.startswith("text/html") and html.pages is None
                 assert page.count("<svg") >= 2 and "data:font/woff2;base64," in page
@@ -80,7 +81,8 @@ async def test_an_empty_month_says_so_instead_of_showing_zeros():
     await make_channel(brand)
     for kind in ReportKind:
         data = await build_report(brand.id, kind, date(2026, 10, 1), date(2026, 10, 31))
-        text = " ".join(pdf_text(render(data, ReportFormat.PDF).content))
+        rendered = render(data, ReportFormat.PDF, storage_dir=NO_FILES)
+        text = " ".join(pdf_text(rendered.content))
         assert UNKNOWN in text
         if kind is ReportKind.ROI:
             assert "No activity was recorded from 1 Oct 2026 to 31 Oct 2026." in text
@@ -108,7 +110,7 @@ async def test_a_brand_with_one_channel_gets_its_channel_and_no_comparison_betwe
     assert len(data.roi.channels) == 1 and data.roi.top_posts[0].text == "Ciao a tutti"
     keys = [s.key for s in data.summary]
     assert not any("highest engagement rate" in k for k in keys)
-    text = " ".join(pdf_text(render(data, ReportFormat.PDF).content))
+    text = " ".join(pdf_text(render(data, ReportFormat.PDF, storage_dir=NO_FILES).content))
     assert "Solo IG" in text and "Ciao a tutti" in text and "Interazioni" in text
 
 
@@ -122,13 +124,14 @@ async def test_a_workspace_folder_overrides_templates_for_that_workspace_only(tm
         "<p>Studio Nord {{ _('Contents') }}</p></section>")
     data = await build_report(brand.id, ReportKind.ROI, date(2026, 10, 1), date(2026, 10, 31),
                               locale="it")
-    html = render(data, ReportFormat.HTML, template_dir=tmp_path).content.decode()
+    html = render(data, ReportFormat.HTML, storage_dir=NO_FILES,
+                  template_dir=tmp_path).content.decode()
     assert "Studio Nord Indice" in html and 'class="cover-band"' not in html
     assert "Sintesi" in html  # the rest still comes from Coso's own templates
 
     other = await build_report((await make_brand(name="Elsewhere")).id, ReportKind.ROI,
                                date(2026, 10, 1), date(2026, 10, 31))
-    assert 'class="cover-band"' in render(other, ReportFormat.HTML,
+    assert 'class="cover-band"' in render(other, ReportFormat.HTML, storage_dir=NO_FILES,
                                          template_dir=tmp_path).content.decode()
 
 
@@ -143,7 +146,7 @@ async def test_workspace_templates_run_sandboxed(tmp_path, expression):
     (tmp_path / "sneaky" / "cover.html").write_text("{{ " + expression + " }}")
     data = await build_report(brand.id, ReportKind.ROI, date(2026, 10, 1), date(2026, 10, 31))
     with pytest.raises(SecurityError):
-        render(data, ReportFormat.HTML, template_dir=tmp_path)
+        render(data, ReportFormat.HTML, storage_dir=NO_FILES, template_dir=tmp_path)
 
 
 async def test_report_data_pickles_and_renders_in_threads_at_once():
@@ -152,10 +155,10 @@ async def test_report_data_pickles_and_renders_in_threads_at_once():
     data = await build_report(await brand_id(EN), ReportKind.ROI, start, end)
     copy = pickle.loads(pickle.dumps(data))
     assert copy == data
-    single = render_html(data, ReportFormat.PDF, storage_dir="/nonexistent")
+    single = render_html(data, ReportFormat.PDF, storage_dir=NO_FILES)
     with ThreadPoolExecutor(3) as pool:
         pages = list(pool.map(lambda d: html_to_pdf(render_html(
-            d, ReportFormat.PDF, storage_dir="/nonexistent"), "/nonexistent")[1],
+            d, ReportFormat.PDF, storage_dir=NO_FILES), NO_FILES)[1],
             [data, copy, data]))
     assert len(set(pages)) == 1 and pages[0] >= 8
-    assert render_html(copy, ReportFormat.PDF, storage_dir="/nonexistent") == single
+    assert render_html(copy, ReportFormat.PDF, storage_dir=NO_FILES) == single

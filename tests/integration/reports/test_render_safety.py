@@ -117,7 +117,7 @@ async def test_hostile_text_never_becomes_markup_css_or_a_request(trap, tmp_path
     assert fetcher.refused == []  # our own template asks for nothing it may not have
     assert all(u.startswith("coso-static:fonts/") for u in fetcher.served)
 
-    page = render(data, ReportFormat.HTML).content.decode()
+    page = render(data, ReportFormat.HTML, storage_dir=tmp_path).content.decode()
     assert "<script" not in page and "<img" not in page
     assert trap.requests == []
 

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from api.emulator import token_for
 from api.emulator.server import EmulatorServer
+from api.jobs.queues import inline_queue
 from domain.connectors import API_VERSIONS
 from domain.enums import Platform, SourceKind
+from domain.jobs import InlineQueue
 from domain.models import Channel, ChannelMetric, Post, PostMetric, SyncRun
 from domain.services.channels import Connection, connect_channel
 from domain.settings import get_settings
-from domain.sync.inline import InlineQueue
 from tests.factories import make_brand
 from tests.integration.test_cli import coso  # noqa: F401 - `coso …` in a thread, a fixture
 
@@ -58,13 +58,13 @@ async def no_wait(seconds: float) -> None:
 
 
 @pytest.fixture
-async def inline() -> AsyncIterator[InlineQueue]:
-    async with httpx.AsyncClient(timeout=get_settings().http_timeout) as http:
-        yield InlineQueue(http, sleep=no_wait)
+def inline() -> InlineQueue:
+    return inline_queue(sleep=no_wait)
 
 
 def ctx_of(queue: InlineQueue) -> dict[str, Any]:
-    return {"queue": queue, "http": queue.http, "job_try": 1}
+    """The ctx of a cron job (plan_syncs, publish_due_posts) called directly."""
+    return {"queue": queue, "job_try": 1}
 
 
 def today() -> date:

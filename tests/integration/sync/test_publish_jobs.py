@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from api.jobs.queues import inline_queue
 from domain.enums import PostFormat, PostStatus, SyncKind, SyncStatus
 from domain.models import Brand, Channel, Post, PostTransition, SyncRun
 from domain.settings import get_settings
 from domain.sync import runs
 from domain.sync.base import MAX_TRIES
-from domain.sync.inline import InlineQueue
 from domain.sync.jobs import enqueue_run
 from domain.sync.publish import claim_grace, publish_due_posts, request_publish
 from tests.factories import make_post, make_user
@@ -143,7 +143,7 @@ async def test_a_fresh_claim_is_waited_for_not_doubled(emulator, inline):
             emulator.state.publish("facebook", ACCOUNTS["facebook"], post["text"])
         await no_wait(seconds)
 
-    await publish_due_posts(ctx_of(InlineQueue(inline.http, sleep=sleep)))
+    await publish_due_posts(ctx_of(inline_queue(sleep=sleep)))
     assert waits == [claim_grace().total_seconds()]
     after = await post_row(post["id"])
     assert after["status"] == PostStatus.PUBLISHED

@@ -24,7 +24,10 @@ import asyncpg
 import pytest
 from arq.connections import ArqRedis, create_pool
 
-from api.worker import SYNC_QUEUE, ArqQueue, WorkerSettings, redis_settings, run_workers
+from api.jobs.queues import ArqQueue, redis_settings
+from api.jobs.registry import SYNC_QUEUE
+from api.jobs.runner import run_workers
+from api.worker import WorkerSettings
 from domain.enums import PostStatus, SyncKind, SyncStatus
 from domain.models import Channel, ChannelMetric, Post
 from domain.settings import get_settings
@@ -321,7 +324,7 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
 
 async def burst(pool: ArqRedis) -> Any:  # noqa: ARG001 - the queue it empties
     """Run the sync queue's jobs with a real arq Worker until the queue is empty."""
-    (worker,) = await run_workers(burst=True, crons=False, settings=(WorkerSettings,),
+    (worker,) = await run_workers((WorkerSettings,), burst=True, crons=False,
                                   redis_settings=redis_settings(get_settings().redis_url),
                                   on_startup=_startup, on_shutdown=_shutdown, poll_delay=0.05)
     return worker
