@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import re
-from collections.abc import Awaitable, Callable
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -45,7 +47,8 @@ errors = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Stop with a one-line message (no traceback); 2 means the input was wrong."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: one line for the terminal to wrap, not one cut at 80 columns when piped
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -56,7 +59,8 @@ def run(work: Callable[[], Awaitable[T]], *, schema: bool = True) -> T:
     what to do (not a traceback from the first query), and a missing SQLite file is not
     created empty on the way.
     """
-    db = engine()
+    with _no_piccolo_warnings():  # building the engine already connects, to check versions
+        db = engine()
     where = database_name(db)
     if schema and db.engine_type == "sqlite" and not os.path.exists(db.path):
         unset = "" if os.environ.get("DATABASE_URL") else " (DATABASE_URL is unset)"
@@ -66,16 +70,19 @@ def run(work: Callable[[], Awaitable[T]], *, schema: bool = True) -> T:
         # A pool bound to another event loop (an embedding app, the test session) is
         # left alone; queries then use their own connections.
         own_pool = getattr(db, "pool", False) is None
-        try:
-            if own_pool:
-                await open_pool(max_size=2)
-        except Exception as error:
-            _unreachable(where, error)
-        try:
-            try:  # also the first query: it finds a server that is down or refuses us
-                problem = await schema_problem()
+        with _no_piccolo_warnings():
+            try:
+                if own_pool:
+                    await open_pool(max_size=2)
             except Exception as error:
                 _unreachable(where, error)
+        try:
+            # Also the first query, so it finds a server that is down or refuses us.
+            with _no_piccolo_warnings():
+                try:
+                    problem = await schema_problem()
+                except Exception as error:
+                    _unreachable(where, error)
             if schema and problem:
                 fail(f"database {where} {problem}: run `coso migrate`")
             return await work()
@@ -84,6 +91,14 @@ def run(work: Callable[[], Awaitable[T]], *, schema: bool = True) -> T:
                 await close_pool()
 
     return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def _no_piccolo_warnings() -> Iterator[None]:
+    """Piccolo warns, in colour, of a failed connection before raising: say it once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _unreachable(where: str, error: Exception) -> NoReturn:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 
@@ -79,6 +80,8 @@ def export(
 
     try:
         found, count = run(work)
+    except BrokenPipeError:
+        _reader_gone()
     except ExportTooLarge as error:
         fail(str(error), code=1)
     except OSError as error:
@@ -88,6 +91,14 @@ def export(
     where = f" to {out}" if out is not None else ""
     errors.print(f"exported {count} {kind.value} of {found['slug']}{period}{where}",
                  highlight=False)
+
+
+def _reader_gone() -> NoReturn:
+    """`coso export … | head`: the reader has all it wanted, so stop without a word, as cat
+    does; exit 141, the status of a process a closed pipe stops, as cat's would be."""
+    # Python flushes stdout once more at exit and would print that error too.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(128 + signal.SIGPIPE)
 
 
 def _choice(what: str, value: str, allowed: Any) -> Any:
@@ -146,7 +157,8 @@ async def _write(kind: Any, brand: dict[str, Any], start: date | None, end: date
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                  console=errors, transient=True) as bar:
+                  console=errors, transient=True,
+                  disable=not errors.is_terminal) as bar:  # else it leaves an empty line
         task = bar.add_task(f"exporting {kind.value}", total=None)
 
         def progress(rows: int) -> None:

@@ -241,7 +241,8 @@ class _RejectsFile:
 
 
 def _summary_table(summary: ImportSummary, name: str) -> Table:
-    table = Table(title=f"{summary.entity} from {name}", show_header=False)
+    title = f"{summary.entity} from {name}"
+    table = Table(title=title, show_header=False, min_width=len(title))  # title on one line
     table.add_column("what")
     table.add_column("rows", justify="right")
     for label, value in (("inserted", summary.inserted), ("updated", summary.updated),
