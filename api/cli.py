@@ -131,11 +131,9 @@ def migrate() -> None:
     except MigrationFailed as error:
         fail(f"migration failed: {error}", code=1)
     where = database_name(engine())
-    if done:
-        console.print(f"migrated {where}: applied {len(done)} migration"
-                      f"{'s' if len(done) != 1 else ''}", highlight=False)
-    else:
-        console.print(f"{where} is up to date: no migrations to apply", highlight=False)
+    said = (f"migrated {where}: applied {len(done)} migration{'s' if len(done) != 1 else ''}"
+            if done else f"{where} is up to date: no migrations to apply")
+    console.print(said, highlight=False, soft_wrap=True)  # one line, however long the path
 
 
 @app.command()
@@ -196,12 +194,17 @@ def serve(
              "for several workers")
     if workers > 1 and reload:
         fail("--reload runs a single process: drop --workers or --reload")
+    run(_nothing)  # a database Coso cannot use: one line now, not an error per request
     if settings.secret_key_is_default and not _is_loopback(host):
         errors.print(f"[bold yellow]warning:[/] serving on {host} with the development "
                      "COSO_SECRET_KEY: set a secret of your own before exposing Coso",
                      highlight=False)
     uvicorn.run("api.app:app", host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _is_loopback(host: str) -> bool:
