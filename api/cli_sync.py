@@ -176,15 +176,19 @@ def sync(
         console.print("nothing to do: every channel is up to date", highlight=False)
         return
     table = Table(title="Sync runs" + ("" if get_settings().redis_url else " (in-process)"))
-    for column in ("run", "channel", "kind", "days", "status", "in/new/changed", "error"):
-        table.add_column(column, overflow="fold",
-                         no_wrap=column in ("run", "kind", "status"))
+    # Fits 80 columns (the width when output is a file or a pipe): days on two lines, the
+    # errors under the table rather than in a column too narrow to read.
+    for column in ("run", "channel", "kind", "days", "status", "in/new/upd"):
+        table.add_column(column, no_wrap=True)
     for r in runs:
-        days = f"{r['window_from']} {r['window_to']}" if r["window_from"] else "—"
+        days = f"{r['window_from']}\n{r['window_to']}" if r["window_from"] else "—"
         counts = f"{r['items_in']}/{r['items_inserted']}/{r['items_updated']}"
-        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"], counts,
-                      r["error"] or "")
+        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"], counts)
     console.print(table)
+    for r in runs:
+        if r["error"]:
+            console.print(f"run {r['id']} ({r['handle']}): {r['error']}", highlight=False,
+                          soft_wrap=True)
     if any(r["status"] == SyncStatus.FAILED for r in runs):
         raise typer.Exit(1)
 
