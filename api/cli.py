@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import os
 import re
-from collections.abc import Awaitable, Callable
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -17,6 +20,7 @@ import domain  # noqa: F401 - sets PICCOLO_CONF before Piccolo loads (typer, ric
 from api.emulator.cli import emulator
 from domain.db import close_pool, engine, open_pool, write_transaction
 from domain.enums import Role, WorkspaceRole
+from domain.migrate import schema_problem
 from domain.models import ApiToken, Brand, Membership, User, Workspace, WorkspaceMember
 from domain.services.audit import record
 from domain.services.tokens import hash_token, issue_token, revoke_token
@@ -26,10 +30,13 @@ T = TypeVar("T")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GRAPHQL_URL = "http://127.0.0.1:8000/graphql"
 
-app = typer.Typer(help="Coso: social media marketing, GraphQL-first.", no_args_is_help=True,
-                  add_completion=False)
-user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
-token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+# Plain (click-style) help: Typer's rich panels print a type column (`--help <bool>`) and
+# keep docstrings' line breaks; plain help wraps whole sentences at the terminal's width.
+PLAIN_HELP: dict[str, Any] = {"no_args_is_help": True, "rich_markup_mode": None}
+app = typer.Typer(help="Coso: social media marketing, GraphQL-first.", add_completion=False,
+                  **PLAIN_HELP)
+user_app = typer.Typer(help="Manage users.", **PLAIN_HELP)
+token_app = typer.Typer(help="Manage API tokens.", **PLAIN_HELP)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.command()(emulator)
@@ -40,21 +47,44 @@ errors = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Stop with a one-line message (no traceback); 2 means the input was wrong."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: one line for the terminal to wrap, not one cut at 80 columns when piped
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run one command's async work with a database pool open around it."""
+def run(work: Callable[[], Awaitable[T]], *, schema: bool = True) -> T:
+    """Run one command's async work with a database pool open around it.
+
+    With `schema`, a database Coso cannot use yet stops the command with one line saying
+    what to do (not a traceback from the first query), and a missing SQLite file is not
+    created empty on the way.
+    """
+    with _no_piccolo_warnings():  # building the engine already connects, to check versions
+        db = engine()
+    where = database_name(db)
+    if schema and db.engine_type == "sqlite" and not os.path.exists(db.path):
+        unset = "" if os.environ.get("DATABASE_URL") else " (DATABASE_URL is unset)"
+        fail(f"no Coso database at {where}{unset}: run `coso migrate` to create it")
 
     async def main() -> T:
-        db = engine()
         # A pool bound to another event loop (an embedding app, the test session) is
         # left alone; queries then use their own connections.
         own_pool = getattr(db, "pool", False) is None
-        if own_pool:
-            await open_pool(max_size=2)
+        with _no_piccolo_warnings():
+            try:
+                if own_pool:
+                    await open_pool(max_size=2)
+            except Exception as error:
+                _unreachable(where, error)
         try:
+            # Also the first query, so it finds a server that is down or refuses us.
+            with _no_piccolo_warnings():
+                try:
+                    problem = await schema_problem()
+                except Exception as error:
+                    _unreachable(where, error)
+            if schema and problem:
+                fail(f"database {where} {problem}: run `coso migrate`")
             return await work()
         finally:
             if own_pool:
@@ -63,24 +93,55 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+@contextlib.contextmanager
+def _no_piccolo_warnings() -> Iterator[None]:
+    """Piccolo warns, in colour, of a failed connection before raising: say it once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _unreachable(where: str, error: Exception) -> NoReturn:
+    fail(f"cannot use database {where}: {str(error) or type(error).__name__}", code=1)
+
+
+def database_name(db: Any) -> str:
+    """The database a user would recognise: the SQLite file, or the URL without password."""
+    if db.engine_type == "sqlite":
+        return os.path.abspath(db.path)
+    config = db.config
+    return (f"postgresql://{config.get('user', 'postgres')}@{config.get('host', '127.0.0.1')}:"
+            f"{config.get('port', 5432)}/{config.get('database', 'postgres')}")
+
+
 # --- database -----------------------------------------------------------------------------
 
 
 @app.command()
 def migrate() -> None:
-    """Apply pending migrations to the database named by DATABASE_URL."""
+    """Apply pending migrations to DATABASE_URL's database.
+
+    Without DATABASE_URL that is the SQLite file scripts/demo uses, created if missing.
+    """
     from domain.migrate import MigrationFailed
     from domain.migrate import migrate as run_migrations
 
     try:
-        run(lambda: run_migrations(quiet=False))
+        done = run(run_migrations, schema=False)
     except MigrationFailed as error:
         fail(f"migration failed: {error}", code=1)
+    where = database_name(engine())
+    said = (f"migrated {where}: applied {len(done)} migration{'s' if len(done) != 1 else ''}"
+            if done else f"{where} is up to date: no migrations to apply")
+    console.print(said, highlight=False, soft_wrap=True)  # one line, however long the path
 
 
 @app.command()
 def demo() -> None:
-    """Migrate, seed the demo agency (idempotent) and print a fresh token per demo user."""
+    """Seed the demo agency and print a fresh token per demo user.
+
+    Migrates first; seeding again keeps the data and replaces the demo users' tokens.
+    """
     from api.cli_sync import emulator_tokens
     from domain.demo import seed_demo
     from domain.migrate import migrate as run_migrations
@@ -89,45 +150,61 @@ def demo() -> None:
         await run_migrations()
         return await seed_demo(channel_token=emulator_tokens())
 
-    logins = run(work)
-    table = Table(title="Demo users (tokens replace those of earlier runs)", show_lines=True)
-    table.add_column("user", overflow="fold")
-    table.add_column("roles", overflow="fold")
-    table.add_column("token", no_wrap=True, overflow="ignore")
-    for login in logins:
-        roles = [f"workspace {login.workspace_role}"] if login.workspace_role else []
-        roles += [f"{slug}: {', '.join(held)}" for slug, held in login.brand_roles.items()]
-        table.add_row(f"{login.name}\n{login.email}", "\n".join(roles), login.token)
-    console.print(table)
+    logins = run(work, schema=False)
+    console.print(demo_logins_table(logins))
     console.print(
         f"Open [bold]{GRAPHQL_URL}[/] (after [bold]coso serve[/]) and set the header\n"
         f'  {{"Authorization": "Bearer {logins[0].token}"}}', highlight=False, soft_wrap=True)
 
 
+def demo_logins_table(logins: list[Any]) -> Table:
+    """One row per demo user: who, and their token on a line of its own (never wrapped,
+    so it copies whole); roles wrap between words in the other column, so the table
+    reads at 80 columns, the width Rich assumes when output is not a terminal."""
+    table = Table(title="Demo users (tokens replace those of earlier runs)", show_lines=True)
+    table.add_column("user and token", no_wrap=True)
+    table.add_column("roles", overflow="fold", min_width=len("COMMUNITY_MANAGER"))
+    for login in logins:
+        roles = [f"workspace {login.workspace_role}"] if login.workspace_role else []
+        roles += [f"{slug}: {', '.join(held)}" for slug, held in login.brand_roles.items()]
+        table.add_row(f"{login.name} <{login.email}>\n{login.token}", "\n".join(roles))
+    return table
+
+
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind [COSO_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to bind [COSO_PORT].")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    host: Annotated[str | None, typer.Option(
+        metavar="HOST", help="Address to bind (default: COSO_HOST, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(
+        metavar="PORT", help="Port to bind (default: COSO_PORT, else 8000).")] = None,
+    workers: Annotated[int, typer.Option(metavar="N", help="Worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option("--reload", help="Restart on code changes "
+                                                          "(development).")] = False,
 ) -> None:
-    """Serve the GraphQL API with uvicorn."""
+    """Serve the GraphQL API (and GraphiQL) with uvicorn."""
     import uvicorn
 
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
+    if workers < 1:
+        fail("--workers must be 1 or more")
     if workers > 1 and settings.uses_sqlite:
         fail("SQLite serves one process: use --workers 1, or set DATABASE_URL to PostgreSQL "
              "for several workers")
     if workers > 1 and reload:
         fail("--reload runs a single process: drop --workers or --reload")
+    run(_nothing)  # a database Coso cannot use: one line now, not an error per request
     if settings.secret_key_is_default and not _is_loopback(host):
         errors.print(f"[bold yellow]warning:[/] serving on {host} with the development "
                      "COSO_SECRET_KEY: set a secret of your own before exposing Coso",
                      highlight=False)
     uvicorn.run("api.app:app", host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _is_loopback(host: str) -> bool:
@@ -158,17 +235,24 @@ def _choice(kind: str, value: str, allowed: type[WorkspaceRole] | type[Role]) ->
 
 @user_app.command("create")
 def user_create(
-    email: Annotated[str, typer.Option(help="The user's e-mail (their login name).")],
-    name: Annotated[str, typer.Option(help="Display name.")],
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    email: Annotated[str, typer.Option(metavar="EMAIL",
+                                       help="The user's e-mail (their login name).")],
+    name: Annotated[str, typer.Option(metavar="NAME", help="Display name.")],
+    workspace: Annotated[str | None, typer.Option(metavar="SLUG", help="Workspace slug.")
+                         ] = None,
     workspace_role: Annotated[str | None, typer.Option(
-        help="Make the user OWNER or ADMIN of --workspace.")] = None,
-    brand: Annotated[str | None, typer.Option(help="Brand slug to give roles on.")] = None,
+        metavar="OWNER|ADMIN", help="Make the user OWNER or ADMIN of --workspace.")] = None,
+    brand: Annotated[str | None, typer.Option(metavar="SLUG",
+                                              help="Brand slug to give roles on.")] = None,
     role: Annotated[list[str] | None, typer.Option(
+        metavar="ROLE",
         help="A role on --brand: STRATEGIST, MANAGER, COMMUNITY_MANAGER or CLIENT; repeatable.")
     ] = None,
 ) -> None:
-    """Create a user (or add roles to an existing one) in a workspace and on a brand."""
+    """Create a user, or give an existing one more roles.
+
+    Roles are given on a workspace (--workspace-role) and on a brand (--role, repeatable).
+    """
     address = _email(email)
     name = name.strip()
     if not name or len(name) > 200:
@@ -250,8 +334,8 @@ async def _user_id(address: str) -> int:
 
 @token_app.command("create")
 def token_create(
-    user: Annotated[str, typer.Option(help="The token owner's e-mail.")],
-    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    user: Annotated[str, typer.Option(metavar="EMAIL", help="The token owner's e-mail.")],
+    name: Annotated[str, typer.Option(metavar="NAME", help="What the token is for.")] = "cli",
 ) -> None:
     """Issue an API token; it is printed once and cannot be shown again."""
     address = _email(user)
@@ -277,8 +361,8 @@ def token_create(
 
 
 @token_app.command("revoke")
-def token_revoke(id: Annotated[int, typer.Option(help="The token's id (see token list).")]
-                 ) -> None:
+def token_revoke(id: Annotated[int, typer.Option(
+        metavar="ID", help="The token's id (see `coso token list`).")]) -> None:
     """Revoke a token: requests using it are refused from now on."""
 
     async def work() -> dict[str, Any]:
@@ -302,7 +386,8 @@ def token_revoke(id: Annotated[int, typer.Option(help="The token's id (see token
 
 
 @token_app.command("list")
-def token_list(user: Annotated[str, typer.Option(help="The tokens' owner's e-mail.")]) -> None:
+def token_list(user: Annotated[str, typer.Option(
+        metavar="EMAIL", help="The tokens' owner's e-mail.")]) -> None:
     """List a user's tokens: id, prefix, name, created, last used, revoked."""
     address = _email(user)
 

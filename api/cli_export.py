@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 
@@ -19,28 +20,36 @@ def register(app: typer.Typer) -> None:
 
 
 def export(
-    entity: Annotated[str, typer.Argument(help="posts, metrics or campaigns.",
-                                          metavar="posts|metrics|campaigns")],
-    brand: Annotated[str, typer.Option(help="The brand's slug.")],
+    # Hidden from the help's argument list (which would print a type, `<str>`): the
+    # usage line and the docstring name it.
+    entity: Annotated[str, typer.Argument(metavar="posts|metrics|campaigns", hidden=True)],
+    brand: Annotated[str, typer.Option(metavar="SLUG", help="The brand's slug.")],
     from_: Annotated[str | None, typer.Option(
-        "--from", help="First day, e.g. 2026-10-01 (optional for campaigns).")] = None,
-    to: Annotated[str | None, typer.Option(
-        help="Last day (included), e.g. 2026-10-31 (optional for campaigns).")] = None,
-    format: Annotated[str | None, typer.Option(
-        "--format", help="csv, ndjson or xlsx (default: from --out's extension, else csv).")
+        "--from", metavar="DAY", help="First day, e.g. 2026-10-01 (optional for campaigns).")
     ] = None,
+    to: Annotated[str | None, typer.Option(
+        metavar="DAY", help="Last day (included), e.g. 2026-10-31 (optional for campaigns).")
+    ] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", metavar="csv|ndjson|xlsx",
+        help="The file type (default: from --out's extension, else csv).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="File to write (default: standard output; xlsx needs a file).")] = None,
+        metavar="FILE", help="File to write (default: standard output; xlsx needs a file).")
+    ] = None,
     excel: Annotated[bool, typer.Option(
-        help="CSV for Excel: start with a UTF-8 byte order mark.")] = False,
+        "--excel", help="CSV for Excel: start with a UTF-8 byte order mark.")] = False,
     delimiter: Annotated[str, typer.Option(
+        metavar="SEP",
         help="CSV separator: ',' or ';' (Italian and other decimal-comma Excels) or 'tab'.")
     ] = ",",
     workspace: Annotated[str | None, typer.Option(
-        help="Workspace slug, when two workspaces have a brand with this slug.")] = None,
+        metavar="SLUG", help="Workspace slug, when two workspaces have a brand with this slug.")
+    ] = None,
 ) -> None:
-    """Export posts scheduled in a period with their KPIs, the period's daily metrics, or
-    the campaigns running in it (all of them without --from and --to).
+    """Export a brand's posts, daily metrics or campaigns.
+
+    posts: those scheduled in the period, with their KPIs; metrics: the period's daily
+    metrics; campaigns: those running in the period (all of them without --from and --to).
 
     The file imports back with `coso import` (the KPI and provenance columns are skipped).
     Cells a spreadsheet would run as formulas get a leading ' in CSV and XLSX.
@@ -71,6 +80,8 @@ def export(
 
     try:
         found, count = run(work)
+    except BrokenPipeError:
+        _reader_gone()
     except ExportTooLarge as error:
         fail(str(error), code=1)
     except OSError as error:
@@ -80,6 +91,14 @@ def export(
     where = f" to {out}" if out is not None else ""
     errors.print(f"exported {count} {kind.value} of {found['slug']}{period}{where}",
                  highlight=False)
+
+
+def _reader_gone() -> NoReturn:
+    """`coso export … | head`: the reader has all it wanted, so stop without a word, as cat
+    does; exit 141, the status of a process a closed pipe stops, as cat's would be."""
+    # Python flushes stdout once more at exit and would print that error too.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(128 + signal.SIGPIPE)
 
 
 def _choice(what: str, value: str, allowed: Any) -> Any:
@@ -138,7 +157,8 @@ async def _write(kind: Any, brand: dict[str, Any], start: date | None, end: date
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                  console=errors, transient=True) as bar:
+                  console=errors, transient=True,
+                  disable=not errors.is_terminal) as bar:  # else it leaves an empty line
         task = bar.add_task(f"exporting {kind.value}", total=None)
 
         def progress(rows: int) -> None:

@@ -43,28 +43,38 @@ def register(app: typer.Typer) -> None:
 
 
 def import_file(
-    entity: Annotated[str, typer.Argument(help="posts, campaigns or metrics.",
-                                          metavar="posts|campaigns|metrics")],
-    file: Annotated[Path, typer.Argument(help="The CSV, NDJSON or XLSX file.")],
-    brand: Annotated[str, typer.Option(help="The brand's slug.")],
+    # Hidden from the help's argument list (which would print types, `<str>` `<path>`): the
+    # usage line and the docstring name them.
+    entity: Annotated[str, typer.Argument(metavar="posts|campaigns|metrics", hidden=True)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
+    brand: Annotated[str, typer.Option(metavar="SLUG", help="The brand's slug.")],
     format: Annotated[str | None, typer.Option(
-        "--format", help="csv, ndjson or xlsx (default: from the file's extension).")] = None,
+        "--format", metavar="csv|ndjson|xlsx",
+        help="The file type (default: from the file's extension).")] = None,
     mapping: Annotated[Path | None, typer.Option(
-        help="JSON or CSV file renaming the file's columns to Coso's.")] = None,
+        metavar="FILE", help="JSON or CSV file renaming the file's columns to Coso's.")
+    ] = None,
     skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid",
         help="Write the valid rows and reject the others (default: one bad row, nothing "
              "written).")] = False,
     rejects: Annotated[Path | None, typer.Option(
-        help="Where to write refused rows (default: FILE's name + .rejects).")] = None,
+        metavar="FILE", help="Where to write refused rows (default: FILE's name + .rejects).")
+    ] = None,
     actor: Annotated[str | None, typer.Option(
-        help="E-mail of the user the audit log names as importer.")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/NDJSON files.")
+        metavar="EMAIL", help="E-mail of the user the audit log names as importer.")] = None,
+    encoding: Annotated[str, typer.Option(metavar="NAME",
+                                          help="Text encoding of CSV/NDJSON files.")
                         ] = "utf-8",
-    max_errors: Annotated[int, typer.Option(min=1, help="Problems reported at most.")] = 100,
+    max_errors: Annotated[int, typer.Option(metavar="N", help="Problems reported at most.")
+                          ] = 100,
     workspace: Annotated[str | None, typer.Option(
-        help="Workspace slug, when two workspaces have a brand with this slug.")] = None,
+        metavar="SLUG", help="Workspace slug, when two workspaces have a brand with this slug.")
+    ] = None,
 ) -> None:
-    """Import posts, campaigns or daily metrics into a brand; rows are upserted on their key.
+    """Import posts, campaigns or daily metrics into a brand.
+
+    FILE is CSV, NDJSON or XLSX; its rows are upserted on their key.
 
     Exit code 0: every row imported; 1: rows were refused (see the rejects file); 2: the
     command itself was wrong (unknown brand, missing file, bad mapping).
@@ -75,6 +85,8 @@ def import_file(
         kind = Entity(entity.strip().lower())
     except ValueError:
         fail(f"import posts, campaigns or metrics, not {entity!r}")
+    if max_errors < 1:
+        fail("--max-errors must be 1 or more")
     if not file.is_file():
         fail(f"no file {file}")
     fmt = _format(format, file)
@@ -229,7 +241,8 @@ class _RejectsFile:
 
 
 def _summary_table(summary: ImportSummary, name: str) -> Table:
-    table = Table(title=f"{summary.entity} from {name}", show_header=False)
+    title = f"{summary.entity} from {name}"
+    table = Table(title=title, show_header=False, min_width=len(title))  # title on one line
     table.add_column("what")
     table.add_column("rows", justify="right")
     for label, value in (("inserted", summary.inserted), ("updated", summary.updated),

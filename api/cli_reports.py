@@ -43,20 +43,27 @@ def _target(out: str | None, filename: str) -> Path:
 
 
 def report(
-    brand: Annotated[str, typer.Option(help="The brand's slug.")],
-    kind: Annotated[str, typer.Option(help="roi or strategy.")],
+    brand: Annotated[str, typer.Option(metavar="SLUG", help="The brand's slug.")],
+    kind: Annotated[str, typer.Option(metavar="roi|strategy", help="The kind of report.")],
     month: Annotated[str | None, typer.Option(
+        metavar="YYYY-MM",
         help="The month, e.g. 2026-10 (default: last month for roi, next for strategy).")
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
-    locale: Annotated[str | None, typer.Option(help="e.g. it_IT (default: the brand's).")
-                      ] = None,
+    format: Annotated[str, typer.Option("--format", metavar="pdf|html", help="The file type.")
+                      ] = "pdf",
+    locale: Annotated[str | None, typer.Option(
+        metavar="LOCALE", help="The language, e.g. it_IT (default: the brand's).")] = None,
     out: Annotated[str | None, typer.Option(
-        help="File (or folder) to write (default: the report's name, here).")] = None,
+        metavar="PATH", help="File (or folder) to write (default: the report's name, here).")
+    ] = None,
     workspace: Annotated[str | None, typer.Option(
-        help="Workspace slug, when two workspaces have a brand with this slug.")] = None,
+        metavar="SLUG", help="Workspace slug, when two workspaces have a brand with this slug.")
+    ] = None,
 ) -> None:
-    """Render a brand's report now and save it (recorded in Brand.reports like any other)."""
+    """Render a brand's report now and save it.
+
+    The report is recorded in Brand.reports like any other; its path is printed.
+    """
     from api.cli import errors, fail, run
     from api.reports.jobs import generate
     from api.reports.storage import Storage, report_filename

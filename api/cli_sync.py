@@ -31,17 +31,20 @@ def emulator_tokens() -> Callable[[str, str], str] | None:
 
 
 def worker(
-    burst: Annotated[bool, typer.Option(help="Run the queued jobs, then exit.")] = False,
-    concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once, per queue.")
-                           ] = 10,
+    burst: Annotated[bool, typer.Option("--burst", help="Run the queued jobs, then exit.")
+                     ] = False,
+    concurrency: Annotated[int, typer.Option(min=1, metavar="N",
+                                             help="Jobs run at once, per queue.")] = 10,
     cron: Annotated[bool, typer.Option(help="Also plan syncs, publish due posts and send "
                                             "scheduled reports (any number of workers may).")
                     ] = True,
-    verbose: Annotated[bool, typer.Option(help="Log every job at DEBUG level.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log every job at DEBUG level.")
+                       ] = False,
 ) -> None:
-    """Run the background worker (syncs, publishing, reports) on REDIS_URL's queues.
+    """Run the background worker: syncs, publishing, reports.
 
-    Run as many as you like, on as many machines: they share the queues.
+    It takes its jobs from REDIS_URL's queues. Run as many as you like, on as many
+    machines: they share the queues.
     """
     import asyncio
 
@@ -104,13 +107,17 @@ async def _channels(brand: str | None, channel: str | None) -> list[dict[str, An
 
 
 def sync(
-    brand: Annotated[str | None, typer.Option(help="Only this brand's channels (slug).")] = None,
-    channel: Annotated[str | None, typer.Option(help="Only this channel (id or handle).")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-10-01: sync "
-                                                             "this window instead of the plan.")
-                     ] = None,
-    to: Annotated[str | None, typer.Option(help="Last day (default: yesterday).")] = None,
-    force: Annotated[bool, typer.Option(help="Also channels synced in the last hours.")
+    brand: Annotated[str | None, typer.Option(metavar="SLUG",
+                                              help="Only this brand's channels.")] = None,
+    channel: Annotated[str | None, typer.Option(metavar="ID|HANDLE",
+                                                help="Only this channel.")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="DAY",
+        help="First day, e.g. 2026-10-01: sync this window instead of the plan.")] = None,
+    to: Annotated[str | None, typer.Option(metavar="DAY",
+                                           help="Last day (default: yesterday).")] = None,
+    force: Annotated[bool, typer.Option("--force",
+                                        help="Also channels synced in the last hours.")
                      ] = False,
     publish: Annotated[bool, typer.Option(help="Also publish the posts that are due.")] = True,
 ) -> None:
@@ -171,23 +178,28 @@ def sync(
         console.print("nothing to do: every channel is up to date", highlight=False)
         return
     table = Table(title="Sync runs" + ("" if get_settings().redis_url else " (in-process)"))
-    for column in ("run", "channel", "kind", "days", "status", "in/new/changed", "error"):
-        table.add_column(column, overflow="fold",
-                         no_wrap=column in ("run", "kind", "status"))
+    # Fits 80 columns (the width when output is a file or a pipe): days on two lines, the
+    # errors under the table rather than in a column too narrow to read.
+    for column in ("run", "channel", "kind", "days", "status", "in/new/upd"):
+        table.add_column(column, no_wrap=True)
     for r in runs:
-        days = f"{r['window_from']} {r['window_to']}" if r["window_from"] else "—"
+        days = f"{r['window_from']}\n{r['window_to']}" if r["window_from"] else "—"
         counts = f"{r['items_in']}/{r['items_inserted']}/{r['items_updated']}"
-        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"], counts,
-                      r["error"] or "")
+        table.add_row(str(r["id"]), r["handle"], r["kind"], days, r["status"], counts)
     console.print(table)
+    for r in runs:
+        if r["error"]:
+            console.print(f"run {r['id']} ({r['handle']}): {r['error']}", highlight=False,
+                          soft_wrap=True)
     if any(r["status"] == SyncStatus.FAILED for r in runs):
         raise typer.Exit(1)
 
 
 def rekey_tokens() -> None:
-    """Encrypt every channel token again with the first secret of COSO_SECRET_KEY.
+    """Encrypt every channel token again with the newest secret.
 
-    To rotate: set COSO_SECRET_KEY="NEW OLD", run this, then set COSO_SECRET_KEY="NEW".
+    The newest secret is the first of COSO_SECRET_KEY. To rotate: set
+    COSO_SECRET_KEY="NEW OLD", run this, then set COSO_SECRET_KEY="NEW".
     """
     from api.cli import console, errors, run
     from domain.services.channels import rekey_tokens as rekey

@@ -14,7 +14,8 @@ class Settings:
     """Every setting Coso reads, with its documented default."""
 
     database_url: str
-    """`DATABASE_URL`: `postgresql://user@host:5432/db` or `sqlite:///path/to/file.db`."""
+    """`DATABASE_URL`: `postgresql://user@host:5432/db` or `sqlite:///path/to/file.db`;
+    unset, the SQLite file `default_database_url()` names (scripts/demo's too)."""
     redis_url: str | None
     """`REDIS_URL`: arq's queue; unset means jobs run in-process."""
     secret_key: str
@@ -83,6 +84,14 @@ class Settings:
         return self.secret_key == DEFAULT_SECRET_KEY
 
 
+def default_database_url() -> str:
+    """SQLite in the user's data folder, not the current one: scripts/demo seeds this file,
+    so `coso` commands run from any folder afterwards find the demo's data."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    return "sqlite:///" + os.path.join(os.path.abspath(data), "coso", "coso.db")
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -92,7 +101,7 @@ def get_settings() -> Settings:
     """Read the environment once per process."""
     env = os.environ
     return Settings(
-        database_url=env.get("DATABASE_URL", "sqlite:///coso.db"),
+        database_url=env.get("DATABASE_URL") or default_database_url(),
         redis_url=env.get("REDIS_URL") or None,
         secret_key=env.get("COSO_SECRET_KEY", DEFAULT_SECRET_KEY),
         host=env.get("COSO_HOST", "127.0.0.1"),

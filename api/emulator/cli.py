@@ -9,18 +9,24 @@ import typer
 
 
 def emulator(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind.")] = 8765,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to bind.")] = 8765,
     seed: Annotated[int | None, typer.Option(
-        help="Seed of the generated data [COSO_EMULATOR_SEED, default 1].")] = None,
+        metavar="N", help="Seed of the generated data (default: COSO_EMULATOR_SEED, else 1).")
+    ] = None,
     today: Annotated[str | None, typer.Option(
-        help="Pin the emulator's date, YYYY-MM-DD [COSO_EMULATOR_TODAY].")] = None,
+        metavar="YYYY-MM-DD", help="Pin the emulator's date (default: COSO_EMULATOR_TODAY, "
+                                   "else today).")] = None,
     fault: Annotated[list[str] | None, typer.Option(
-        help='A fault to inject, as JSON, e.g. \'{"kind": "429", "platform": "x", '
-             '"count": 3, "retry_after": 1}\'; repeatable [COSO_EMULATOR_FAULTS].')] = None,
+        metavar="JSON",
+        help='A fault to inject, e.g. \'{"kind": "429", "platform": "x", "count": 3, '
+             '"retry_after": 1}\'; repeatable, added to COSO_EMULATOR_FAULTS\'s.')] = None,
 ) -> None:
-    """Serve the social platforms' emulator (Facebook, Instagram, LinkedIn, X, YouTube,
-    TikTok) for the demo and tests; point COSO_PLATFORM_BASE_URL at it."""
+    """Serve the platform emulator for the demo and tests.
+
+    It answers as Facebook, Instagram, LinkedIn, X, YouTube and TikTok do; point
+    COSO_PLATFORM_BASE_URL at it.
+    """
     import os
 
     from api.emulator.server import config_from_env, faults_from_json, serve

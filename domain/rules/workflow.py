@@ -49,6 +49,21 @@ RULES: dict[Transition, Rule] = {
 }
 
 
+# How a message names each move: the API's verb (submitPost, publishNow, ...) around the
+# post, and its participle. FAIL is the publisher's, not a mutation.
+_WORDS: dict[Transition, tuple[str, str]] = {
+    Transition.SUBMIT: ("submit {}", "submitted"),
+    Transition.APPROVE: ("approve {}", "approved"),
+    Transition.REJECT: ("reject {}", "rejected"),
+    Transition.SCHEDULE: ("schedule {}", "scheduled"),
+    Transition.UNSCHEDULE: ("unschedule {}", "unscheduled"),
+    Transition.PUBLISH: ("publish {}", "published"),
+    Transition.FAIL: ("mark {} as failed", "marked as failed"),
+    Transition.ARCHIVE: ("archive {}", "archived"),
+    Transition.REOPEN: ("reopen {}", "reopened"),
+}
+
+
 class WorkflowError(ValidationFailed):
     """An illegal transition: a ValidationFailed of one problem; `code` is stable for clients."""
 
@@ -74,12 +89,7 @@ def next_status(
     """The status `transition` leads to from `current`, or a WorkflowError saying why not."""
     rule = RULES[transition]
     if current not in rule.sources:
-        allowed = ", ".join(sorted(rule.sources))
-        raise WorkflowError(
-            "ILLEGAL_TRANSITION",
-            f"cannot {transition.lower()} a {current} post (allowed from: {allowed})",
-            "status",
-        )
+        raise WorkflowError("ILLEGAL_TRANSITION", _illegal(current, transition), "status")
     if transition is Transition.REJECT and not reason.strip():
         raise WorkflowError("REASON_REQUIRED", "a rejection needs a reason", "reason")
     if transition is Transition.SCHEDULE:
@@ -88,3 +98,24 @@ def next_status(
         if now is not None and scheduled_at <= now:
             raise WorkflowError("SCHEDULE_IN_PAST", "the scheduled time has passed", "scheduledAt")
     return rule.target
+
+
+def _illegal(current: S, transition: Transition) -> str:
+    """E.g. "cannot submit an IN_REVIEW post: only a DRAFT or REJECTED post can be submitted"."""
+    verb, done = _WORDS[transition]
+    rule = RULES[transition]
+    # Unscheduling leads back to APPROVED, which is not what "unschedule" names.
+    if current is rule.target and transition is not Transition.UNSCHEDULE:
+        why = f"it is {current} already"
+    elif current is S.SCHEDULED and RULES[Transition.UNSCHEDULE].target in rule.sources:
+        why = "unschedule it first"
+    else:
+        listed = [s.value for s in S if s in rule.sources]  # in workflow order
+        names = " or ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed)
+        why = f"only {_a(names)} post can be {done}"
+    return f"cannot {verb.format(_a(current) + ' post')}: {why}"
+
+
+def _a(words: str) -> str:
+    """The indefinite article for a status name: "an IN_REVIEW", "a DRAFT"."""
+    return f"{'an' if words[0] in 'AEIOU' else 'a'} {words}"

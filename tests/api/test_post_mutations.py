@@ -220,6 +220,20 @@ async def test_illegal_transitions(world, status, document, extra):
     assert await _state(world.post.id) == before
 
 
+async def test_an_illegal_transition_is_told_in_the_api_s_words(world):
+    await Post.update({Post.status: PostStatus.IN_REVIEW}).where(Post.id == world.post.id)
+    result = await gql(SUBMIT, as_=world.user("owner"),
+                       variables={"id": gid("Post", world.post.id)})
+    assert result["submitPost"]["userErrors"] == [{
+        "field": "status", "code": "ILLEGAL_TRANSITION",
+        "message": "cannot submit an IN_REVIEW post: it is IN_REVIEW already"}]
+    await Post.update({Post.status: PostStatus.DRAFT}).where(Post.id == world.post.id)
+    result = await gql(APPROVE, as_=world.user("owner"),
+                       variables={"id": gid("Post", world.post.id)})
+    assert [e["message"] for e in result["approvePost"]["userErrors"]] == [
+        "cannot approve a DRAFT post: only an IN_REVIEW post can be approved"]
+
+
 @pytest.mark.parametrize("reason", ["", "   "])
 async def test_reject_needs_a_reason(world, reason):
     await Post.update({Post.status: PostStatus.IN_REVIEW}).where(Post.id == world.post.id)

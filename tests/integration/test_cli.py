@@ -146,3 +146,5 @@ async def test_serve_guards(coso, monkeypatch):
 async def test_migrate_is_a_no_op_on_a_migrated_database(coso):
     result = await coso("migrate")
     assert result.exit_code == 0, result.output
+    assert result.output.endswith(" is up to date: no migrations to apply\n")
+    assert result.output.count("\n") == 1  # not Piccolo's "already complete" report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -86,11 +87,44 @@ def test_illegal_transition(transition, current):
         (T.UNSCHEDULE, S.APPROVED),
     ],
 )
-def test_representative_illegal_transitions_name_the_allowed_sources(transition, current):
-    with pytest.raises(WorkflowError, match="allowed from") as caught:
+def test_representative_illegal_transitions_name_the_status_and_what_to_do(transition, current):
+    with pytest.raises(WorkflowError) as caught:
         move(current, transition)
     assert caught.value.code == "ILLEGAL_TRANSITION"
-    assert str(current) in str(caught.value)
+    assert f" {current} post" in str(caught.value)
+    assert any(hint in str(caught.value) for hint in (" can be ", "first", "already"))
+
+
+@pytest.mark.parametrize(("transition", "current", "message"), [
+    (T.SUBMIT, S.APPROVED,
+     "cannot submit an APPROVED post: only a DRAFT or REJECTED post can be submitted"),
+    (T.SUBMIT, S.IN_REVIEW, "cannot submit an IN_REVIEW post: it is IN_REVIEW already"),
+    (T.APPROVE, S.DRAFT, "cannot approve a DRAFT post: only an IN_REVIEW post can be approved"),
+    (T.ARCHIVE, S.SCHEDULED, "cannot archive a SCHEDULED post: unschedule it first"),
+    (T.UNSCHEDULE, S.APPROVED,
+     "cannot unschedule an APPROVED post: only a SCHEDULED post can be unscheduled"),
+    (T.PUBLISH, S.DRAFT,
+     "cannot publish a DRAFT post: only an APPROVED or SCHEDULED post can be published"),
+    (T.REOPEN, S.PUBLISHED, "cannot reopen a PUBLISHED post: only an APPROVED, REJECTED, "
+                            "FAILED or ARCHIVED post can be reopened"),
+    (T.FAIL, S.DRAFT, "cannot mark a DRAFT post as failed: only an APPROVED or SCHEDULED "
+                      "post can be marked as failed"),
+])
+def test_illegal_transitions_speak_the_api_s_words(transition, current, message):
+    """The API's verbs (submitPost, publishNow) and statuses, not Transition or Action names."""
+    with pytest.raises(WorkflowError) as caught:
+        move(current, transition)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("transition", "current"), ILLEGAL, ids=lambda v: str(v))
+def test_no_illegal_transition_message_names_internals(transition, current):
+    with pytest.raises(WorkflowError) as caught:
+        move(current, transition)
+    message = str(caught.value)
+    internal = {t.value for t in Transition} | {a.value for a in Action}
+    assert not any(re.search(rf"\b{name}\b", message) for name in internal), message
+    assert " a I" not in message and " a A" not in message  # "an IN_REVIEW", "an APPROVED"
 
 
 def test_every_transition_and_status_is_covered():
