@@ -64,12 +64,21 @@ async def database() -> AsyncIterator[Engine]:
 
 @pytest.fixture(autouse=True)
 async def clean_tables(database: Engine) -> AsyncIterator[None]:
+    """Every table emptied after the test, its id sequence back at 1.
+
+    DELETE, not TRUNCATE: a TRUNCATE of the 19 tables costs about 57 ms on PostgreSQL
+    however few rows they hold (it swaps every table's files), the DELETEs of a test's
+    few rows well under 1 ms. The reverse of ALL_TABLES deletes children first.
+    """
     yield
     names = [t._meta.tablename for t in ALL_TABLES]
     if get_settings().uses_sqlite:
         for name in reversed(names):
             await database.run_ddl(f'DELETE FROM "{name}"')
-    else:
-        await database.run_ddl(
-            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
-        )
+        return
+    statements = [f'DELETE FROM "{name}"' for name in reversed(names)] + [
+        "SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('\"{name}\"', 'id'), 1, false)" for name in names)]
+    # asyncpg's execute() without arguments sends them as one simple query: one round trip.
+    async with database.pool.acquire() as connection:
+        await connection.execute("; ".join(statements))
