@@ -63,7 +63,7 @@ def text_problems(text: str, platform: str | None, *, has_media: bool) -> list[P
     limit = text_limit(platform)
     if len(text) > limit:
         own = platform in _PLATFORMS and PLATFORM_TEXT_LIMITS[Platform(platform)] == limit
-        where = f"on {Platform(platform).name}" if own else "in Coso"
+        where = f"on {Platform(platform).name}" if own and platform else "in Coso"
         return [Problem("text", "TOO_LONG",
                         f"text is {len(text)} characters; a post {where} takes at most {limit}")]
     return []

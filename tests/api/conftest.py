@@ -9,6 +9,7 @@ import pytest
 
 from domain.enums import PostStatus, Role, WorkspaceRole
 from domain.models import Brand, Campaign, Channel, Post, User, Workspace
+from tests.db import clean_tables, database  # noqa: F401 - fixtures, autouse
 from tests.factories import (
     make_brand,
     make_campaign,
