@@ -8,10 +8,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from api import graphiql
 from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
@@ -37,6 +38,9 @@ async def context_for(authorization: str | None, request: Any = None) -> Context
 class CosoGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         return await context_for(request.headers.get("authorization"), request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page()  # Coso's own page and assets, not strawberry's CDN ones
 
 
 async def health(_: Request) -> JSONResponse:
@@ -66,6 +70,7 @@ def create_app() -> Starlette:
     graphql = CosoGraphQL(schema, graphql_ide="graphiql")
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
+                graphiql.route,
                 Route("/health", health, methods=["GET"]),
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),

@@ -319,3 +319,11 @@ ensure_report_libs() {
     have_lib libharfbuzz-subset.so.0 || (apt_install libharfbuzz-subset0) ||
         warn "libharfbuzz-subset0 is missing: reports render, but slowly"
 }
+
+# --- Browser tests ----------------------------------------------------------------------
+
+# Debian's Chromium, which the Playwright tests launch as /usr/bin/chromium (Playwright's
+# own browser download is not used).
+ensure_chromium() {
+    [[ -x /usr/bin/chromium ]] || apt_install chromium
+}

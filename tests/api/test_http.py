@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 import httpx
 import pytest
 
 from api.app import app
+from api.graphiql import ASSETS
 from domain.models import ApiToken
 from domain.services.tokens import issue_token, revoke_token
 
@@ -42,6 +47,45 @@ async def test_revoked_or_unknown_token_is_anonymous(client, world):
 async def test_graphiql_on_get(client):
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200 and "graphiql" in response.text.lower()
+    assert "<title>Coso</title>" in response.text
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', response.text))
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "default-src 'none'" in policy
+
+
+async def test_json_get_is_not_the_ide(client):
+    response = await client.get("/graphql", params={"query": "{ __typename }"},
+                                headers={"Accept": "application/json"})
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_graphiql_assets_are_the_pinned_files_cached_for_good(client):
+    page = (await client.get("/graphql", headers={"Accept": "text/html"})).text
+    urls = re.findall(r'(?:src|href)="(graphiql/[^"]+)"', page)
+    pinned = {target["to"]: target["sha256"]
+              for package in json.loads((ASSETS / "vendor.json").read_text()).values()
+              for target in package["files"].values()}
+    names = {url.split("?")[0].removeprefix("graphiql/") for url in urls}
+    assert {"react.production.min.js", "graphiql.min.js", "graphiql.min.css"} <= names
+    media_types = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
+    for url in urls:
+        response = await client.get(f"/{url}")
+        name = url.split("?")[0].removeprefix("graphiql/")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(media_types[name.rsplit(".")[-1]])
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        if name in pinned:
+            assert hashlib.sha256(response.content).hexdigest() == pinned[name], name
+
+
+async def test_graphiql_asset_at_another_version_is_revalidated(client):
+    response = await client.get("/graphiql/graphiql.min.js?v=old")
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("name", ["vendor.json", "index.html", "react.LICENSE", "nope.js"])
+async def test_only_the_page_assets_are_served(client, name):
+    assert (await client.get(f"/graphiql/{name}")).status_code == 404
 
 
 async def test_health(client):

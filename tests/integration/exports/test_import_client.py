@@ -6,11 +6,9 @@ import asyncio
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +24,7 @@ from domain.exports.writers import ExportFormat
 from domain.models import AuditLog, Brand, Channel, Post
 from domain.services.tokens import issue_token
 from tests.factories import make_brand, make_channel, make_membership, make_post, make_user
+from tests.integration.live_server import free_port, live_app
 
 pytestmark = pytest.mark.storage
 
@@ -33,38 +32,11 @@ ROOT = Path(__file__).resolve().parents[3]
 CLIENT = ROOT / "scripts" / "import_client.py"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """`uvicorn api.app:app` on a free port, on the test database."""
-    port = _free_port()
-    env = {**os.environ, "COSO_DB_POOL_SIZE": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {process.stderr.read().decode()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("uvicorn did not answer /health")
+    with live_app() as url:
         yield f"{url}/graphql"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 class FlakyProxy:
@@ -234,7 +206,7 @@ async def test_refusals_are_plain(server, acme, tmp_path):
                             "--url", server, token=token)
     assert missing.returncode == 2 and "no file" in missing.stderr
     down = await _client("posts", str(plan), "--brand", "acme", "--retries", "1",
-                         "--url", f"http://127.0.0.1:{_free_port()}/graphql", token=token)
+                         "--url", f"http://127.0.0.1:{free_port()}/graphql", token=token)
     assert down.returncode == 1 and "giving up after 2 attempts" in down.stderr
     assert "Traceback" not in nobody.stderr + anonymous.stderr + missing.stderr + down.stderr
 
