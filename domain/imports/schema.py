@@ -22,8 +22,6 @@ from domain.errors import Problem
 from domain.exports.columns import READ_ONLY
 
 REJECTS_COLUMNS = ("_line", "_errors")
-IGNORE = ""
-"""A mapping target meaning: skip this file column."""
 
 
 def normalise(name: str) -> str:

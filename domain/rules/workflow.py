@@ -112,10 +112,10 @@ def _illegal(current: S, transition: Transition) -> str:
     else:
         listed = [s.value for s in S if s in rule.sources]  # in workflow order
         names = " or ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed)
-        why = f"only {_a(names)} post can be {done}"
-    return f"cannot {verb.format(_a(current) + ' post')}: {why}"
+        why = f"only {with_article(names)} post can be {done}"
+    return f"cannot {verb.format(with_article(current) + ' post')}: {why}"
 
 
-def _a(words: str) -> str:
+def with_article(words: str) -> str:
     """The indefinite article for a status name: "an IN_REVIEW", "a DRAFT"."""
     return f"{'an' if words[0] in 'AEIOU' else 'a'} {words}"

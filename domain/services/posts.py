@@ -15,7 +15,7 @@ from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.errors import ValidationFailed
 from domain.models import Brand, Campaign, Channel, Post, PostTransition
 from domain.rules.content import MediaItem, clean_tags, media_problems, text_problems
-from domain.rules.workflow import Transition, is_editable, next_status
+from domain.rules.workflow import Transition, is_editable, next_status, with_article
 from domain.services.audit import record
 from domain.services.usecase import KEEP, Keep, Problems, changed, locked, utcnow
 
@@ -93,7 +93,7 @@ async def update_post(post_id: int, changes: PostChanges, actor_id: int | None, 
         problems = Problems()
         if not is_editable(PostStatus(before["status"])):
             problems.add("id", "NOT_EDITABLE",
-                         f"a {before['status']} post cannot be edited; reopen it first")
+                         f"{with_article(before['status'])} post cannot be edited; reopen it first")
         updates: dict[str, Any] = {}
         platform: str | None = None
         if changes.channel_id is KEEP:

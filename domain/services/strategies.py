@@ -81,9 +81,6 @@ class StrategyValues:
         return values
 
 
-STRATEGY_FIELDS = tuple(StrategyValues.__dataclass_fields__)
-
-
 def kpi_name(value: str) -> str:
     """KPIs are stored by their snake_case name; the API's camelCase spelling is accepted."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", value.strip()).lower()
@@ -205,7 +202,7 @@ async def create_strategy(actor_id: int, brand_id: int, values: StrategyValues) 
 
 
 async def update_strategy(actor_id: int, strategy_id: int, **changes: Any) -> dict[str, Any]:
-    """Change any of `STRATEGY_FIELDS`; the period is checked again against the others."""
+    """Change any field of `StrategyValues`; the period is checked again against the others."""
     async with write_transaction():
         before = await must_exist(Strategy, strategy_id, "id")
         brand = await must_exist(Brand, before["brand"], "id")

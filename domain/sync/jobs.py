@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.connectors import connector_for
@@ -219,7 +219,3 @@ async def failed(run_id: int, attempt: int, code: str, message: str, *, transien
     except TRANSIENT_DB_ERRORS as error:
         # Nothing recorded: the planner finds the run still RUNNING and tries it again.
         raise RetryLater(retry_delay(attempt), describe(error)) from error
-
-
-def window_of(start: date, end: date, kind: SyncKind = SyncKind.METRICS) -> Window:
-    return Window(kind, start, end)
