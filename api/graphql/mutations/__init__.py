@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
+from api.graphql.mutations.channels import ChannelMutations
 from api.graphql.mutations.imports import ImportMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
@@ -14,6 +15,7 @@ from api.graphql.mutations.sync import SyncMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
+    ChannelMutations,
     StrategyMutations,
     MemberMutations,
     MetricMutations,

@@ -1,45 +1,28 @@
-"""Mutations for workspaces, brands and channels."""
+"""Mutations for workspaces and brands."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
-from api.graphql.access import load_access
 from api.graphql.context import Info
-from api.graphql.errors import not_found
-from api.graphql.ids import decode_id, global_id
-from api.graphql.mutations.base import Payload, load_for, require, require_in_workspace, run
+from api.graphql.ids import global_id
+from api.graphql.mutations.base import (
+    Payload,
+    decode,
+    forget,
+    given,
+    load_for,
+    refresh_access,
+    require_in_workspace,
+    run,
+)
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.brand import Brand
-from api.graphql.types.channel import Channel
-from api.graphql.types.enums import Platform
 from api.graphql.types.workspace import Workspace
-from domain.errors import ValidationFailed
 from domain.rules.permissions import Action, WorkspaceAction
 from domain.services import brands as service
-from domain.services import channels as channel_service
-from domain.services.channels import ChannelValues
-
-
-def decode(value: strawberry.ID, type_name: str, *, field: str = "id",
-           label: str | None = None) -> int:
-    """`decode_id`; with `label`, its NOT_FOUND is worded as the use case words a missing row,
-    so that an impossible key and a missing one read exactly the same."""
-    try:
-        return decode_id(value, type_name, field=field)
-    except ValidationFailed as error:
-        if label is not None and error.problems[0].code == "NOT_FOUND":
-            raise not_found(field, label) from None
-        raise
-
-
-def given(**values: Any) -> dict[str, Any]:
-    """The fields the client sent: null or absent means "keep the current value"."""
-    return {k: v for k, v in values.items() if v is not None and v is not strawberry.UNSET}
 
 
 async def workspace_for(info: Info, value: strawberry.ID, action: WorkspaceAction, *,
@@ -50,18 +33,6 @@ async def workspace_for(info: Info, value: strawberry.ID, action: WorkspaceActio
     """
     return require_in_workspace(info, decode(value, "Workspace", field=field), action,
                                 field=field)
-
-
-def forget(loader: DataLoader, *keys: Any) -> None:
-    """Drop rows this request changed from a loader's cache (absent keys are fine)."""
-    for key in keys:
-        with suppress(KeyError):
-            loader.clear(key)
-
-
-async def refresh_access(info: Info) -> None:
-    """The viewer's roles changed in this request: later fields must see the new ones."""
-    info.context.access = await load_access(info.context.user_id)
 
 
 @strawberry.input
@@ -110,23 +81,6 @@ def _brand_fields(data: CreateBrandInput | UpdateBrandInput) -> dict[str, Any]:
                  secondary_color=kit.secondary_color, font=kit.font)
 
 
-@strawberry.input
-class CreateChannelInput:
-    brand: strawberry.ID
-    platform: Platform
-    handle: str
-    name: str = ""
-    external_id: str = ""
-
-
-@strawberry.input(description="Fields left out (or null) keep their value; the platform stays.")
-class UpdateChannelInput:
-    id: strawberry.ID
-    handle: str | None = None
-    name: str | None = None
-    external_id: str | None = None
-
-
 @strawberry.type
 class WorkspacePayload(Payload):
     workspace: Workspace | None = None
@@ -139,16 +93,6 @@ class BrandPayload(Payload):
 
 @strawberry.type
 class DeleteBrandPayload(Payload):
-    deleted_id: strawberry.ID | None = None
-
-
-@strawberry.type
-class ChannelPayload(Payload):
-    channel: Channel | None = None
-
-
-@strawberry.type
-class DeleteChannelPayload(Payload):
     deleted_id: strawberry.ID | None = None
 
 
@@ -232,49 +176,3 @@ class BrandMutations:
             return DeleteBrandPayload(deleted_id=strawberry.ID(str(global_id("Brand", pk))))
 
         return await run(DeleteBrandPayload, work)
-
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Add a brand's account on a platform. Managers.")
-    async def create_channel(self, info: Info, input: CreateChannelInput) -> ChannelPayload:
-        user_id = info.context.user_id
-
-        async def work() -> ChannelPayload:
-            brand_id = require(info, decode(input.brand, "Brand", field="brand"),
-                               Action.CONNECT_CHANNEL, field="brand", type_name="Brand")
-            row = await channel_service.create_channel(user_id, brand_id, ChannelValues(
-                platform=input.platform, handle=input.handle, name=input.name,
-                external_id=input.external_id))
-            return ChannelPayload(channel=Channel.from_row(row))
-
-        return await run(ChannelPayload, work)
-
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Change a channel's handle, name or external id. Managers.")
-    async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
-        user_id = info.context.user_id
-
-        async def work() -> ChannelPayload:
-            pk = decode(input.id, "Channel")
-            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
-                           field="id", type_name="Channel")
-            row = await channel_service.update_channel(user_id, pk, **given(
-                handle=input.handle, name=input.name, external_id=input.external_id))
-            forget(info.context.loaders.channel, pk)
-            return ChannelPayload(channel=Channel.from_row(row))
-
-        return await run(ChannelPayload, work)
-
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Delete a channel with its posts and metrics. Managers.")
-    async def delete_channel(self, info: Info, id: strawberry.ID) -> DeleteChannelPayload:
-        user_id = info.context.user_id
-
-        async def work() -> DeleteChannelPayload:
-            pk = decode(id, "Channel")
-            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
-                           field="id", type_name="Channel")
-            await channel_service.delete_channel(user_id, pk)
-            forget(info.context.loaders.channel, pk)
-            return DeleteChannelPayload(deleted_id=strawberry.ID(str(global_id("Channel", pk))))
-
-        return await run(DeleteChannelPayload, work)

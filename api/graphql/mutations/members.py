@@ -8,8 +8,8 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.ids import global_id
-from api.graphql.mutations.base import Payload, require, run
-from api.graphql.mutations.brands import decode, forget, refresh_access, workspace_for
+from api.graphql.mutations.base import Payload, decode, forget, refresh_access, require, run
+from api.graphql.mutations.brands import workspace_for
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.api_token import ApiToken
 from api.graphql.types.enums import Role, WorkspaceRole

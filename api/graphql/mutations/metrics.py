@@ -11,8 +11,7 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.mutations.base import Payload, run
-from api.graphql.mutations.brands import decode
+from api.graphql.mutations.base import Payload, decode, run
 from api.graphql.permissions import IsAuthenticated
 from domain.enums import SourceKind
 from domain.errors import ValidationFailed

@@ -1,4 +1,4 @@
-"""Post mutations: create and edit drafts, and one mutation per workflow step."""
+"""Post mutations: create and edit drafts, one mutation per workflow step, and publishNow."""
 
 from __future__ import annotations
 
@@ -9,16 +9,31 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
-from api.graphql.mutations.base import Payload, load_for, require, run
+from api.graphql.mutations.base import (
+    Payload,
+    checked_then_queued,
+    decode,
+    forget,
+    load_for,
+    require,
+    run,
+)
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.enums import ContentPillar, MediaType, PostFormat
 from api.graphql.types.post import Post
+from api.graphql.types.sync_run import SyncRun
 from domain import enums
+from domain.enums import ChannelStatus, PostStatus
+from domain.errors import ValidationFailed
+from domain.jobs import JobQueue
+from domain.models import Channel as ChannelTable
+from domain.models import Post as PostTable
 from domain.rules.content import MediaItem
 from domain.rules.permissions import Action
-from domain.rules.workflow import RULES, Transition
+from domain.rules.workflow import RULES, Transition, next_status
 from domain.services import posts as service
 from domain.services.usecase import KEEP
+from domain.sync.publish import request_publish
 
 UNSET: Any = strawberry.UNSET
 
@@ -118,6 +133,12 @@ class ArchivePostPayload(PostPayload):
 @strawberry.type
 class ReopenPostPayload(PostPayload):
     pass
+
+
+@strawberry.type
+class PublishNowPayload(Payload):
+    post: Post | None = None
+    sync_run: SyncRun | None = None
 
 
 def _media(items: list[MediaItemInput] | None) -> list[MediaItem] | None:
@@ -244,3 +265,32 @@ class PostMutations:
                                      "to DRAFT for rework (MANAGER).")
     async def reopen_post(self, info: Info, id: strawberry.ID) -> ReopenPostPayload:
         return await _move(info, ReopenPostPayload, id, Transition.REOPEN)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Publish an APPROVED or SCHEDULED post now, on its "
+                                     "channel. Managers.")
+    async def publish_now(self, info: Info, id: strawberry.ID) -> PublishNowPayload:
+        user_id = info.context.user_id
+
+        async def check() -> dict[str, Any]:
+            pk = decode(id, "Post", label="Post")
+            post = await load_for(info, info.context.loaders.post, pk, Action.SCHEDULE_POST,
+                                  field="id", type_name="Post")
+            next_status(PostStatus(post["status"]), Transition.PUBLISH)  # WorkflowError
+            channel = await ChannelTable.select(ChannelTable.status).where(
+                ChannelTable.id == post["channel"]).first()
+            if channel is None or channel["status"] != ChannelStatus.CONNECTED:
+                raise ValidationFailed.one("channel", "CHANNEL_NOT_CONNECTED",
+                                           "the post's channel is not connected: connect it first")
+            return post
+
+        async def queue(post: dict[str, Any], q: JobQueue) -> PublishNowPayload:
+            row = await request_publish(q, post, requested_by=user_id)
+            forget(info.context.loaders.post, post["id"])
+            forget(info.context.loaders.channel, post["channel"])
+            fresh = await PostTable.select().where(PostTable.id == post["id"]).output(
+                load_json=True).first()
+            return PublishNowPayload(post=Post.from_row(fresh) if fresh else None,
+                                     sync_run=SyncRun.from_row(row))
+
+        return await checked_then_queued(PublishNowPayload, check, queue)

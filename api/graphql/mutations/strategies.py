@@ -10,8 +10,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.ids import global_id
-from api.graphql.mutations.base import Payload, load_for, require, run
-from api.graphql.mutations.brands import decode, forget, given
+from api.graphql.mutations.base import Payload, decode, forget, given, load_for, require, run
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.common import KpiTargetInput
 from api.graphql.types.enums import Platform
