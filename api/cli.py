@@ -13,6 +13,7 @@ from datetime import UTC
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from piccolo.engine.sqlite import SQLiteEngine
 from rich.console import Console
 from rich.table import Table
 
@@ -62,7 +63,7 @@ def run(work: Callable[[], Awaitable[T]], *, schema: bool = True) -> T:
     with _no_piccolo_warnings():  # building the engine already connects, to check versions
         db = engine()
     where = database_name(db)
-    if schema and db.engine_type == "sqlite" and not os.path.exists(db.path):
+    if schema and isinstance(db, SQLiteEngine) and not os.path.exists(db.path):
         unset = "" if os.environ.get("DATABASE_URL") else " (DATABASE_URL is unset)"
         fail(f"no Coso database at {where}{unset}: run `coso migrate` to create it")
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse, urlunparse
 
-from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str) -> PostgresEngine | SQLiteEngine:
     """`postgresql://user:pw@host:port/db` or `sqlite:///relative.db` / `sqlite:////abs.db`."""
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql"}:
@@ -34,11 +35,11 @@ def engine_from_url(url: str) -> Engine:
     raise ValueError(f"DATABASE_URL must start with postgresql:// or sqlite:///, got {url!r}")
 
 
-def engine() -> Engine:
+def engine() -> PostgresEngine | SQLiteEngine:
     from piccolo.engine import engine_finder
 
     found = engine_finder()
-    assert found is not None, "domain.piccolo_conf defines DB"
+    assert isinstance(found, PostgresEngine | SQLiteEngine), "domain.piccolo_conf defines DB"
     return found
 
 
@@ -89,14 +90,16 @@ async def write_transaction() -> AsyncIterator[None]:
     lose a slot for good.
     """
     db = engine()
-    tx = (db.transaction(transaction_type=TransactionType.immediate)  # type: ignore[call-arg]
-          if db.engine_type == "sqlite" else db.transaction())
+    tx = (db.transaction(transaction_type=TransactionType.immediate)
+          if isinstance(db, SQLiteEngine) else db.transaction())
     try:
         async with tx:
             yield
     except BaseException:
         if getattr(tx, "_parent", None) is None and db.current_transaction.get() is tx:
-            db.current_transaction.reset(tx.context)
+            # Either engine's variable; mypy cannot pair it with tx's engine in a union.
+            current: ContextVar[Any] = db.current_transaction
+            current.reset(tx.context)
             with contextlib.suppress(Exception):
                 pool = getattr(db, "pool", None)
                 await (pool.release(tx.connection) if pool is not None
@@ -118,6 +121,7 @@ async def task_connection() -> AsyncIterator[Any]:
     lookups and the audit row must run on the connection that later writes.
     """
     db = engine()
+    assert isinstance(db, SQLiteEngine), "task_connection is for SQLite"
     transaction = db.transaction()
     transaction.connection = await db.get_connection()
     token = db.current_transaction.set(transaction)
@@ -126,3 +130,9 @@ async def task_connection() -> AsyncIterator[Any]:
     finally:
         db.current_transaction.reset(token)
         await transaction.connection.close()
+
+
+async def raw_rows(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
+    """The rows of a raw query (`{}` placeholders); Piccolo types `await raw()` as Any."""
+    rows: list[dict[str, Any]] = await table.raw(sql, *args)
+    return rows

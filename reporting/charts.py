@@ -17,6 +17,7 @@ from decimal import Decimal
 import matplotlib
 from markupsafe import Markup
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -53,7 +54,7 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _style(ax, fmt: Fmt | None = None, *, numeric_y: bool = True) -> None:  # noqa: ANN001
+def _style(ax: Axes, fmt: Fmt | None = None, *, numeric_y: bool = True) -> None:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(GRID)
@@ -71,7 +72,9 @@ def to_svg(fig: Figure, label: str) -> Markup:
     """The figure as inline <svg> markup that scales to its container."""
     buffer = io.StringIO()
     with _DRAW_LOCK:
-        FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
+        # print_svg is the one untyped matplotlib call Coso makes.
+        FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]
+            buffer, metadata={"Date": None, "Creator": None})
     svg = _METADATA.sub("", _HEADER.sub("", buffer.getvalue(), count=1))
     svg = _SIZE.sub(r'<svg\1 class="chart" role="img"', svg, count=1)
     # The label is escaped by Markup.format; everything else is matplotlib's own output.
@@ -144,7 +147,8 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
 
 
 def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequence[str], *,
-          label: str, center: str, fmt: Fmt, share: Fmt) -> Markup:
+          label: str, center: str, fmt: Callable[[Decimal | int], str],
+          share: Fmt) -> Markup:
     """Shares of a whole, with the total in the middle and a legend beside."""
     fig = _figure(3.6, 1.9)
     ax = fig.add_axes((0.0, 0.02, 0.5, 0.96))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -80,33 +80,34 @@ class Formatter:
             return UNKNOWN
         return format_decimal(_dec(value), "#,##0.00", locale=self.locale) + "×"
 
-    def date(self, value: date | None, style: str = "medium") -> str:
+    def date(self, value: dt.date | None, style: str = "medium") -> str:
         if value is None:
             return UNKNOWN
         return format_date(value, style, locale=self.locale)
 
-    def short_date(self, value: date) -> str:
+    def short_date(self, value: dt.date) -> str:
         """Day and abbreviated month: 5 Oct, 5 ott."""
         return format_skeleton("MMMd", value, locale=self.locale)
 
-    def month(self, value: date) -> str:
+    def month(self, value: dt.date) -> str:
         return format_date(value, "LLLL yyyy", locale=self.locale)
 
-    def weekday(self, value: date, width: str = "abbreviated") -> str:
+    def weekday(self, value: dt.date, width: str = "abbreviated") -> str:
         names = self.locale.days["stand-alone"][width]
-        return names[value.weekday()]
+        name: str = names[value.weekday()]
+        return name
 
-    def datetime(self, value: datetime | None) -> str:
+    def datetime(self, value: dt.datetime | None) -> str:
         if value is None:
             return UNKNOWN
         return format_datetime(value.astimezone(self.zone), "medium", tzinfo=self.zone,
                                locale=self.locale)
 
-    def time(self, value: datetime) -> str:
+    def time(self, value: dt.datetime) -> str:
         return format_time(value.astimezone(self.zone), "short", tzinfo=self.zone,
                            locale=self.locale)
 
-    def period(self, start: date, end: date) -> str:
+    def period(self, start: dt.date, end: dt.date) -> str:
         """"October 2026" for a whole month, else "1 Oct 2026 – 15 Oct 2026"."""
         from reporting.periods import month_of
 

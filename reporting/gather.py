@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 
+from domain.db import raw_rows
 from domain.enums import PostStatus, ReportKind
 from domain.models import (
     Brand,
@@ -226,23 +227,26 @@ async def build_report(brand_id: int, kind: ReportKind, start: date, end: date, 
                     _targets(c["name"], c["kpi_targets"], campaign_kpis[c["id"]].current))
         for c in campaigns if c["starts_on"] <= period.end and c["ends_on"] >= period.start)
 
-    data = dict(
-        kind=kind, locale=report_locale(locale, brand["locale"]),
+    report_lang = report_locale(locale, brand["locale"])
+    generated_at = datetime.now(UTC)
+    roi: RoiSection | None = None
+    section: StrategySection | None = None
+    if kind is ReportKind.ROI:
+        roi = await _roi_section(brand_id, period, zone, channels, overview, brand_series,
+                                 channel_rows, campaign_rows, strategy)
+    else:
+        section = await _strategy_section(brand_id, period, prev, zone, channels, overview,
+                                          campaigns, campaign_rows, strategy)
+    report = ReportData(
+        kind=kind, locale=report_lang,
         brand=BrandInfo(brand["id"], brand["name"], brand["slug"], brand["locale"],
                         brand["timezone"], brand["currency"], brand["logo"],
                         brand["primary_color"], brand["secondary_color"], brand["font"]),
         agency=AgencyInfo(workspace["slug"], workspace["name"], workspace["agency_name"],
                           workspace["agency_logo"], workspace["report_footer"]),
-        period=period, previous=prev, generated_at=datetime.now(UTC), channels=channel_rows,
+        period=period, previous=prev, generated_at=generated_at, channels=channel_rows,
+        roi=roi, strategy=section,
     )
-    if kind is ReportKind.ROI:
-        roi = await _roi_section(brand_id, period, zone, channels, overview, brand_series,
-                                 channel_rows, campaign_rows, strategy)
-        report = ReportData(**data, roi=roi)
-    else:
-        section = await _strategy_section(brand_id, period, prev, zone, channels, overview,
-                                          campaigns, campaign_rows, strategy)
-        report = ReportData(**data, strategy=section)
     return narrative.with_summary(report)
 
 
@@ -260,7 +264,8 @@ async def _roi_section(brand_id: int, period: Period, zone: ZoneInfo,
     published = await _posts(brand_id, Post.published_at, lower, upper,
                              statuses=[PostStatus.PUBLISHED])
     # Every post measured in the period, wherever it was published, for the media split.
-    measured_ids = [r["post"] for r in await Post.raw(
+    measured_ids = [r["post"] for r in await raw_rows(
+        Post,
         'SELECT DISTINCT m."post" AS post FROM post_metric m JOIN post p ON p."id" = m."post" '
         'WHERE p."brand" = {} AND m."day" >= {} AND m."day" <= {}',
         brand_id, period.start, period.end)]

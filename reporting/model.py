@@ -50,7 +50,8 @@ class AgencyInfo:
 def kpi_value(period: PeriodKpis, name: str) -> Decimal | None:
     """A KPI of the BRIEF or a canonical metric's period total, by its snake_case name."""
     if hasattr(period.kpis, name):
-        return getattr(period.kpis, name)
+        value: Decimal | None = getattr(period.kpis, name)
+        return value
     if name == "production_cost":
         return period.production_cost
     return period.total(name)

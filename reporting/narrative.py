@@ -10,7 +10,14 @@ import dataclasses
 from decimal import Decimal
 
 from domain.rules.health_check import Verdict
-from reporting.model import Compared, ReportData, RoiSection, Sentence, StrategySection
+from reporting.model import (
+    Compared,
+    ReportData,
+    RoiSection,
+    Sentence,
+    StrategySection,
+    TargetRow,
+)
 
 
 def N_(message: str) -> str:
@@ -122,7 +129,7 @@ def _best_post(roi: RoiSection) -> Sentence | None:
               platform=("platform", post.platform), count=("count", post.engagement))
 
 
-def _targets(targets: tuple, label: str) -> Sentence | None:
+def _targets(targets: tuple[TargetRow, ...], label: str) -> Sentence | None:
     judged = [t for t in targets if t.met is not None]
     if not judged:
         return None

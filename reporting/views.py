@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,17 +21,20 @@ from reporting import charts, labels
 from reporting.formatting import RATE_KPIS, Formatter
 from reporting.i18n import language_of, translations
 from reporting.model import LOWER_IS_BETTER, Compared, MixRow, PlannedPost, ReportData
+from reporting.narrative import N_
 from reporting.periods import month_of
 from reporting.safety import DEFAULT_PRIMARY, DEFAULT_SECONDARY, mix, safe_color
 
 HEADLINE_GROUPS = (
-    ("audience", labels.N_("Audience"),
+    ("audience", N_("Audience"),
      ("reach", "impressions", "follower_growth", "follower_growth_rate")),
-    ("engagement", labels.N_("Engagement"), ("engagement", "engagement_rate", "clicks", "ctr")),
-    ("money", labels.N_("Costs and returns"),
+    ("engagement", N_("Engagement"), ("engagement", "engagement_rate", "clicks", "ctr")),
+    ("money", N_("Costs and returns"),
      ("conversions", "media_spend", "production_cost", "total_cost", "revenue")),
-    ("efficiency", labels.N_("Efficiency"), ("cpm", "cpc", "cpa", "roas", "roi")),
+    ("efficiency", N_("Efficiency"), ("cpm", "cpc", "cpa", "roas", "roi")),
 )
+# A metric's days in the period, as StrategySection.daily holds them.
+Daily = Mapping[str, tuple[tuple[date, Decimal], ...]]
 HERO = ("reach", "engagement_rate", "follower_growth", "revenue", "roi")
 NEUTRAL_DIRECTION = frozenset({"media_spend", "production_cost", "total_cost"})
 CHANNEL_COLUMNS = ("impressions", "reach", "engagement", "engagement_rate", "clicks", "ctr",
@@ -40,8 +44,8 @@ CAMPAIGN_COLUMNS = ("impressions", "engagement", "engagement_rate", "clicks", "c
 ENGAGEMENT_PARTS = ("reactions", "comments", "shares", "saves")
 PLATFORM_SHORT = {"facebook": "FB", "instagram": "IG", "linkedin": "IN", "x": "X",
                   "tiktok": "TT", "youtube": "YT", "pinterest": "PI"}
-MIX_TITLES = {"pillar": labels.N_("Content pillar"), "format": labels.N_("Format"),
-              "channel": labels.N_("Channel"), "media_type": labels.N_("Media type")}
+MIX_TITLES = {"pillar": N_("Content pillar"), "format": N_("Format"),
+              "channel": N_("Channel"), "media_type": N_("Media type")}
 ROLES = ("STRATEGIST", "MANAGER", "COMMUNITY_MANAGER", "CLIENT")
 
 
@@ -92,8 +96,8 @@ class ReportView:
 
     def kind_title(self) -> str:
         if self.data.roi is not None:
-            return self.t(labels.N_("Performance and ROI report"))
-        return self.t(labels.N_("Social media strategy"))
+            return self.t(N_("Performance and ROI report"))
+        return self.t(N_("Social media strategy"))
 
     def platform_short(self, value: str) -> str:
         return PLATFORM_SHORT.get(value, value[:2].upper())
@@ -148,7 +152,7 @@ class ReportView:
         if name in RATE_KPIS:
             diff = now - then
             sign = "+" if diff >= 0 else "−"
-            text = f"{sign}{self.fmt.points(abs(diff))} {self.t(labels.N_('pt'))}"
+            text = f"{sign}{self.fmt.points(abs(diff))} {self.t(N_('pt'))}"
             direction = diff
         else:
             change = k.change(name)
@@ -208,7 +212,7 @@ class ReportView:
                 shown = self.fmt.count(None) if name not in ("examples", "short_campaigns") \
                     else ""
             elif isinstance(value, bool):
-                shown = self.t(labels.N_("Yes")) if value else self.t(labels.N_("No"))
+                shown = self.t(N_("Yes")) if value else self.t(N_("No"))
             elif isinstance(value, tuple):
                 if name == "roles_held":
                     shown = ", ".join(self.enum("role", str(r)) for r in value)
@@ -261,10 +265,10 @@ class ReportView:
     def _legend(self) -> tuple[str, str]:
         return self.period_label(), self.previous_label()
 
-    def _series(self, daily: dict, name: str) -> dict[date, Decimal]:
+    def _series(self, daily: Daily, name: str) -> dict[date, Decimal]:
         return dict(daily.get(name, ()))
 
-    def _engagement(self, daily: dict) -> dict[date, Decimal]:
+    def _engagement(self, daily: Daily) -> dict[date, Decimal]:
         total: dict[date, Decimal] = defaultdict(Decimal)
         for part in ENGAGEMENT_PARTS:
             for day, value in daily.get(part, ()):
@@ -337,6 +341,6 @@ class ReportView:
             out[f"mix_{kind}"] = charts.donut(
                 names, [r.posts for r in rows], charts.palette(self.primary, self.secondary,
                                                                len(rows)),
-                label=self.t(labels.N_("Posts")), center=self.fmt.count(sum(r.posts for r in rows)),
+                label=self.t(N_("Posts")), center=self.fmt.count(sum(r.posts for r in rows)),
                 fmt=self.fmt.count, share=self._share)
         return out

@@ -318,5 +318,6 @@ def multipart_fields(content_type: str, body: bytes) -> dict[str, bytes]:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if isinstance(name, str):
-            fields[name] = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes, or None when empty
+            fields[name] = payload if isinstance(payload, bytes) and payload else b""
     return fields

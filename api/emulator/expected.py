@@ -212,7 +212,8 @@ def _youtube_post(state: State, post: Post, start: date, end: date) -> list[Row]
     for day in _days(max(start, post.day), min(end, cfg.day())):
         values = {raw: yt.video_value(cfg, post, raw, day) for raw in YT_VIDEO}
         if available(cfg, "youtube", day) and None not in values.values():
-            rows += [Row(YT_VIDEO[raw], day, Decimal(v), raw) for raw, v in values.items()]
+            rows += [Row(YT_VIDEO[raw], day, Decimal(v), raw) for raw, v in values.items()
+                     if v is not None]  # none is, as just checked
     return rows
 
 

@@ -58,10 +58,11 @@ def post_stats(cfg: Config, post: Post, day: date) -> dict[str, int] | None:
     values = {n: post_series(cfg, post, n, day, s) for n, s in POST_SCALES.items()}
     if any(v is None for v in values.values()):
         return None
-    stats: dict[str, Any] = dict(values)
-    stats["engagement"] = round((values["clickCount"] + values["likeCount"] +
-                                 values["commentCount"] + values["shareCount"]) /
-                                max(values["impressionCount"], 1), 6)
+    counts = {n: v for n, v in values.items() if v is not None}  # all of them, as just checked
+    stats: dict[str, Any] = dict(counts)
+    stats["engagement"] = round((counts["clickCount"] + counts["likeCount"] +
+                                 counts["commentCount"] + counts["shareCount"]) /
+                                max(counts["impressionCount"], 1), 6)
     return stats
 
 

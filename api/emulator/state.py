@@ -63,7 +63,7 @@ class Fault:
         platform = raw.get("platform")
         if platform is not None and platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
-        numbers = {}
+        numbers: dict[str, Any] = {}  # checked one by one below
         for name, default in (("retry_after", None), ("delay", 5.0), ("used", 0.95),
                               ("probability", None)):
             value = raw.get(name, default)

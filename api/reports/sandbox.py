@@ -131,8 +131,13 @@ async def _run(target: str, args: tuple[Any, ...], limits: Limits) -> Any:
 
 async def _receive(reader: Connection) -> Any:
     loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    loop.add_reader(reader.fileno(), lambda: ready.done() or ready.set_result(None))
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(reader.fileno(), wake)
     try:
         await ready
     finally:

@@ -98,7 +98,9 @@ def due_period(schedule: dict[str, Any], now: datetime) -> tuple[date, date] | N
 
 
 async def _active_schedules() -> list[dict[str, Any]]:
-    brand, workspace = ReportSchedule.brand, ReportSchedule.brand.workspace
+    brand = ReportSchedule.brand
+    # Piccolo types a column reached through a ForeignKey as Column | Any.
+    workspace: Any = ReportSchedule.brand.workspace
     return await ReportSchedule.select(
         *ReportSchedule.all_columns(), brand.name, brand.slug, brand.locale, brand.timezone,
         workspace.name, workspace.agency_name, workspace.report_footer,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 
 from domain.connectors.base import Connector, SyncError
@@ -49,7 +51,10 @@ def connector_for(platform: Platform | str, client: httpx.AsyncClient, *,
         cls = CONNECTORS[Platform(platform)]
     except (KeyError, ValueError):
         raise _unsupported(platform) from None
-    return cls.build(client, base or base_url(platform), policy=policy, sleep=sleep)
+    # Each registered subclass implements Connector; the HttpConnector base only brings
+    # the HTTP plumbing, so mypy cannot see that from CONNECTORS' type.
+    return cast(Connector, cls.build(client, base or base_url(platform), policy=policy,
+                                     sleep=sleep))
 
 __all__ = ["API_VERSIONS", "Connector", "RetryPolicy", "SyncError", "base_url",
            "connector_for"]

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.enums import Platform
+from domain.enums import Platform, PostFormat
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ class RemotePost:
 class OutgoingPost:
     text: str
     media: list[dict]  # [{url, kind, alt}]
-    format: str  # domain.enums.PostFormat value
+    format: PostFormat  # connectors compare it with `is`
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,18 +12,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import orjson
+from typing_extensions import TypeVar
 
 from domain.connectors.base import SyncError
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("domain.connectors")
 
-T = TypeVar("T")
+# What call() returns: the parser's result, or the JSON body (Any) when it has no parser.
+T = TypeVar("T", default=Any)
 Sleep = Callable[[float], Awaitable[None]]
 Parse = Callable[[Any, httpx.Response], T]
 # What a parser raises on a body without the documented shape: retried as malformed.

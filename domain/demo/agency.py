@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 from domain.demo.texts import EN_POSTS, IT_POSTS
 from domain.enums import ContentPillar, Platform, Role
@@ -12,7 +13,7 @@ from domain.enums import ContentPillar, Platform, Role
 P = Platform
 
 WORKSPACE_SLUG = "studio-coso"
-WORKSPACE = {
+WORKSPACE: dict[str, Any] = {  # Workspace column values
     "name": "Studio Coso",
     "agency_name": "Studio Coso — social media agency",
     "agency_logo": "",

@@ -8,7 +8,6 @@ from typing import Any
 
 from piccolo.columns import Column
 from piccolo.query.mixins import OnConflictAction
-from piccolo.table import Table
 
 from domain.demo import briefs
 from domain.demo.agency import BRANDS, BY_SLUG, OWNER, ROLES, USERS, WORKSPACE, WORKSPACE_SLUG
@@ -30,6 +29,7 @@ from domain.models import (
     Workspace,
     WorkspaceMember,
 )
+from domain.models.base import Table
 from domain.services.metrics import Observation
 
 CHUNK = 500

@@ -12,6 +12,8 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from piccolo.columns import ForeignKey
+
 from domain.exports.columns import METRIC_PROVENANCE, UNREFERENCED_PREFIX
 from domain.exports.paging import Key, after, pages
 from domain.models import ChannelMetric, PostMetric
@@ -43,6 +45,9 @@ async def metric_rows(brand_id: int, start: date, end: date, *,
 
 async def _page(table: Table, brand_id: int, start: date, end: date,
                 since: Key | None, size: int) -> list[dict[str, Any]]:
+    # The subject's foreign key, and the channel's (followed through the post for posts).
+    subject: ForeignKey[Any]
+    channel: Any
     if table is ChannelMetric:
         subject, channel = ChannelMetric.channel, ChannelMetric.channel
         post_ref = None

@@ -7,6 +7,7 @@ made in Coso, which has none) names that campaign of the brand, as for posts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -71,7 +72,7 @@ class CampaignsHandler(Handler):
     entity: ClassVar[Entity] = Entity.CAMPAIGNS
     targets: ClassVar[tuple[Target, ...]] = (CAMPAIGNS,)
 
-    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+    def parse(self, parsed: Parsed, cells: Mapping[str, Any]) -> None:
         fail, ctx = parsed.fail, self.ctx
         ref = as_text(cells.get("ref"))
         if not ref:

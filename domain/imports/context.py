@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -41,7 +41,7 @@ class ChannelIndex:
         for row in rows:
             self.by_handle.setdefault(_handle(row["handle"]), []).append(
                 (row["id"], row["platform"]))
-        self._cache: dict[tuple[str, str], tuple[int, str]] = {}
+        self._cache: dict[tuple[str, str | None], tuple[int, str]] = {}
 
     @classmethod
     async def load(cls, brand_id: int) -> ChannelIndex:
@@ -124,7 +124,7 @@ class Handler:
         """The target fields the file sets (absent ones keep their stored values)."""
         return self.present
 
-    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+    def parse(self, parsed: Parsed, cells: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
     def parse_chunk(self, rows: list[Any], header: Header,

@@ -9,7 +9,7 @@ same (value, currency, note) is left alone, provenance included.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -63,7 +63,7 @@ _PLAIN_LIMIT = 10 ** _MAX_PLAIN_DIGITS
 _MAX_CHECKED = 4096
 """Distinct (metric, level, currency, raw metric, note) outcomes remembered per import."""
 _INVALID = object()
-_UNCHECKED = object()
+_UNCHECKED: Any = object()  # Any: it stands in a cache's values of any type
 _MAX_CACHED = 4096
 """Spellings of days, channels and metric names remembered per import, each."""
 T = TypeVar("T")
@@ -140,7 +140,7 @@ class MetricsHandler(Handler):
             if type(row) is not RawRow or row[2] is not None or not row[1].keys() <= known:
                 add(one(row))
                 continue
-            get = row[1].get
+            get: Callable[[Any], Any] = row[1].get  # cells are Any; a None column, None
             value, day_cell, channel, platform, metric = (
                 get(value_col), get(day_col), get(channel_col), get(platform_col),
                 get(metric_col))
@@ -170,6 +170,7 @@ class MetricsHandler(Handler):
             ref = post.strip() if post else ""
             if ref[:1] == "'":
                 ref = as_text(ref)
+            currency: str | None
             if extra_cols:
                 currency, raw_metric, note = (as_text(get(c) if c else None)
                                               for c in extra_cols)
@@ -228,7 +229,7 @@ class MetricsHandler(Handler):
             self._checked[key] = checked
         return checked
 
-    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+    def parse(self, parsed: Parsed, cells: Mapping[str, Any]) -> None:
         """Any row `parse_chunk` does not take: the general parsers, every problem named."""
         fail, ctx = parsed.fail, self.ctx
         channel_id = None

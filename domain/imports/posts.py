@@ -7,7 +7,7 @@ slips new copy past an approval.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -119,7 +119,7 @@ class PostsHandler(Handler):
     def fields_present(self) -> frozenset[str]:
         return frozenset(_FIELD_OF.get(c, c) for c in self.present)
 
-    def parse(self, parsed: Parsed, cells: dict[str, Any]) -> None:
+    def parse(self, parsed: Parsed, cells: Mapping[str, Any]) -> None:
         # Columns the file does not have are not looked at (a cell of a line that lacks it
         # reads as None, as before): most files have a few of the fifteen.
         fail, get, has = parsed.fail, cells.get, self.present

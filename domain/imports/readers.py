@@ -227,7 +227,7 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
                 if len(cells) == usual:  # the usual row: one cell per named column
                     if cells[0].strip() or "".join(cells).strip():
                         # strict=False: the lengths were just compared.
-                        values = dict(zip(names, cells, strict=False))
+                        values: dict[str, str | None] = dict(zip(names, cells, strict=False))
                         yield _row(RawRow, (start, values, problem))
                     continue
                 if not "".join(cells).strip():

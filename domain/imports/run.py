@@ -57,8 +57,9 @@ HANDLERS: dict[Entity, type[Handler]] = {
 _KEY_COLUMN = {"external_id": "platform_id", "id": "ref"}
 """The file column of a staged key field named otherwise (a post named by id: its ref)."""
 
-Rows = Iterable[RawRow | tuple[int, Mapping[str, Any]]] | AsyncIterable[
-    RawRow | tuple[int, Mapping[str, Any]]]
+# A reader's RawRow, or a caller's (line, {column: cell}).
+AnyRow = RawRow | tuple[int, Mapping[str, Any]]
+Rows = Iterable[AnyRow] | AsyncIterable[AnyRow]
 OnReject = Callable[[RawRow, list[Problem]], None]
 
 
@@ -93,7 +94,7 @@ async def import_rows(
         raise ValidationFailed.one("brand", "NOT_FOUND", "no Brand with this id")
     summary = ImportSummary(entity=entity.value, source_name=source_name)
     run = _Run(summary, max_errors, on_reject)
-    first: RawRow | None = None
+    first: AnyRow | None = None
     if columns is None:
         columns = getattr(rows, "columns", None)
     source: Iterator[Any] | AsyncIterator[Any]
@@ -408,7 +409,7 @@ async def _each(chunks: Iterator[list[Any]] | AsyncIterator[list[Any]]
             yield chunk
 
 
-def _chunks(first: RawRow | None, rows: Iterator[Any] | AsyncIterator[Any],
+def _chunks(first: AnyRow | None, rows: Iterator[Any] | AsyncIterator[Any],
             size: int) -> Iterator[list[Any]] | AsyncIterator[list[Any]]:
     """Lists of `size` rows (the peeked first row included), sync or async like `rows`."""
     if isinstance(rows, AsyncIterator):
@@ -416,7 +417,7 @@ def _chunks(first: RawRow | None, rows: Iterator[Any] | AsyncIterator[Any],
     return _sync_chunks(first, rows, size)
 
 
-def _sync_chunks(first: RawRow | None, rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+def _sync_chunks(first: AnyRow | None, rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
     chunk = [first] if first is not None else []
     chunk += itertools.islice(rows, size - len(chunk))
     while chunk:
@@ -424,7 +425,7 @@ def _sync_chunks(first: RawRow | None, rows: Iterator[Any], size: int) -> Iterat
         chunk = list(itertools.islice(rows, size))
 
 
-async def _async_chunks(first: RawRow | None, rows: AsyncIterator[Any],
+async def _async_chunks(first: AnyRow | None, rows: AsyncIterator[Any],
                         size: int) -> AsyncIterator[list[Any]]:
     chunk: list[Any] = [first] if first is not None else []
     async for row in rows:

@@ -269,9 +269,9 @@ class Store:
                   f"SELECT {', '.join(select)} FROM {q(name)} s WHERE {new_rows} "
                   f"ON CONFLICT ({conflict}) {action}")
         if self.postgres:
-            inserted, updated = await self._upsert_postgres(name, target, present, fixed,
-                                                            insert, args)
-            return inserted, updated + by_ident
+            inserted, refreshed = await self._upsert_postgres(name, target, present, fixed,
+                                                              insert, args)
+            return inserted, refreshed + by_ident
         # SQLite: new rows get ids above the largest one (no AUTOINCREMENT gaps below).
         before = (await self.fetch(f"SELECT coalesce(max(id), 0) FROM {table}"))[0][0]
         written = await self.execute(insert, *args)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
-from piccolo.table import Table
 
 from domain.enums import WorkspaceRole
+from domain.models.base import Table
 from domain.models.columns import created_at
 
 

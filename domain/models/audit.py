@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Varchar
-from piccolo.table import Table
 
 from domain.models.accounts import User, Workspace
+from domain.models.base import Table
 from domain.models.columns import created_at
 
 

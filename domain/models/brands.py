@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz, Varchar
-from piccolo.table import Table
 
 from domain.enums import ChannelStatus, Platform, Role
 from domain.models.accounts import User, Workspace
+from domain.models.base import Table
 from domain.models.columns import created_at, money
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import JSON, Date, ForeignKey, Text, Varchar
-from piccolo.table import Table
 
 from domain.enums import CampaignObjective, CampaignStatus
+from domain.models.base import Table
 from domain.models.brands import Brand, Channel
 from domain.models.columns import created_at, money
 

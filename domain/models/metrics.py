@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from piccolo.columns import Date, ForeignKey, Numeric, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
 from domain.enums import SourceKind
+from domain.models.base import Table
 from domain.models.brands import Channel
 from domain.models.posts import Post
 

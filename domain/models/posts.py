@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from piccolo.columns import JSON, ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.models.accounts import User
+from domain.models.base import Table
 from domain.models.brands import Brand, Channel
 from domain.models.campaigns import Campaign
 from domain.models.columns import created_at

@@ -13,10 +13,10 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.table import Table
 
 from domain.enums import DeliveryStatus, ReportFormat, ReportKind, ReportStatus
 from domain.models.accounts import User
+from domain.models.base import Table
 from domain.models.brands import Brand
 from domain.models.columns import created_at
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
-from piccolo.table import Table
 
 from domain.enums import SyncKind, SyncStatus
 from domain.models.accounts import User
+from domain.models.base import Table
 from domain.models.brands import Channel
 from domain.models.columns import created_at
 

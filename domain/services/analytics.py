@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.db import raw_rows
 from domain.models import ChannelMetric, PostMetric
 from domain.rules import kpis as rules
 
@@ -80,7 +81,8 @@ async def _level_rows(
         conds.append(f'm."metric" IN ({", ".join("{}" for _ in names)})')
         args += names
     table = PostMetric if "post_metric" in source else ChannelMetric
-    return await table.raw(
+    return await raw_rows(
+        table,
         f'SELECT {column} AS subject, m."metric" AS metric, m."day" AS day, '
         f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {source} '
         f'WHERE {" AND ".join(conds)} GROUP BY {column}, m."metric", m."day" ORDER BY 1, 2, 3',

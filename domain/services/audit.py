@@ -7,9 +7,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from piccolo.table import Table
-
 from domain.models import AuditLog
+from domain.models.base import Table
 
 # Columns whose values never reach the audit log, whichever service writes the row: the
 # log records only whether they are set.

@@ -215,7 +215,7 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
             await Channel.update(updates).where(Channel.id == channel_id)
         await Channel.update(_connected_values(access, refresh, expires, now)).where(
             Channel.id == channel_id)
-        after = await _row(channel_id)
+        after = await _written(channel_id)
         await record(actor_id=actor_id, action="channel.connect", object_type="Channel",
                      object_id=channel_id, workspace_id=brand["workspace"], brand_id=brand_id,
                      before=before, after=after)
@@ -243,7 +243,7 @@ async def update_channel_token(actor_id: int | None, channel_id: int, *, access_
         problems.check()
         await Channel.update(_connected_values(access, refresh, expires, now)).where(
             Channel.id == channel_id)
-        after = await _row(channel_id)
+        after = await _written(channel_id)
         await _audit("channel.update_token", actor_id, before, after)
     return after
 
@@ -258,7 +258,7 @@ async def disconnect_channel(actor_id: int | None, channel_id: int) -> dict[str,
             Channel.status: ChannelStatus.DISCONNECTED, Channel.access_token: "",
             Channel.refresh_token: "", Channel.token_expires_at: None,
         }).where(Channel.id == channel_id)
-        after = await _row(channel_id)
+        after = await _written(channel_id)
         await _audit("channel.disconnect", actor_id, before, after)
     return after
 
@@ -297,6 +297,13 @@ async def rekey_tokens() -> tuple[int, list[int]]:
 async def _row(channel_id: int, *, lock: bool = False) -> dict[str, Any] | None:
     query = Channel.select().where(Channel.id == channel_id)
     return await (locked(query) if lock else query).first()
+
+
+async def _written(channel_id: int) -> dict[str, Any]:
+    """The row this transaction has just written (so it exists)."""
+    row = await _row(channel_id)
+    assert row is not None, channel_id
+    return row
 
 
 async def _audit(action: str, actor_id: int | None, before: dict[str, Any],

@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from piccolo.columns import ForeignKey
-from piccolo.table import Table
 
 from domain.db import write_transaction
 from domain.enums import SourceKind
 from domain.errors import Problem, ValidationFailed
 from domain.models import Channel, ChannelMetric, Post, PostMetric
+from domain.models.base import Table
 from domain.models.columns import now
 from domain.rules.content import storable
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit

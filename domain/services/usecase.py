@@ -12,10 +12,10 @@ from typing import Any, Final, TypeVar
 
 import asyncpg
 from babel.numbers import list_currencies
-from piccolo.table import Table
 
 from domain.db import engine
 from domain.errors import Problem, ValidationFailed
+from domain.models.base import Table
 from domain.rules.content import storable
 
 Q = TypeVar("Q")

@@ -16,7 +16,7 @@ from typing import Any
 from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
 from domain.db import write_transaction
-from domain.enums import ChannelStatus, PostStatus, SyncKind
+from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
@@ -153,7 +153,7 @@ async def _publish_once(connector: Connector, auth: ChannelAuth,
         if not taken:
             return None
     outgoing = OutgoingPost(text=post["text"], media=list(post["media"] or []),
-                            format=post["format"])
+                            format=PostFormat(post["format"]))
     return await connector.publish(auth, outgoing)
 
 

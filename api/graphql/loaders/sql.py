@@ -9,6 +9,8 @@ from typing import Any
 import orjson
 from piccolo.table import Table
 
+from domain.db import raw_rows
+
 
 @dataclass(frozen=True, slots=True)
 class Cond:
@@ -46,7 +48,7 @@ def where(conds: Iterable[Cond]) -> tuple[str, list[Any]]:
 
 
 async def fetch(table: type[Table], sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
-    return await table.raw(sql, *args)
+    return await raw_rows(table, sql, *args)
 
 
 def json_value(value: Any) -> Any:

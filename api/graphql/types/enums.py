@@ -8,15 +8,29 @@ from domain import enums
 from domain.rules.permissions import Action as _Action
 from domain.rules.workflow import Transition as _Transition
 
-WorkspaceRole = strawberry.enum(enums.WorkspaceRole)
-Role = strawberry.enum(enums.Role, description="A user's role on one brand.")
-Platform = strawberry.enum(enums.Platform)
-PostStatus = strawberry.enum(enums.PostStatus)
-PostFormat = strawberry.enum(enums.PostFormat)
-ContentPillar = strawberry.enum(enums.ContentPillar)
-MediaType = strawberry.enum(enums.MediaType)
-CampaignObjective = strawberry.enum(enums.CampaignObjective)
-CampaignStatus = strawberry.enum(enums.CampaignStatus)
-SourceKind = strawberry.enum(enums.SourceKind)
-Action = strawberry.enum(_Action, description="Something a viewer may do on a brand.")
-Transition = strawberry.enum(_Transition, name="PostTransitionKind")
+# A plain alias (a type to mypy), then registered: strawberry.enum() marks the class
+# itself and returns it, so the alias is the GraphQL enum.
+WorkspaceRole = enums.WorkspaceRole
+strawberry.enum(WorkspaceRole)
+Role = enums.Role
+strawberry.enum(Role, description="A user's role on one brand.")
+Platform = enums.Platform
+strawberry.enum(Platform)
+PostStatus = enums.PostStatus
+strawberry.enum(PostStatus)
+PostFormat = enums.PostFormat
+strawberry.enum(PostFormat)
+ContentPillar = enums.ContentPillar
+strawberry.enum(ContentPillar)
+MediaType = enums.MediaType
+strawberry.enum(MediaType)
+CampaignObjective = enums.CampaignObjective
+strawberry.enum(CampaignObjective)
+CampaignStatus = enums.CampaignStatus
+strawberry.enum(CampaignStatus)
+SourceKind = enums.SourceKind
+strawberry.enum(SourceKind)
+Action = _Action
+strawberry.enum(Action, description="Something a viewer may do on a brand.")
+Transition = _Transition
+strawberry.enum(Transition, name="PostTransitionKind")

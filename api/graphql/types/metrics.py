@@ -16,7 +16,10 @@ from domain.rules.metric_catalog import CANONICAL_METRICS, MONEY_METRICS, Unit
 from domain.rules.metric_catalog import metric as metric_definition
 from domain.services.analytics import period_kpis, series_window
 
-MetricUnit = strawberry.enum(Unit, name="MetricUnit")
+# A plain alias (a type to mypy), then registered: strawberry.enum() marks the class
+# itself and returns it, so the alias is the GraphQL enum.
+MetricUnit = Unit
+strawberry.enum(MetricUnit, name="MetricUnit")
 
 
 @strawberry.type(description="One day's value of a metric; days without data are absent.")

@@ -19,10 +19,16 @@ from api.graphql.types.node import load_visible
 from api.graphql.types.user import User
 from domain import enums
 
-ReportKind = strawberry.enum(enums.ReportKind, description="STRATEGY or ROI (performance).")
-ReportFormat = strawberry.enum(enums.ReportFormat)
-ReportStatus = strawberry.enum(enums.ReportStatus)
-ReportDeliveryStatus = strawberry.enum(enums.DeliveryStatus, name="ReportDeliveryStatus")
+# A plain alias (a type to mypy), then registered: strawberry.enum() marks the class
+# itself and returns it, so the alias is the GraphQL enum.
+ReportKind = enums.ReportKind
+strawberry.enum(ReportKind, description="STRATEGY or ROI (performance).")
+ReportFormat = enums.ReportFormat
+strawberry.enum(ReportFormat)
+ReportStatus = enums.ReportStatus
+strawberry.enum(ReportStatus)
+ReportDeliveryStatus = enums.DeliveryStatus
+strawberry.enum(ReportDeliveryStatus, name="ReportDeliveryStatus")
 
 DOWNLOAD_PATH = "/reports/{id}"
 

@@ -21,11 +21,16 @@ if TYPE_CHECKING:
     from api.graphql.types.channel import Channel
     from api.graphql.types.post import Post
 
-ChannelStatus = strawberry.enum(enums.ChannelStatus,
-                                description="Whether Coso holds a working token for a channel.")
-SyncKind = strawberry.enum(enums.SyncKind, description="METRICS: a recent window; BACKFILL: "
-                                                       "history after connecting; PUBLISH: a post.")
-SyncStatus = strawberry.enum(enums.SyncStatus)
+# A plain alias (a type to mypy), then registered: strawberry.enum() marks the class
+# itself and returns it, so the alias is the GraphQL enum.
+ChannelStatus = enums.ChannelStatus
+strawberry.enum(ChannelStatus,
+                description="Whether Coso holds a working token for a channel.")
+SyncKind = enums.SyncKind
+strawberry.enum(SyncKind, description="METRICS: a recent window; BACKFILL: "
+                                            "history after connecting; PUBLISH: a post.")
+SyncStatus = enums.SyncStatus
+strawberry.enum(SyncStatus)
 
 _types = "api.graphql.types"
 
