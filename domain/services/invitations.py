@@ -69,8 +69,8 @@ def _current(row: dict[str, Any]) -> dict[str, Any]:
 async def pending(*, brand_id: int | None = None, workspace_id: int | None = None,
                   email: str | None = None) -> list[dict[str, Any]]:
     """Pending invitations of a brand, to a workspace's administration, or to an e-mail."""
-    await expire_due()
-    query = Invitation.select(*_COLUMNS).where(Invitation.status == PENDING)
+    query = Invitation.select(*_COLUMNS).where(
+        (Invitation.status == PENDING) & (Invitation.expires_at >= utcnow()))
     if brand_id is not None:
         query = query.where(Invitation.brand == brand_id)
     if workspace_id is not None:
