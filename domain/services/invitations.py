@@ -170,7 +170,7 @@ async def respond_by_token(token: str, accept: bool) -> Accepted:
                                        "this invitation link is not valid")
         row = await invitation_row(found["id"])
         assert row is not None
-        _check_pending(row, "token")
+        check_pending(row, "token")
         user = await User.select().where(User.email == row["email"]).first()
         api_token = None
         if user is None and accept:
@@ -183,7 +183,7 @@ async def respond_by_token(token: str, accept: bool) -> Accepted:
         return await _answer(row, user, api_token, accept)
 
 
-def _check_pending(row: dict[str, Any], field: str) -> None:
+def check_pending(row: dict[str, Any], field: str) -> None:
     status = InvitationStatus(row["status"])
     if status is InvitationStatus.EXPIRED:
         raise ValidationFailed.one(field, "EXPIRED", "this invitation has expired: ask for "
@@ -195,7 +195,7 @@ def _check_pending(row: dict[str, Any], field: str) -> None:
 
 async def _answer(row: dict[str, Any], user: dict[str, Any] | None, api_token: str | None,
                   accept: bool) -> Accepted:
-    _check_pending(row, "id")
+    check_pending(row, "id")
     status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
     actor = user["id"] if user else None
     after = await _respond(actor, row["id"], status, "id")
@@ -214,7 +214,7 @@ async def _respond(actor_id: int | None, invitation_id: int, status: InvitationS
     before = await invitation_row(invitation_id)
     if before is None:
         raise ValidationFailed.one(field, "NOT_FOUND", "no invitation with this id")
-    _check_pending(before, field)
+    check_pending(before, field)
     changed = await Invitation.update({Invitation.status: status,
                                        Invitation.responded_at: utcnow()}).where(
         (Invitation.id == invitation_id) & (Invitation.status == PENDING)).returning(
