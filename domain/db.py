@@ -111,7 +111,7 @@ async def write_transaction() -> AsyncIterator[None]:
                        else tx.connection.close())
         raise
     finally:
-        callbacks = _after_commit.get() if pending is not None else []
+        callbacks = (_after_commit.get() or []) if pending is not None else []
         if pending is not None:
             _after_commit.reset(pending)
     # Only reached when the outermost transaction committed: a rollback skips them.

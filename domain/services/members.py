@@ -135,7 +135,7 @@ async def grant_workspace_role(actor_id: int | None, workspace_id: int, user: di
         await lock_row(Workspace, workspace_id)
         await must_exist(Workspace, workspace_id, "workspace")
         before = await workspace_role(workspace_id, user["id"])
-        if before is WorkspaceRole.OWNER or before == wanted:
+        if before is not None and (before is WorkspaceRole.OWNER or before == wanted):
             return before
         await _set_workspace_role(actor_id, workspace_id, user, before, wanted)
     return wanted
