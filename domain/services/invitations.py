@@ -33,6 +33,7 @@ from domain.settings import get_settings
 
 PURPOSE = "inv"
 PENDING = InvitationStatus.PENDING
+MAX_PER_ADDRESS_PER_DAY = 3
 
 # Every column but the token's hash: what the API and the audit log may show.
 _COLUMNS = (Invitation.id, Invitation.workspace, Invitation.brand, Invitation.email,
@@ -115,6 +116,15 @@ async def _create(actor_id: int, workspace_id: int, brand_id: int | None, email:
     await expire_due()
     scope = (Invitation.brand == brand_id) if brand_id is not None else (
         (Invitation.workspace == workspace_id) & Invitation.brand.is_null())
+    # Re-inviting replaces the link, so without this a loop of invitations would mail
+    # one address without end.
+    recent = await Invitation.count().where(
+        scope & (Invitation.email == email)
+        & (Invitation.created_at > utcnow() - timedelta(days=1)))
+    if recent >= MAX_PER_ADDRESS_PER_DAY:
+        raise ValidationFailed.one("email", "TOO_MANY_INVITATIONS",
+                                   f"at most {MAX_PER_ADDRESS_PER_DAY} invitations to one "
+                                   f"address a day: try again tomorrow")
     # A new invitation to the same person replaces theirs: one live link at a time.
     replaced = await Invitation.update({Invitation.status: InvitationStatus.REVOKED,
                                         Invitation.responded_at: utcnow()}).where(

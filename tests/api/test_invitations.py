@@ -378,3 +378,16 @@ async def test_an_ambiguous_slug_is_an_error_naming_the_workspace_argument(world
     nowhere = await gql(BRAND_BY_SLUG, as_=client, variables={"slug": "acme",
                                                               "workspace": "rival"})
     assert nowhere["brand"] is None and nowhere.errors == []
+
+
+async def test_one_address_is_not_mailed_without_end(world, smtp):
+    """Each re-invitation mails a new link: a few a day per address, then a userError."""
+    for _ in range(3):
+        ok = await _invite(world, "target@client.example")
+        assert ok["inviteMember"]["userErrors"] == []
+    over = await _invite(world, "target@client.example")
+    assert codes(over, "inviteMember") == {("email", "TOO_MANY_INVITATIONS")}
+    assert len(smtp.inbox.messages) == 3
+    # Another address is not affected.
+    other = await _invite(world, "other@client.example")
+    assert other["inviteMember"]["userErrors"] == []
