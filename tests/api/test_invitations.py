@@ -391,3 +391,14 @@ async def test_one_address_is_not_mailed_without_end(world, smtp):
     # Another address is not affected.
     other = await _invite(world, "other@client.example")
     assert other["inviteMember"]["userErrors"] == []
+
+
+async def test_the_link_of_an_existing_account_gives_no_new_token(world, smtp):
+    marta = await make_user("marta@client.example")
+    await _invite(world, "marta@client.example")
+    accepted = await gql(ACCEPT, variables={"token": _link_token(smtp)})
+    assert accepted["acceptInvitation"] == {"invitation": {"status": "ACCEPTED"},
+                                            "apiToken": None, "userErrors": []}
+    roles = await Membership.select(Membership.role).where(Membership.user == marta.id)
+    assert [r["role"] for r in roles] == [Role.CLIENT]
+    assert await User.count().where(User.email == "marta@client.example") == 1
