@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import matplotlib
 from markupsafe import Markup
@@ -87,53 +88,91 @@ def _floats(values: Sequence[Decimal | None]) -> list[float]:
     return [math.nan if v is None else float(v) for v in values]
 
 
+def _legend(fig: Figure, handles: list[Any], labels: list[str], *, right: bool) -> None:
+    """A one-row legend in the figure's top margin, inside the figure (never clipped),
+    current period first in every chart."""
+    fig.legend(handles, labels, loc="upper right" if right else "upper left",
+               bbox_to_anchor=(0.98 if right else 0.06, 0.995), ncols=len(handles),
+               frameon=False, fontsize=8, labelcolor=INK, handlelength=1.8,
+               borderaxespad=0.1).set_gid("legend")
+
+
 def trend(days: Sequence[date], values: Sequence[Decimal | None],
           previous: Sequence[Decimal | None],
           *, color: str, label: str, fmt: Fmt, day_fmt: Callable[[date], str],
           legend: tuple[str, str], bars: bool = False, from_zero: bool = True) -> Markup:
-    """One metric per day with the previous period's days laid over it, day by day."""
+    """One metric per day with the previous period's days laid over it, day by day.
+
+    Aligned by day of period: day 1 over day 1; a longer previous period (October under
+    November) is cut at this period's last day, so nothing is drawn past it.
+    """
     fig = _figure(7.4, 2.4)
-    ax = fig.add_axes((0.08, 0.16, 0.9, 0.72))
+    ax = fig.add_axes((0.08, 0.13, 0.9, 0.72))
     xs = list(range(len(days)))
     ys = _floats(values)
+    current: Any
     if bars:
-        ax.bar(xs, ys, color=color, width=0.7, label=legend[0])
+        current = ax.bar(xs, ys, color=color, width=0.7, gid="series-current")
     else:
         if from_zero:  # a shaded area would pull a stock's axis down to 0
             ax.fill_between(xs, ys, color=color, alpha=0.12, linewidth=0)
-        ax.plot(xs, ys, color=color, linewidth=2, label=legend[0])
-    if previous:
-        ax.plot(list(range(len(previous))), _floats(previous), color=GREY,
-                linewidth=1.2, linestyle=(0, (3, 2)), label=legend[1])
+        (current,) = ax.plot(xs, ys, color=color, linewidth=2, gid="series-current")
+    handles, names = [current], [legend[0]]
+    before = list(previous)[: len(days)]
+    if before:
+        (line,) = ax.plot(list(range(len(before))), _floats(before), color=GREY,
+                          linewidth=1.2, linestyle=(0, (3, 2)), gid="series-previous")
+        handles.append(line)
+        names.append(legend[1])
     step = max(1, len(days) // 6)
     ax.set_xticks(xs[::step], [day_fmt(d) for d in days[::step]])
-    ax.set_xlim(-0.6, max(len(xs), len(previous), 1) - 0.4)
+    ax.set_xlim(-0.6, max(len(xs), 1) - 0.4)
     if from_zero:
         ax.set_ylim(bottom=0)
     _style(ax, fmt)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, 1.2), ncols=2, frameon=False, fontsize=8,
-              labelcolor=INK)
+    _legend(fig, handles, names, right=False)
     return to_svg(fig, label)
+
+
+def _label_lines(text: str, limit: int) -> str:
+    """A label of up to two lines (platform, then name), each line bounded."""
+    return "\n".join(plain(line, limit) for line in text.split("\n")[:2])
+
+
+def _text_width(lines: Sequence[str], size: float) -> float:
+    """A generous width in inches of the longest line at `size` points (Inter)."""
+    longest = max((len(line) for text in lines for line in text.split("\n")), default=0)
+    return longest * size * 0.56 / 72
 
 
 def bars(labels: Sequence[str], values: Sequence[Decimal | None],
          previous: Sequence[Decimal | None] | None, *, color: str, label: str, fmt: Fmt,
          value_fmt: Callable[[Decimal], str], legend: tuple[str, str]) -> Markup:
-    """Horizontal bars per item (channels), the previous period as a thin grey bar."""
+    """Horizontal bars per item (channels), the previous period as a thin grey bar.
+
+    A label may hold a line break (platform, then channel name): it is never cut short
+    of 32 characters a line, and the plot starts where the longest label ends.
+    """
     n = max(len(labels), 1)
-    fig = _figure(7.4, 0.45 * n + 0.7)
-    ax = fig.add_axes((0.26, 0.5 / (0.45 * n + 0.7), 0.7, (0.45 * n) / (0.45 * n + 0.7)))
+    names = [_label_lines(t, 32) for t in labels]
+    width, top, bottom, row = 7.4, 0.4, 0.35, 0.5
+    height = top + bottom + row * n
+    left = min(0.4, max(0.12, (_text_width(names, 8) + 0.15) / width))
+    fig = _figure(width, height)
+    ax = fig.add_axes((left, bottom / height, 0.97 - left - 0.02, row * n / height))
     ys = list(range(len(labels)))[::-1]
     now = [float(v or 0) for v in values]
-    ax.barh([y + 0.12 for y in ys], now, height=0.42, color=color, label=legend[0])
+    handles: list[Any] = [ax.barh([y + 0.12 for y in ys], now, height=0.42, color=color,
+                                  gid="series-current")]
     if previous is not None:
-        ax.barh([y - 0.22 for y in ys], [float(v or 0) for v in previous], height=0.22,
-                color=GREY, label=legend[1])
-    ax.set_yticks(ys, [plain(t, 28) for t in labels])
+        handles.append(ax.barh([y - 0.22 for y in ys], [float(v or 0) for v in previous],
+                               height=0.22, color=GREY, gid="series-previous"))
+    ax.set_yticks(ys, names)
     for y, v, raw in zip(ys, now, values, strict=True):
-        ax.text(v, y + 0.12, "  " + value_fmt(raw) if raw is not None else "  —", va="center",
-                fontsize=8, color=INK)
-    ax.margins(x=0.18)
+        ax.annotate(value_fmt(raw) if raw is not None else "—", (v, y + 0.12),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
+                    color=INK)
+    ax.margins(x=0.16)
     _style(ax, numeric_y=False)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -141,39 +180,68 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
     ax.set_ylim(-0.6, len(labels) - 0.4)
     if previous is not None:
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2, frameon=False,
-                  fontsize=8, labelcolor=INK)
+        _legend(fig, handles, list(legend), right=True)
     return to_svg(fig, label)
 
 
 def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequence[str], *,
           label: str, center: str, fmt: Callable[[Decimal | int], str],
-          share: Fmt) -> Markup:
-    """Shares of a whole, with the total in the middle and a legend beside."""
-    fig = _figure(3.6, 1.9)
-    ax = fig.add_axes((0.0, 0.02, 0.5, 0.96))
+          share: Fmt, keys: Sequence[str] | None = None) -> Markup:
+    """Shares of a whole, with the total in the middle and a legend beside.
+
+    The legend is laid out in points, one entry under the other with a gap, so entries
+    never touch however many there are; a label may hold a line break. `keys` name the
+    slices in the SVG (id "slice-KEY").
+    """
+    names = [_label_lines(t, 28) for t in labels]
+    name_pt, value_pt, gap_pt = 10.0, 9.0, 8.0
+    entries = [name_pt * (name.count("\n") + 1) + value_pt for name in names]
+    legend_pt = sum(entries) + gap_pt * max(len(entries) - 1, 0)
+    width = 3.6
+    height = max(1.9, legend_pt / 72 + 0.3)
+    fig = _figure(width, height)
+    size = 1.86 / width  # the donut: 1.86 in across, centred vertically
+    ax = fig.add_axes((0.0, (height - 1.86) / 2 / height, size, 1.86 / height))
     data = [float(v) for v in values]
     total = sum(data)
+    fills = list(colors)
     if total <= 0:
-        data, colors = [1.0], [GRID]
-    ax.pie(data, colors=colors, startangle=90, counterclock=False,
-           wedgeprops={"width": 0.32, "edgecolor": "white", "linewidth": 1.5})
+        data, fills = [1.0], [GRID]
+    wedges = ax.pie(data, colors=fills, startangle=90, counterclock=False,
+                    wedgeprops={"width": 0.32, "edgecolor": "white", "linewidth": 1.5})[0]
+    if keys is not None and total > 0:
+        for wedge, key in zip(wedges, keys, strict=True):
+            wedge.set_gid(f"slice-{key}")
     ax.text(0, 0, plain(center, 14), ha="center", va="center", fontsize=10,
             fontweight="bold", color=INK)
     ax.set_aspect("equal")
-    legend = fig.add_axes((0.52, 0.05, 0.48, 0.9))
-    legend.axis("off")
-    rows = len(labels)
-    for i, (name, value, c) in enumerate(zip(labels, values, colors, strict=False)):
-        y = 1 - (i + 0.5) / max(rows, 4)
-        legend.add_patch(Rectangle((0, y - 0.04), 0.07, 0.08, color=c,
-                                                      transform=legend.transAxes))
+    x0 = 0.55 / width + size  # legend column, in figure fractions
+    y = (height * 72 + legend_pt) / 2  # top of the legend block, in points from the bottom
+    for name, value, c, h in zip(names, values, colors, entries, strict=False):
+        fig.add_artist(Rectangle((x0, (y - 8.5) / (height * 72)), 7 / (width * 72),
+                                 7 / (height * 72), color=c, transform=fig.transFigure))
         part = f" · {share(float(value) / total)}" if total > 0 else ""
-        legend.text(0.11, y, f"{plain(name, 18)}", va="center", fontsize=8, color=INK,
-                    transform=legend.transAxes)
-        legend.text(0.11, y - 0.1, fmt(value) + part, va="center", fontsize=7, color=GREY,
-                    transform=legend.transAxes)
+        fig.text(x0 + 11 / (width * 72), (y - 1) / (height * 72), name, va="top",
+                 fontsize=8, color=INK, linespacing=1.1)
+        fig.text(x0 + 11 / (width * 72), (y - h + value_pt - 1) / (height * 72),
+                 fmt(value) + part, va="top", fontsize=7, color=GREY)
+        y -= h + gap_pt
     return to_svg(fig, label)
+
+
+# The content pillars in the order the calendar's legend shows them.
+PILLARS = ("INFORMATIVE", "OPINION", "PROMOTIONAL")
+
+
+def pillar_colors(primary: str, secondary: str) -> dict[str, str]:
+    """Each content pillar's one colour, from the brand kit: the calendar's chips, its
+    legend and the content-mix donut all take theirs from here."""
+    from reporting.safety import mix
+
+    if secondary == primary:
+        secondary = mix(primary, "#FFFFFF", 0.5)
+    return {"INFORMATIVE": mix(primary, "#FFFFFF", 0.6), "OPINION": secondary,
+            "PROMOTIONAL": primary}
 
 
 def palette(primary: str, secondary: str, n: int) -> list[str]:
