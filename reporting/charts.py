@@ -197,11 +197,11 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
     name_pt, value_pt, gap_pt = 10.0, 9.0, 8.0
     entries = [name_pt * (name.count("\n") + 1) + value_pt for name in names]
     legend_pt = sum(entries) + gap_pt * max(len(entries) - 1, 0)
-    width = 3.6
+    width, across = 3.8, 1.62  # inches: the figure, and the donut (centred vertically)
     height = max(1.9, legend_pt / 72 + 0.3)
     fig = _figure(width, height)
-    size = 1.86 / width  # the donut: 1.86 in across, centred vertically
-    ax = fig.add_axes((0.0, (height - 1.86) / 2 / height, size, 1.86 / height))
+    size = across / width
+    ax = fig.add_axes((0.0, (height - across) / 2 / height, size, across / height))
     data = [float(v) for v in values]
     total = sum(data)
     fills = list(colors)
@@ -215,7 +215,7 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
     ax.text(0, 0, plain(center, 14), ha="center", va="center", fontsize=10,
             fontweight="bold", color=INK)
     ax.set_aspect("equal")
-    x0 = 0.55 / width + size  # legend column, in figure fractions
+    x0 = 0.2 / width + size  # legend column, in figure fractions: 2 in, 30 characters
     y = (height * 72 + legend_pt) / 2  # top of the legend block, in points from the bottom
     for name, value, c, h in zip(names, values, colors, entries, strict=False):
         fig.add_artist(Rectangle((x0, (y - 8.5) / (height * 72)), 7 / (width * 72),

@@ -85,17 +85,19 @@ class Formatter:
         """A signed relative change: +12.3%, −4.0%."""
         return self._pct(value, CHANGE)
 
-    def points(self, value: Number | None) -> str:
+    def points(self, value: Number | None, places: int = 2) -> str:
         """Percentage points from a difference of two rates (0.0123 → 1.23)."""
         if value is None:
             return UNKNOWN
-        return _minus(format_decimal(_dec(value) * 100, POINTS, locale=self.locale))
+        pattern = POINTS if places == 2 else "#,##0." + "0" * places if places else "#,##0"
+        return _minus(format_decimal(_dec(value) * 100, pattern, locale=self.locale))
 
-    def points_change(self, value: Number | None) -> str:
-        """A signed difference of two rates in points: +4.27, −27.49."""
+    def points_change(self, value: Number | None, places: int = 2) -> str:
+        """A signed difference in points, as many decimals as the figures compared:
+        rates +4.27, −27.49; ROI (one decimal) −856.6."""
         if value is None:
             return UNKNOWN
-        return ("+" if _dec(value) >= 0 else MINUS) + self.points(abs(_dec(value)))
+        return ("+" if _dec(value) >= 0 else MINUS) + self.points(abs(_dec(value)), places)
 
     def money(self, value: Number | None, currency: str | None = None) -> str:
         if value is None:

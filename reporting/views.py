@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from domain.rules.health_check import Finding
 from reporting import charts, labels
-from reporting.formatting import RATE_KPIS, Formatter, elide_italian
+from reporting.formatting import RATE_KPIS, RETURN_KPIS, Formatter, elide_italian
 from reporting.i18n import language_of, translations
 from reporting.model import LOWER_IS_BETTER, Compared, MixRow, PlannedPost, ReportData
 from reporting.narrative import N_
@@ -168,7 +168,8 @@ class ReportView:
             return "", "neutral"
         if name in RATE_KPIS:
             diff = now - then
-            text = f"{self.fmt.points_change(diff)} {self.t(N_('pt'))}"
+            places = 1 if name in RETURN_KPIS else 2  # as many decimals as the figure
+            text = f"{self.fmt.points_change(diff, places)} {self.t(N_('pt'))}"
             direction = diff
         else:
             change = k.change(name)
@@ -236,6 +237,8 @@ class ReportView:
                     shown = "; ".join(str(v) for v in value)
             elif labels.EVIDENCE_KIND.get(name) == "percent":
                 shown = self.fmt.percent(value)  # type: ignore[arg-type]
+            elif labels.EVIDENCE_KIND.get(name) == "share":
+                shown = self.fmt.share(value)  # type: ignore[arg-type]
             elif labels.EVIDENCE_KIND.get(name) == "money":
                 shown = self.fmt.money(value)  # type: ignore[arg-type]
             else:
