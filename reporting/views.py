@@ -366,5 +366,6 @@ class ReportView:
             out[f"mix_{kind}"] = charts.donut(
                 names, [r.posts for r in rows], colors,
                 label=self.t(N_("Posts")), center=self.fmt.count(sum(r.posts for r in rows)),
-                fmt=self.fmt.count, share=self._share, keys=[r.key for r in rows])
+                fmt=self.fmt.count, share=self._share,
+                keys=[r.key for r in rows] if kind == "pillar" else None)
         return out
