@@ -6,6 +6,7 @@ Text stays text in the SVG (svg.fonttype none) and is set in the report's own fo
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -37,6 +38,7 @@ _DRAW_LOCK = threading.Lock()  # font caches inside matplotlib are shared
 _HEADER = re.compile(r"^.*?(?=<svg)", re.S)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_IDS = re.compile(r'( id="|href="#|url\(#)')
 GREY, GRID, INK = "#9CA3AF", "#E5E7EB", "#374151"
 Fmt = Callable[[float], str]
 
@@ -77,6 +79,10 @@ def to_svg(fig: Figure, label: str) -> Markup:
         FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]
             buffer, metadata={"Date": None, "Creator": None})
     svg = _METADATA.sub("", _HEADER.sub("", buffer.getvalue(), count=1))
+    # matplotlib numbers ids per figure (figure_1, legend…): prefix them with the chart's
+    # own hash so the page's ids, and the clip paths they point at, are unique.
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8] + "-"
+    svg = _IDS.sub(lambda m: m.group(1) + prefix, svg)
     svg = _SIZE.sub(r'<svg\1 class="chart" role="img"', svg, count=1)
     # The label is escaped by Markup.format; everything else is matplotlib's own output.
     svg = svg.replace("<svg", Markup('<svg aria-label="{}"').format(label), 1)

@@ -109,7 +109,7 @@ def _group(svg: str, gid: str) -> str:
     """Every <g id="gid"> up to its closing tag (matplotlib nests plain <g>s; each bar of
     a bar chart is a group of its own with the series' id)."""
     out = []
-    for found in re.finditer(f'<g id="{gid}"', svg):
+    for found in re.finditer(f'<g id="c[0-9a-f]{{8}}-{gid}"', svg):
         start = found.start()
         depth = 0
         for m in re.finditer(r"<g[\s>]|</g>", svg[start:]):

@@ -30,7 +30,7 @@ async def test_each_pillar_has_one_colour_in_the_calendar_and_the_content_mix_do
     html = render_html(data, ReportFormat.HTML, storage_dir="/nonexistent")
     chips = dict(re.findall(r"\.pillar-(\w+) \{ background: (#[0-9A-F]{6});", html))
     slices = {key.lower(): fill.upper() for key, fill in re.findall(
-        r'<g id="slice-(\w+)">\s*<path[^>]*style="fill: (#[0-9a-f]{6})', html)}
+        r'<g id="c[0-9a-f]{8}-slice-(\w+)">\s*<path[^>]*style="fill: (#[0-9a-f]{6})', html)}
     planned = {p.pillar.lower() for p in data.strategy.plan}
     assert planned and set(chips) == {p.lower() for p in PILLARS}
     assert set(slices) == planned
