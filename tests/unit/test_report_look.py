@@ -211,3 +211,19 @@ def test_one_colour_per_pillar_for_the_donut_and_the_calendar_chips():
     for pillar, colour in colours.items():
         assert f".pillar-{pillar.lower()} {{ background: {colour};" in css
         assert f"fill: {colour.lower()}" in _group(svg, f"slice-{pillar}").lower()
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_catalogues_compile_with_pybabel_too(language):
+    """`pybabel compile` skips a catalogue whose header is fuzzy, and fuzzy messages."""
+    from babel.messages.pofile import read_po
+
+    from reporting.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "reports.po").open("rb") as f:
+        catalog = read_po(f, locale=language)
+    assert not catalog.fuzzy and catalog.num_plurals == 2
+    assert not [m.id for m in catalog if m.id and m.fuzzy]
+    if language == "it":
+        plurals = [m for m in catalog if isinstance(m.id, tuple)]
+        assert len(plurals) >= 6 and all(all(m.string) for m in plurals)
