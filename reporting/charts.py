@@ -251,9 +251,11 @@ def pillar_colors(primary: str, secondary: str) -> dict[str, str]:
 
 
 def palette(primary: str, secondary: str, n: int) -> list[str]:
-    """`n` distinct colours from the brand's two, then tints of them."""
+    """`n` colours from the brand's two, their tints and shades: ten distinct, enough for
+    every format of a post."""
     from reporting.safety import mix
 
     base = [primary, secondary, mix(primary, "#FFFFFF", 0.45), mix(secondary, "#FFFFFF", 0.45),
-            mix(primary, "#000000", 0.3), mix(secondary, "#000000", 0.3), GREY]
+            mix(primary, "#000000", 0.3), mix(secondary, "#000000", 0.3), GREY,
+            mix(primary, secondary, 0.5), mix(primary, "#FFFFFF", 0.75), "#4B5563"]
     return [base[i % len(base)] for i in range(n)]

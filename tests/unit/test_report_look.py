@@ -227,3 +227,10 @@ def test_catalogues_compile_with_pybabel_too(language):
     if language == "it":
         plurals = [m for m in catalog if isinstance(m.id, tuple)]
         assert len(plurals) >= 6 and all(all(m.string) for m in plurals)
+
+
+def test_the_palette_tells_every_post_format_apart():
+    from domain.enums import PostFormat
+
+    colours = charts.palette("#6B3F24", "#D9A441", len(PostFormat))
+    assert len(set(colours)) == len(PostFormat)
