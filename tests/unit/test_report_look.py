@@ -234,3 +234,38 @@ def test_the_palette_tells_every_post_format_apart():
 
     colours = charts.palette("#6B3F24", "#D9A441", len(PostFormat))
     assert len(set(colours)) == len(PostFormat)
+
+
+def _view(locale: str, *sentences: Sentence):  # noqa: ANN202 - ReportView
+    from domain.enums import ReportKind
+    from reporting.model import AgencyInfo, BrandInfo, Period, ReportData
+    from reporting.views import ReportView
+
+    brand = BrandInfo(1, "Aurora", "aurora", locale, "Europe/Rome", "EUR", "", "#6B3F24",
+                      "#D9A441", "")
+    period = Period(date(2026, 11, 1), date(2026, 11, 30))
+    data = ReportData(ReportKind.ROI, locale, brand, AgencyInfo("a", "A", "A", "", ""),
+                      period, Period(date(2026, 10, 1), date(2026, 10, 31)),
+                      datetime(2026, 12, 1, tzinfo=UTC), (), summary=sentences)
+    return ReportView(data)
+
+
+def test_the_summary_reads_as_italian_writes_it():
+    from reporting.narrative import _n, _s
+
+    rose = _s("The engagement rate rose to %(rate)s, up %(points)s points.", "good",
+              rate=("percent", D("0.0837")), points=("points", D("0.0427")))
+    one = _n("Health check: %(count)s of the six common mistakes flagged.",
+             "Health check: %(count)s of the six common mistakes flagged.", "count", "bad",
+             count=("count", D(1)))
+    three = _n("Health check: %(count)s of the six common mistakes flagged.",
+               "Health check: %(count)s of the six common mistakes flagged.", "count", "bad",
+               count=("count", D(3)))
+    texts = [str(t) for t, _ in _view("it_IT", rose, one, three).sentences()]
+    assert texts == [
+        "Il tasso di engagement è salito all'8,37%, 4,27 punti percentuali in più.",
+        "Check-up: segnalato 1 dei sei errori comuni.",
+        "Check-up: segnalati 3 dei sei errori comuni.",
+    ]
+    english = [str(t) for t, _ in _view("en_GB", rose, one).sentences()]
+    assert english[0] == "The engagement rate rose to 8.37%, up 4.27 points."
