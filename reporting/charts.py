@@ -227,9 +227,11 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
         fig.add_artist(Rectangle((x0, (y - 8.5) / (height * 72)), 7 / (width * 72),
                                  7 / (height * 72), color=c, transform=fig.transFigure))
         part = f" · {share(float(value) / total)}" if total > 0 else ""
-        fig.text(x0 + 11 / (width * 72), (y - 1) / (height * 72), name, va="top",
-                 fontsize=8, color=INK, linespacing=1.1)
-        fig.text(x0 + 11 / (width * 72), (y - h + value_pt - 1) / (height * 72),
+        lines = name.split("\n")
+        for k, line in enumerate(lines):  # one text per line: spacing set here, in points
+            fig.text(x0 + 11 / (width * 72), (y - 1 - k * name_pt) / (height * 72), line,
+                     va="top", fontsize=8, color=INK)
+        fig.text(x0 + 11 / (width * 72), (y - 1.5 - len(lines) * name_pt) / (height * 72),
                  fmt(value) + part, va="top", fontsize=7, color=GREY)
         y -= h + gap_pt
     return to_svg(fig, label)
