@@ -150,11 +150,13 @@ class Sentence:
 
     Parameters are (kind, value) pairs, kind one of count, percent, points, money, ratio,
     text, so the renderer formats them for the report's locale before translating.
+    `plural` is the msgid_plural and the count parameter that picks the form (ngettext).
     """
 
     key: str
     params: tuple[tuple[str, tuple[str, object]], ...] = ()
     tone: str = "neutral"  # good, bad or neutral: the bullet's colour
+    plural: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def expected(kpis: dict, f: Formatter) -> dict[str, str]:
         "engagement_rate": f.percent(num(kpis["engagementRate"])),
         "ctr": f.percent(num(kpis["ctr"])),
         "follower_growth_rate": f.percent(num(kpis["followerGrowthRate"])),
-        "roi": f.percent(num(kpis["roi"])),
+        "roi": f.roi(num(kpis["roi"])),
         "roas": f.ratio(num(kpis["roas"])),
         "media_spend": f.money(money(kpis["mediaSpend"])),
         "production_cost": f.money(money(kpis["productionCost"])),
