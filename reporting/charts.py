@@ -124,10 +124,11 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
     fig = _figure(7.4, 0.45 * n + 0.7)
     ax = fig.add_axes((0.26, 0.5 / (0.45 * n + 0.7), 0.7, (0.45 * n) / (0.45 * n + 0.7)))
     ys = list(range(len(labels)))[::-1]
-    now = [float(v or 0) for v in values]
+    # A missing value draws no bar (and is labelled "—"): an empty bar would read as 0.
+    now = [float(v) if v is not None else 0.0 for v in values]
     ax.barh([y + 0.12 for y in ys], now, height=0.42, color=color, label=legend[0])
     if previous is not None:
-        ax.barh([y - 0.22 for y in ys], [float(v or 0) for v in previous], height=0.22,
+        ax.barh([y - 0.22 for y in ys], _floats(previous), height=0.22,
                 color=GREY, label=legend[1])
     ax.set_yticks(ys, [plain(t, 28) for t in labels])
     for y, v, raw in zip(ys, now, values, strict=True):
@@ -146,13 +147,17 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
     return to_svg(fig, label)
 
 
-def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequence[str], *,
-          label: str, center: str, fmt: Callable[[Decimal | int], str],
-          share: Fmt) -> Markup:
-    """Shares of a whole, with the total in the middle and a legend beside."""
+def donut(labels: Sequence[str], values: Sequence[Decimal | int | None],
+          colors: Sequence[str], *, label: str, center: str,
+          fmt: Callable[[Decimal | int | None], str], share: Fmt) -> Markup:
+    """Shares of a whole, with the total in the middle and a legend beside.
+
+    A None value is missing: it takes no room in the ring, and its legend entry says "—"
+    (as `fmt` writes None) with no share, never "0 · 0%".
+    """
     fig = _figure(3.6, 1.9)
     ax = fig.add_axes((0.0, 0.02, 0.5, 0.96))
-    data = [float(v) for v in values]
+    data = [float(v) if v is not None else 0.0 for v in values]
     total = sum(data)
     if total <= 0:
         data, colors = [1.0], [GRID]
@@ -168,7 +173,7 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
         y = 1 - (i + 0.5) / max(rows, 4)
         legend.add_patch(Rectangle((0, y - 0.04), 0.07, 0.08, color=c,
                                                       transform=legend.transAxes))
-        part = f" · {share(float(value) / total)}" if total > 0 else ""
+        part = f" · {share(float(value) / total)}" if total > 0 and value is not None else ""
         legend.text(0.11, y, f"{plain(name, 18)}", va="center", fontsize=8, color=INK,
                     transform=legend.transAxes)
         legend.text(0.11, y - 0.1, fmt(value) + part, va="center", fontsize=7, color=GREY,
