@@ -29,46 +29,46 @@ ENGAGEMENT_INPUTS = ("reactions", "comments", "shares", "saves")
 
 DEFINITIONS: dict[str, Definition] = {d.name: d for d in (
     Definition("reach", N_(
-        "Reach: the sum of each day's reach over the period. The same person reached on two "
+        "The sum of each day's reach over the period. The same person reached on two "
         "days counts twice, so it is not the number of distinct people reached."),
         ("reach",)),
     Definition("impressions", N_(
-        "Impressions: times content was shown. For each channel it comes from the "
+        "Times content was shown. For each channel it comes from the "
         "account-level figures where the platform gives them, else from the sum of its "
         "posts; the brand adds up its channels."), ("impressions",)),
     Definition("clicks", N_(
-        "Clicks: as each platform counts them, taken like impressions. On Facebook these "
+        "As each platform counts them, taken like impressions. On Facebook these "
         "are page actions (any click on the page or its posts), not link clicks; on "
         "Instagram, clicks on the profile's website link; on X, link clicks."), ("clicks",)),
     Definition("engagement", N_(
-        "Engagement: reactions, comments, shares and saves added up; a part the platform "
+        "Reactions, comments, shares and saves added up; a part the platform "
         "does not report is left out, not counted as zero."), ENGAGEMENT_INPUTS),
-    Definition("engagement_rate", N_("Engagement rate: engagement divided by reach."),
+    Definition("engagement_rate", N_("Engagement divided by reach."),
                (*ENGAGEMENT_INPUTS, "reach")),
-    Definition("ctr", N_("CTR: clicks divided by impressions."), ("clicks", "impressions")),
+    Definition("ctr", N_("Clicks divided by impressions."), ("clicks", "impressions")),
     Definition("cpm", N_(
-        "CPM: media spend per thousand impressions of paid content (sponsored posts and "
+        "Media spend per thousand impressions of paid content (sponsored posts and "
         "ads); organic impressions were not bought, so they are left out."),
         ("spend", "paid:impressions")),
-    Definition("cpc", N_("CPC: media spend divided by the clicks on paid content."),
+    Definition("cpc", N_("Media spend divided by the clicks on paid content."),
                ("spend", "paid:clicks")),
-    Definition("cpa", N_("CPA: media spend divided by conversions."),
+    Definition("cpa", N_("Media spend divided by conversions."),
                ("spend", "conversions")),
-    Definition("roas", N_("ROAS: revenue divided by media spend."), ("revenue", "spend")),
+    Definition("roas", N_("Revenue divided by media spend."), ("revenue", "spend")),
     Definition("production_cost", N_(
-        "Production cost: each campaign's production and staff cost, spread evenly over its "
+        "Each campaign's production and staff cost, spread evenly over its "
         "days; the period counts the days it shares with the campaign. It is unknown when "
         "no campaign with a recorded cost covers the period."), (),
         uses_production_cost=True),
     Definition("total_cost", N_(
-        "Total cost: media spend plus production cost; unknown when production cost is."),
+        "Media spend plus production cost; unknown when production cost is."),
         ("spend",), uses_production_cost=True),
     Definition("roi", N_(
-        "ROI: revenue minus total cost, divided by total cost. When production cost is "
+        "Revenue minus total cost, divided by total cost. When production cost is "
         "unknown, ROI is unknown (—): it is never computed as if production were free."),
         ("revenue", "spend"), uses_production_cost=True),
     Definition("follower_growth_rate", N_(
-        "Follower growth rate: followers gained net of those lost, divided by followers at "
+        "Followers gained net of those lost, divided by followers at "
         "the start of the period."), ("followers",)),
 )}
 

@@ -95,13 +95,14 @@ async def _level_rows(
             return []
         conds.append(f'm."metric" IN ({", ".join("{}" for _ in names)})')
         args += names
-    part = _CHANNEL_OF[source] if by_channel else "0"
+    part = _CHANNEL_OF[source] if by_channel else "NULL"
+    group = f"{column}, {part}" if by_channel else column  # a bare constant is a position
     table = PostMetric if "post_metric" in source else ChannelMetric
     return await raw_rows(
         table,
         f'SELECT {column} AS subject, {part} AS part, m."metric" AS metric, m."day" AS day, '
         f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {source} '
-        f'WHERE {" AND ".join(conds)} GROUP BY {column}, {part}, m."metric", m."day" '
+        f'WHERE {" AND ".join(conds)} GROUP BY {group}, m."metric", m."day" '
         f'ORDER BY 1, 3, 4',
         *args,
     )
