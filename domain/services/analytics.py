@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -31,13 +31,37 @@ class Subject(StrEnum):
     BRAND = "BRAND"
 
 
+@dataclass(frozen=True, slots=True)
+class PointSource:
+    """Where one day's value came from: the rows added up, and their provenance where
+    they all agree (None where they differ: ask `provenance.kpi_sources` for the split)."""
+
+    rows: int
+    source_kind: str | None
+    source_name: str | None
+    source_version: str | None
+    raw_metric: str | None
+    fetched_at: datetime | None  # the latest fetch among the rows
+
+    def merge(self, other: PointSource) -> PointSource:
+        def same(a: str | None, b: str | None) -> str | None:
+            return a if a == b else None
+
+        latest = max((t for t in (self.fetched_at, other.fetched_at) if t), default=None)
+        return PointSource(self.rows + other.rows, same(self.source_kind, other.source_kind),
+                           same(self.source_name, other.source_name),
+                           same(self.source_version, other.source_version),
+                           same(self.raw_metric, other.raw_metric), latest)
+
+
 @dataclass(slots=True)
 class Series:
-    """One metric's days in order; `currency` set for money metrics."""
+    """One metric's days in order; `currency` set for money metrics; `sources` by day."""
 
     metric: str
     points: list[tuple[date, Decimal]] = field(default_factory=list)
     currency: str | None = None
+    sources: dict[date, PointSource] = field(default_factory=dict)
 
 
 SubjectSeries = dict[str, Series]  # metric → series
@@ -65,6 +89,13 @@ _PAID_LEVEL = {**_POST_LEVEL, Subject.POST: ('m."post"', _JOIN_POST)}
 _CHANNEL_OF = {'post_metric m': 'p."channel"', _JOIN_POST: 'p."channel"',
                'channel_metric m JOIN channel c ON c."id" = m."channel"': 'm."channel"',
                'channel_metric m': 'm."channel"'}
+
+
+# Each (subject, metric, day) sums rows: their count and provenance, equal or not.
+_PROVENANCE = ", ".join(
+    [f'MIN(m."{c}") AS {c}_lo, MAX(m."{c}") AS {c}_hi'
+     for c in ("source_kind", "source_name", "source_version", "raw_metric")]
+    + ['COUNT(*) AS n', 'MAX(m."fetched_at") AS fetched_at'])
 
 
 def exact_decimal(value: Any) -> Decimal:
@@ -101,16 +132,33 @@ async def _level_rows(
     return await raw_rows(
         table,
         f'SELECT {column} AS subject, {part} AS part, m."metric" AS metric, m."day" AS day, '
-        f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {source} '
+        f'SUM(m."value") AS value, MAX(m."currency") AS currency, {_PROVENANCE} FROM {source} '
         f'WHERE {" AND ".join(conds)} GROUP BY {group}, m."metric", m."day" '
         f'ORDER BY 1, 3, 4',
         *args,
     )
 
 
+def _fetched(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _point_source(row: Mapping[str, Any]) -> PointSource:
+    def agreed(name: str) -> str | None:
+        low, high = row[f"{name}_lo"], row[f"{name}_hi"]
+        return low if low == high else None
+
+    return PointSource(int(row["n"]), agreed("source_kind"), agreed("source_name"),
+                       agreed("source_version"), agreed("raw_metric"),
+                       _fetched(row["fetched_at"]))
+
+
 def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectSeries]:
     """Series per subject; rows of several parts (channels) on one day are added up."""
     sums: dict[int, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    sources: dict[tuple[int, str], dict[date, PointSource]] = defaultdict(dict)
     currency: dict[tuple[int, str], str | None] = {}
     for row in rows:
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
@@ -119,7 +167,10 @@ def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectS
         days[day] = days.get(day, Decimal(0)) + exact_decimal(row["value"])
         key = (row["subject"], name)
         currency[key] = currency.get(key) or row["currency"]
-    return {subject: {name: Series(name, sorted(days.items()), currency[(subject, name)])
+        source, known = _point_source(row), sources[key].get(day)
+        sources[key][day] = source if known is None else known.merge(source)
+    return {subject: {name: Series(name, sorted(days.items()), currency[(subject, name)],
+                                   sources[(subject, name)])
                       for name, days in by_name.items()}
             for subject, by_name in sums.items()}
 

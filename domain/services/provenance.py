@@ -1,4 +1,4 @@
-"""Where a KPI figure came from: the stored rows it read, grouped by source, as analytics reads them."""
+"""Where a KPI figure came from: the stored rows it read, grouped by source."""
 
 from __future__ import annotations
 

@@ -87,9 +87,11 @@ def test_summary_states_the_movement_of_reach_in_its_direction():
     down = Compared(_kpis({"reach": D(900)}), _kpis({"reach": D(1000)}))
     flat = Compared(_kpis({"reach": D(1005)}), _kpis({"reach": D(1000)}))
     new = Compared(_kpis({"reach": D(10)}), _kpis({}))
-    assert _reach(up).key.startswith("Reach (daily reach, summed) rose") and _reach(up).tone == "good"
+    assert _reach(up).key.startswith("Reach (daily reach, summed) rose")
+    assert _reach(up).tone == "good"
     assert dict(_reach(up).params)["change"] == ("change", D("0.1"))
-    assert _reach(down).key.startswith("Reach (daily reach, summed) fell") and _reach(down).tone == "bad"
+    assert _reach(down).key.startswith("Reach (daily reach, summed) fell")
+    assert _reach(down).tone == "bad"
     assert _reach(flat).key.startswith("Reach (daily reach, summed) held steady")
     assert _reach(new).key == "Reach, the sum of daily reach, was %(value)s."
 
