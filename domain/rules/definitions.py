@@ -21,7 +21,8 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's marker name)
 class Definition:
     name: str  # snake_case KPI or metric name, as in Kpis and the canonical catalogue
     text: str  # one or two sentences: what it is and how it is computed
-    inputs: tuple[str, ...]  # canonical metrics read ("paid:x" = x of paid posts only)
+    # Canonical metrics read; "paid:x" = x and spend of the post-days reporting both.
+    inputs: tuple[str, ...]
     uses_production_cost: bool = False
 
 
@@ -47,11 +48,13 @@ DEFINITIONS: dict[str, Definition] = {d.name: d for d in (
                (*ENGAGEMENT_INPUTS, "reach")),
     Definition("ctr", N_("Clicks divided by impressions."), ("clicks", "impressions")),
     Definition("cpm", N_(
-        "Media spend per thousand impressions of paid content (sponsored posts and "
-        "ads); organic impressions were not bought, so they are left out."),
-        ("spend", "paid:impressions")),
-    Definition("cpc", N_("Media spend divided by the clicks on paid content."),
-               ("spend", "paid:clicks")),
+        "Media spend per thousand impressions of paid content: only the days on which a "
+        "post reports both spend and impressions count, so organic impressions do not "
+        "dilute it."), ("paid:impressions",)),
+    Definition("cpc", N_(
+        "Media spend divided by clicks, over the days on which a post reports both; spend "
+        "on content whose platform reports no clicks is left out, not spread over others' "
+        "clicks."), ("paid:clicks",)),
     Definition("cpa", N_("Media spend divided by conversions."),
                ("spend", "conversions")),
     Definition("roas", N_("Revenue divided by media spend."), ("revenue", "spend")),

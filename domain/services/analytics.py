@@ -66,9 +66,11 @@ class Series:
 
 SubjectSeries = dict[str, Series]  # metric → series
 
-# Series of paid content only, keyed "paid:<metric>" beside the canonical ones: CPM and CPC
-# divide spend by these (see domain.rules.definitions). Not canonical metrics: the API's
-# `metrics` leaves them out.
+# Paid content's figures, keyed "paid:<metric>" and "paid:spend/<metric>" beside the
+# canonical series: the impressions (clicks) and the spend of the same post-days, the days a
+# post reports both. CPM and CPC divide one by the other (see domain.rules.definitions), so
+# organic impressions never dilute them and spend without a count never inflates them.
+# Not canonical metrics: the API's `metrics` leaves them out.
 PAID_PREFIX = "paid:"
 PAID_METRICS = ("impressions", "clicks")
 
@@ -85,6 +87,7 @@ _ACCOUNT_LEVEL = {
     Subject.BRAND: ('c."brand"', 'channel_metric m JOIN channel c ON c."id" = m."channel"'),
 }
 _PAID_LEVEL = {**_POST_LEVEL, Subject.POST: ('m."post"', _JOIN_POST)}
+_PAID_LEVEL = {k: (c.replace('m."', 's."'), f) for k, (c, f) in _PAID_LEVEL.items()}
 # The channel each row belongs to, so a brand chooses account or post rows channel by channel.
 _CHANNEL_OF = {'post_metric m': 'p."channel"', _JOIN_POST: 'p."channel"',
                'channel_metric m JOIN channel c ON c."id" = m."channel"': 'm."channel"',
@@ -184,6 +187,36 @@ def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, An
         + account
 
 
+async def _paid_series(subject: Subject, ids: Sequence[int], start: date, end: date
+                       ) -> dict[int, SubjectSeries]:
+    """paid:impressions, paid:clicks and the spend of the same post-days (paid:spend/…)."""
+    if not ids:
+        return {}
+    column = _PAID_LEVEL[subject][0]
+    marks = ", ".join("{}" for _ in ids)
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, x."metric" AS metric, s."day" AS day, '
+        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
+        'FROM post_metric s JOIN post p ON p."id" = s."post" '
+        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
+        f'WHERE {column} IN ({marks}) AND s."metric" = \'spend\' '
+        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
+        'AND s."day" >= {} AND s."day" <= {} '
+        f'GROUP BY {column}, x."metric", s."day" ORDER BY 1, 2, 3',
+        *ids, *PAID_METRICS, start, end)
+    out: dict[int, SubjectSeries] = defaultdict(dict)
+    for row in rows:
+        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
+        for name, value, currency in ((row["metric"], row["value"], None),
+                                      (f"spend/{row['metric']}", row["spend"],
+                                       row["currency"])):
+            key = PAID_PREFIX + name
+            series = out[row["subject"]].setdefault(key, Series(key, currency=currency))
+            series.points.append((day, exact_decimal(value)))
+    return out
+
+
 async def load_series(
     subject: Subject, ids: Sequence[int], start: date, end: date,
     names: tuple[str, ...] | None = None, *, paid: bool = False,
@@ -192,7 +225,7 @@ async def load_series(
 
     Channels and brands take a metric channel by channel: from the channel's account-level
     rows where it has any for that metric in the window, else from the sum of its posts'
-    rows. With `paid`, also "paid:impressions" and "paid:clicks": those of PAID posts.
+    rows. With `paid`, also the paid:* series CPM and CPC read (see PAID_PREFIX).
     """
     id_list = sorted(set(ids))
     split = subject in _ACCOUNT_LEVEL
@@ -203,9 +236,7 @@ async def load_series(
         rows = _per_channel_fallback(rows, account)
     merged = _collect(rows)
     if paid:
-        paid_rows = await _level_rows(_PAID_LEVEL, subject, id_list, start, end, PAID_METRICS,
-                                      extra='p."media_type" = \'PAID\'')
-        for subject_id, by_metric in _collect(paid_rows, PAID_PREFIX).items():
+        for subject_id, by_metric in (await _paid_series(subject, id_list, start, end)).items():
             merged.setdefault(subject_id, {}).update(by_metric)
     return {pk: merged.get(pk, {}) for pk in id_list}
 
@@ -241,7 +272,7 @@ class PeriodKpis:
     totals: dict[str, Decimal]  # metrics present in the period only
     kpis: rules.Kpis
     production_cost: Decimal | None
-    paid: dict[str, Decimal] = field(default_factory=dict)  # impressions, clicks of paid posts
+    paid: dict[str, Decimal] = field(default_factory=dict)  # "impressions", "spend/clicks", …
 
     def total(self, name: str) -> Decimal | None:
         return self.totals.get(name)
@@ -261,9 +292,9 @@ def period_kpis(
     for name, series in by_metric.items():
         in_period = [(d, v) for d, v in series.points if start <= d <= end]
         if name.startswith(PAID_PREFIX):
-            value = rules.period_value(name.removeprefix(PAID_PREFIX), in_period)
-            if value is not None:
-                paid[name.removeprefix(PAID_PREFIX)] = value
+            if in_period:
+                paid[name.removeprefix(PAID_PREFIX)] = sum((v for _, v in in_period),
+                                                           Decimal(0))
             continue
         totals[name] = rules.period_value(name, in_period)
     # Followers "at the start" is the stock at the end of the day before, else the first
@@ -278,8 +309,8 @@ def period_kpis(
         followers_start=at_start,
         followers_end=totals.get("followers"),
         production_cost=production_cost,
-        paid_impressions=paid.get("impressions"),
-        paid_clicks=paid.get("clicks"),
+        paid_impressions=(paid.get("spend/impressions"), paid.get("impressions")),
+        paid_clicks=(paid.get("spend/clicks"), paid.get("clicks")),
     )
     present = {name: value for name, value in sorted(totals.items()) if value is not None}
     return PeriodKpis(start, end, present, kpis, production_cost, paid)

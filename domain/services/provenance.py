@@ -94,6 +94,30 @@ async def _groups(level: dict[Subject, tuple[str, str]], subject: Subject, pk: i
         pk, start, end, *metrics)
 
 
+async def _paid_groups(subject: Subject, pk: int, start: date, end: date, name: str
+                       ) -> list[dict[str, Any]]:
+    """Rows of `name` and of spend on the post-days reporting both (what CPM/CPC read)."""
+    column = _PAID_LEVEL[subject][0]
+    out = []
+    for row_alias, label in (("x", name), ("s", f"spend/{name}")):
+        keys = ", ".join(f'{row_alias}."{c}"' for c in
+                         ("source_kind", "source_name", "source_version", "raw_metric"))
+        rows = await raw_rows(
+            ChannelMetric,
+            f'SELECT p."channel" AS channel, {keys}, COUNT(*) AS n, '
+            f'MIN({row_alias}."day") AS first_day, MAX({row_alias}."day") AS last_day, '
+            f'MIN({row_alias}."fetched_at") AS fetched_from, '
+            f'MAX({row_alias}."fetched_at") AS fetched_to '
+            'FROM post_metric s JOIN post p ON p."id" = s."post" '
+            'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
+            f'WHERE {column} = {{}} AND s."metric" = \'spend\' AND x."metric" = {{}} '
+            'AND s."day" >= {} AND s."day" <= {} '
+            f'GROUP BY p."channel", {keys}',
+            pk, name, start, end)
+        out += [{**row, "metric": label} for row in rows]
+    return out
+
+
 def _group(row: dict[str, Any], level: str, prefix: str = "") -> SourceGroup:
     return SourceGroup(prefix + row["metric"], level, row["channel"], row["source_kind"],
                        row["source_name"], row["source_version"], row["raw_metric"],
@@ -122,8 +146,8 @@ async def kpi_sources(subject: Subject, pk: int, kpi: str, start: date, end: dat
                    for r in await _groups(_ACCOUNT_LEVEL, subject, pk, first, end, plain)]
         chosen = {(g.channel, g.metric) for g in account}
         out = [g for g in post if (g.channel, g.metric) not in chosen] + account
-    out += [_group(r, "POST", PAID_PREFIX)
-            for r in await _groups(_PAID_LEVEL, subject, pk, start, end, paid,
-                                   'p."media_type" = \'PAID\'')]
+    for name in paid:
+        out += [_group(r, "POST", PAID_PREFIX) for r in await _paid_groups(subject, pk, start,
+                                                                          end, name)]
     return sorted(out, key=lambda g: (g.metric, g.channel, g.level, g.source_kind,
                                       g.source_name, g.source_version, g.raw_metric))

@@ -45,7 +45,7 @@ TOTALS = {
 
 def kpis(totals=None, *, start=4800, end=5000, production_cost=PRODUCTION_COST,
          paid=None) -> Kpis:
-    """KPIs of `totals`; paid impressions and clicks default to all of them (all paid)."""
+    """KPIs of `totals`; paid content defaults to all of it (every impression bought)."""
     totals = TOTALS if totals is None else totals
     paid = paid if paid is not None else totals
     return compute_kpis(
@@ -53,8 +53,8 @@ def kpis(totals=None, *, start=4800, end=5000, production_cost=PRODUCTION_COST,
         followers_start=None if start is None else D(start),
         followers_end=None if end is None else D(end),
         production_cost=production_cost,
-        paid_impressions=paid.get("impressions"),
-        paid_clicks=paid.get("clicks"),
+        paid_impressions=(paid.get("spend"), paid.get("impressions")),
+        paid_clicks=(paid.get("spend"), paid.get("clicks")),
     )
 
 
@@ -349,9 +349,13 @@ def test_unknown_production_cost_makes_total_cost_and_roi_unknown_not_free():
 
 def test_cpm_and_cpc_divide_spend_by_paid_impressions_and_clicks_only():
     totals = {"spend": D("50.00"), "impressions": D(100000), "clicks": D(1000)}
-    k = kpis(totals, paid={"impressions": D(10000), "clicks": D(100)})
+    k = kpis(totals, paid={"spend": D("50.00"), "impressions": D(10000), "clicks": D(100)})
     assert k.cpm == D(5)  # 50 / 10,000 paid impressions × 1000, not 50 / 100,000
     assert k.cpc == D("0.5")
+    # Spend on content that reports no clicks (Instagram) is left out of CPC, not added.
+    part = compute_kpis(totals, followers_start=None, followers_end=None,
+                        paid_clicks=(D("20.00"), D(100)))
+    assert part.cpc == D("0.2") and part.cpm is None
     assert k.ctr == D("0.01")  # CTR stays all clicks / all impressions
     none_paid = kpis(totals, paid={})
     assert none_paid.cpm is None and none_paid.cpc is None
