@@ -43,7 +43,7 @@ class MetricPoint:
     rows: int = strawberry.field(description="Stored rows added up into this value (a "
                                              "brand's day adds up its channels or posts).")
     source_kind: str | None = strawberry.field(
-        description="API, IMPORT or MANUAL; null when the rows added up differ (see "
+        description="PLATFORM_API, IMPORT or MANUAL; null when the rows added up differ (see "
                     "Kpis.sources for the split).")
     source_name: str | None = strawberry.field(
         description="The platform, import file or user; null when the rows differ.")
