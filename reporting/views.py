@@ -132,8 +132,9 @@ class ReportView:
         through = self.data.partial_through
         if through is None:
             return ""
-        return self.t(N_("Partial: data through %(date)s")) % {
-            "date": self.fmt.date(through, "long")}
+        message = (N_("Partial: data through %(date)s") if self.data.roi is not None
+                   else N_("The last period is partial: data through %(date)s"))
+        return self.t(message) % {"date": self.fmt.date(through, "long")}
 
     def definitions(self) -> list[tuple[str, str]]:
         """The appendix "How these numbers are computed": the registry's texts, translated,
