@@ -145,6 +145,12 @@ class ReportView:
     def definition_notes(self) -> list[str]:
         return [self.t(definitions.PARTIAL_PERIOD), self.t(definitions.MEDIA_SPLIT_TOTALS)]
 
+    def channel_notes(self) -> list[str]:
+        """Platform-specific meanings of the columns, for the channels the report shows."""
+        platforms = {c.platform for c in self.data.channels}
+        return [self.t(text) for (platform, _), text in definitions.PLATFORM_NOTES.items()
+                if platform in platforms]
+
     def media_split_note(self) -> str:
         return self.t(definitions.MEDIA_SPLIT_TOTALS)
 

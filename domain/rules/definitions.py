@@ -88,6 +88,13 @@ MEDIA_SPLIT_TOTALS = N_(
     "The media split adds up posts only, while headline totals prefer each channel's "
     "account-level figures, so the two totals differ.")
 
+# What a canonical metric means on a platform where it is not what its name suggests.
+PLATFORM_NOTES: dict[tuple[str, str], str] = {
+    ("facebook", "clicks"): N_(
+        "Clicks on Facebook are page actions (any click on the page or its posts), not "
+        "link clicks."),
+}
+
 
 def describe(name: str) -> str | None:
     """The English definition of a KPI or metric, for API descriptions; None if not defined."""

@@ -258,6 +258,19 @@ async def test_report_and_api_figures_match_an_independent_sql_derivation():
     assert first["sourceName"] is None  # facebook and instagram: see sources for the split
 
 
+async def test_a_period_synced_to_its_end_is_complete_and_its_cost_prorated_over_it():
+    w = await seed()
+    result = await gql(KPIS, as_=w["user"], variables={
+        "slug": "indie", "from": str(SEP_1), "to": "2026-09-30", "kpi": "roi"})
+    api = result["brand"]["kpis"]
+    assert api["completeThrough"] == "2026-09-30" and api["isPartial"] is False
+    assert api["productionCost"] == {"amount": "300.00"}
+    expected = await headline(w["brand"].id, SEP_1, date(2026, 9, 30))
+    assert close(api["roi"], expected["roi"], "0.000001")
+    kinds = {(g["metric"], g["level"]) for g in api["sources"]["nodes"]}
+    assert kinds <= {("revenue", "POST"), ("spend", "POST")}
+
+
 async def test_an_outsider_cannot_ask_where_a_brand_figure_came_from():
     await seed()
     outsider = await make_user()
