@@ -12,6 +12,7 @@ from decimal import Decimal
 from domain.db import raw_rows
 from domain.enums import MediaType, Platform, ReportFormat, ReportKind, Role, SourceKind
 from domain.models import Post
+from domain.services.analytics import Subject, load_series
 from domain.services.metrics import Observation, upsert_channel_metrics, upsert_post_metrics
 from reporting import build_report, render
 from reporting.model import Period
@@ -269,6 +270,20 @@ async def test_a_period_synced_to_its_end_is_complete_and_its_cost_prorated_over
     assert close(api["roi"], expected["roi"], "0.000001")
     kinds = {(g["metric"], g["level"]) for g in api["sources"]["nodes"]}
     assert kinds <= {("revenue", "POST"), ("spend", "POST")}
+
+
+async def test_a_brand_takes_each_channel_s_account_rows_else_its_posts_rows():
+    """Issue 14.5: Facebook has account-level impressions, Instagram only post-level ones;
+    the brand's day is Facebook's account row plus Instagram's posts (Facebook's own post
+    rows are not added on top, and Instagram does not drop out)."""
+    w = await seed()
+    brand = w["brand"].id
+    series = (await load_series(Subject.BRAND, [brand], OCT_1, OCT_1))[brand]
+    assert series["impressions"].points == [(OCT_1, D(1000 + 31) + D(300 + 31) + D(900 + 62))]
+    assert series["impressions"].sources[OCT_1].rows == 3
+    assert series["saves"].points == [(OCT_1, D(2))]  # Instagram posts only: still counted
+    fb = (await load_series(Subject.CHANNEL, [w["fb"].id], OCT_1, OCT_1))[w["fb"].id]
+    assert fb["impressions"].points == [(OCT_1, D(1031))]
 
 
 async def test_an_outsider_cannot_ask_where_a_brand_figure_came_from():

@@ -158,7 +158,8 @@ class Brand(relay.Node):
 
         campaigns = await info.context.loaders.campaigns_of_brand.load(self.id)
         return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency,
-                               lambda s, e: prorated_production_cost(campaigns, s, e))
+                               lambda s, e: prorated_production_cost(campaigns, s, e),
+                               brand_id=self.id)
 
     @strawberry.field(description="Daily series of canonical metrics, all channels together.")
     async def metrics(

@@ -103,7 +103,8 @@ class Campaign(InBrand, relay.Node):
     ) -> Kpis:
         row = self._row
         return await load_kpis(info, Subject.CAMPAIGN, self.id, from_, to, row["currency"],
-                               lambda s, e: prorated_production_cost([row], s, e))
+                               lambda s, e: prorated_production_cost([row], s, e),
+                               brand_id=row["brand"])
 
     @strawberry.field
     async def metrics(

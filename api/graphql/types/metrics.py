@@ -142,6 +142,7 @@ class Kpis:
     conversation: float | None
     _subject: strawberry.Private[Subject]
     _id: strawberry.Private[int]
+    _brand: strawberry.Private[int]
 
     @strawberry.field(description="Where a figure of these KPIs came from: the stored rows "
                                   "it was computed from, per channel, metric and source "
@@ -150,6 +151,10 @@ class Kpis:
                                   "`productionCost`, not from rows.")
     async def sources(self, info: Info, kpi: str, first: int | None = None,
                       after: str | None = None) -> Connection[KpiSource]:
+        # Kpis hang off a node the viewer was allowed to load; checked again here because
+        # this answer lists stored rows, channel by channel.
+        if not info.context.access.can_read(self._brand):
+            raise PublicError("not found")
         try:
             kpi_inputs(kpi)
         except KeyError as error:
@@ -226,7 +231,7 @@ def today_utc() -> date:
 
 async def load_kpis(
     info: Info, subject: Subject, pk: int, start: date, end: date, currency: str,
-    cost_of: CostOf | None = None,
+    cost_of: CostOf | None = None, *, brand_id: int,
 ) -> Kpis:
     check_period(start, end)
     through = await info.context.loaders.complete.load(CompleteKey(subject, pk, today_utc()))
@@ -236,12 +241,13 @@ async def load_kpis(
         SeriesKey(subject, pk, series_window(start), end, paid=True)
     )
     cost = cost_of(start, measured) if cost_of is not None and measured >= start else None
-    return kpis_from_series(by_metric, start, end, measured, currency, cost, subject, pk)
+    return kpis_from_series(by_metric, start, end, measured, currency, cost, subject, pk,
+                            brand_id)
 
 
 def kpis_from_series(
     by_metric: SubjectSeries, start: date, end: date, measured: date, currency: str,
-    production_cost: Decimal | None, subject: Subject, pk: int,
+    production_cost: Decimal | None, subject: Subject, pk: int, brand_id: int,
 ) -> Kpis:
     period = period_kpis(by_metric, start, measured, production_cost)
     k = period.kpis
@@ -281,4 +287,5 @@ def kpis_from_series(
         conversation=_float(k.conversation),
         _subject=subject,
         _id=pk,
+        _brand=brand_id,
     )
