@@ -167,11 +167,12 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
     fig = _figure(width, height)
     ax = fig.add_axes((left, bottom / height, 0.97 - left - 0.02, row * n / height))
     ys = list(range(len(labels)))[::-1]
-    now = [float(v or 0) for v in values]
+    # A missing value draws no bar (and is labelled "—"): an empty bar would read as 0.
+    now = [float(v) if v is not None else 0.0 for v in values]
     handles: list[Any] = [ax.barh([y + 0.12 for y in ys], now, height=0.42, color=color,
                                   gid="series-current")]
     if previous is not None:
-        handles.append(ax.barh([y - 0.22 for y in ys], [float(v or 0) for v in previous],
+        handles.append(ax.barh([y - 0.22 for y in ys], _floats(previous),
                                height=0.22, color=GREY, gid="series-previous"))
     ax.set_yticks(ys, names)
     for y, v, raw in zip(ys, now, values, strict=True):
@@ -190,14 +191,17 @@ def bars(labels: Sequence[str], values: Sequence[Decimal | None],
     return to_svg(fig, label)
 
 
-def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequence[str], *,
-          label: str, center: str, fmt: Callable[[Decimal | int], str],
-          share: Fmt, keys: Sequence[str] | None = None) -> Markup:
+def donut(labels: Sequence[str], values: Sequence[Decimal | int | None],
+          colors: Sequence[str], *, label: str, center: str,
+          fmt: Callable[[Decimal | int | None], str], share: Fmt,
+          keys: Sequence[str] | None = None) -> Markup:
     """Shares of a whole, with the total in the middle and a legend beside.
 
     The legend is laid out in points, one entry under the other with a gap, so entries
     never touch however many there are; a label may hold a line break. `keys` name the
-    slices in the SVG (id "slice-KEY").
+    slices in the SVG (id "slice-KEY"). A None value is missing: it takes no room in the
+    ring, and its legend entry says "—" (as `fmt` writes None) with no share, never
+    "0 · 0%".
     """
     names = [_label_lines(t, 28) for t in labels]
     name_pt, value_pt, gap_pt = 10.0, 9.0, 8.0
@@ -208,7 +212,7 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
     fig = _figure(width, height)
     size = across / width
     ax = fig.add_axes((0.0, (height - across) / 2 / height, size, across / height))
-    data = [float(v) for v in values]
+    data = [float(v) if v is not None else 0.0 for v in values]
     total = sum(data)
     fills = list(colors)
     if total <= 0:
@@ -226,7 +230,7 @@ def donut(labels: Sequence[str], values: Sequence[Decimal | int], colors: Sequen
     for name, value, c, h in zip(names, values, colors, entries, strict=False):
         fig.add_artist(Rectangle((x0, (y - 8.5) / (height * 72)), 7 / (width * 72),
                                  7 / (height * 72), color=c, transform=fig.transFigure))
-        part = f" · {share(float(value) / total)}" if total > 0 else ""
+        part = f" · {share(float(value) / total)}" if total > 0 and value is not None else ""
         lines = name.split("\n")
         for k, line in enumerate(lines):  # one text per line: spacing set here, in points
             fig.text(x0 + 11 / (width * 72), (y - 1 - k * name_pt) / (height * 72), line,

@@ -232,3 +232,8 @@ class ReportData:
     roi: RoiSection | None = None
     strategy: StrategySection | None = None
     notes: tuple[str, ...] = field(default=())  # message ids of caveats (e.g. missing data)
+    # The days the figures were read over: `period`, or its complete days when partial.
+    measured: Period | None = None
+    # Set when the period whose figures are shown (ROI: the period; strategy: the one
+    # looked back on) is partial: the last day its data is complete through.
+    partial_through: date | None = None

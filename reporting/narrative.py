@@ -58,10 +58,10 @@ def _reach(k: Compared) -> Sentence | None:
     if k.value("reach") is not None:
         return _movement(
             k, "reach",
-            N_("Reach rose by %(change)s to %(value)s accounts reached."),
-            N_("Reach fell by %(change)s to %(value)s accounts reached."),
-            N_("Reach held steady at %(value)s accounts reached."),
-            N_("The content reached %(value)s accounts."))
+            N_("Reach (daily reach, summed) rose by %(change)s to %(value)s."),
+            N_("Reach (daily reach, summed) fell by %(change)s to %(value)s."),
+            N_("Reach (daily reach, summed) held steady at %(value)s."),
+            N_("Reach, the sum of daily reach, was %(value)s."))
     return _movement(
         k, "impressions",
         N_("Impressions rose by %(change)s to %(value)s."),
@@ -90,15 +90,22 @@ def _followers(k: Compared) -> Sentence | None:
     growth, rate = k.value("follower_growth"), k.value("follower_growth_rate")
     if growth is None:
         return None
+    if rate is None:  # unknown without followers at the start: say nothing, never "0%"
+        if growth >= 0:
+            return _n("The audience grew by %(count)s follower.",
+                      "The audience grew by %(count)s followers.", "count",
+                      "good" if growth > 0 else "neutral", count=("count", growth))
+        return _n("The audience shrank by %(count)s follower.",
+                  "The audience shrank by %(count)s followers.", "count", "bad",
+                  count=("count", -growth))
     if growth >= 0:
         return _n("The audience grew by %(count)s follower (%(rate)s).",
                   "The audience grew by %(count)s followers (%(rate)s).", "count",
                   "good" if growth > 0 else "neutral", count=("count", growth),
-                  rate=("percent", rate if rate is not None else Decimal(0)))
+                  rate=("percent", rate))
     return _n("The audience shrank by %(count)s follower (%(rate)s).",
               "The audience shrank by %(count)s followers (%(rate)s).", "count", "bad",
-              count=("count", -growth),
-              rate=("percent", -rate if rate is not None else Decimal(0)))
+              count=("count", -growth), rate=("percent", -rate))
 
 
 def _money(k: Compared) -> list[Sentence]:
@@ -184,7 +191,7 @@ def strategy_summary(report: ReportData, section: StrategySection) -> list[Sente
     last = section.overview.previous
     reach, rate = last.total("reach"), last.kpis.engagement_rate
     if reach is not None and rate is not None:
-        out.append(_s(N_("Last period the content reached %(reach)s accounts, with an "
+        out.append(_s(N_("Last period reach (daily reach, summed) was %(reach)s, with an "
                          "engagement rate of %(rate)s."),
                       reach=("count", reach), rate=("percent", rate)))
     target = _targets(section.kpi_targets,

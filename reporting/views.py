@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from domain.rules import definitions
 from domain.rules.health_check import Finding
 from reporting import charts, labels
 from reporting.formatting import RATE_KPIS, RETURN_KPIS, Formatter, elide_italian
@@ -127,6 +128,46 @@ class ReportView:
 
     def previous_label(self) -> str:
         return self.fmt.period(self.data.previous.start, self.data.previous.end)
+
+    def partial_note(self) -> str:
+        """"Partial: data through 3 Dec" when the figures shown stop before their period
+        ends (not over yet, or not synced to its end); "" otherwise."""
+        through = self.data.partial_through
+        if through is None:
+            return ""
+        message = (N_("Partial: data through %(date)s") if self.data.roi is not None
+                   else N_("The last period is partial: data through %(date)s"))
+        return self.t(message) % {"date": self.fmt.date(through, "long")}
+
+    def definitions(self) -> list[tuple[str, str]]:
+        """The appendix "How these numbers are computed": the registry's texts, translated,
+        under each figure's label, so the page says what the code does."""
+        return [(self.kpi_label(name), self.t(definitions.DEFINITIONS[name].text))
+                for name in definitions.APPENDIX]
+
+    def definition_notes(self) -> list[str]:
+        return [self.t(definitions.PARTIAL_PERIOD), self.t(definitions.MEDIA_SPLIT_TOTALS)]
+
+    def channel_notes(self) -> list[str]:
+        """Platform-specific meanings of the columns, for the channels the report shows."""
+        platforms = {c.platform for c in self.data.channels}
+        return [self.t(text) for (platform, _), text in definitions.PLATFORM_NOTES.items()
+                if platform in platforms]
+
+    def media_split_note(self) -> str:
+        return self.t(definitions.MEDIA_SPLIT_TOTALS)
+
+    def roi_cost(self, k: Compared) -> str:
+        """What a campaign's ROI counts as cost, in words, so the card shows it."""
+        now = k.current
+        if now.kpis.roi is None and now.production_cost is None:
+            return self.t(N_("ROI unknown: production cost not recorded for these days."))
+        return self.t(N_("ROI counts %(total)s of cost: media spend %(spend)s plus "
+                         "production cost %(production)s, prorated to the days in the "
+                         "period.")) % {
+            "total": self.fmt.money(now.kpis.total_cost),
+            "spend": self.fmt.money(now.kpis.media_spend),
+            "production": self.fmt.money(now.production_cost)}
 
     def sentences(self) -> list[tuple[Markup, str]]:
         """The executive summary, translated, its figures formatted and escaped."""
@@ -336,12 +377,14 @@ class ReportView:
         if roi.media_split:
             order = {"OWNED": 0, "PAID": 1, "EARNED": 2}
             rows = sorted(roi.media_split, key=lambda r: order.get(r.key, 9))
-            measure = [r.impressions or 0 for r in rows]
+            measure = [r.impressions for r in rows]  # None: no impression row, not 0
+            known = [m for m in measure if m is not None]
             colors = [{"OWNED": self.primary, "PAID": self.secondary}.get(
                 r.key, mix(self.primary, "#FFFFFF", 0.55)) for r in rows]
             out["media"] = charts.donut(
                 [self.enum("media_type", r.key) for r in rows], measure, colors,
-                label=self.kpi_label("impressions"), center=self.fmt.count(sum(measure)),
+                label=self.kpi_label("impressions"),
+                center=self.fmt.count(sum(known) if known else None),
                 fmt=self.fmt.count, share=self._share)
         return out
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.pofile import read_po
 
 from domain.enums import ReportKind
@@ -20,6 +20,7 @@ from reporting.narrative import _engagement_rate, _followers, _money, _reach
 from reporting.periods import default_period, previous_period
 
 REPORTING = Path(__file__).resolve().parents[2] / "reporting"
+DEFINITIONS_PY = REPORTING.parent / "domain" / "rules" / "definitions.py"
 
 
 def test_numbers_money_and_rates_follow_the_locale():
@@ -86,11 +87,13 @@ def test_summary_states_the_movement_of_reach_in_its_direction():
     down = Compared(_kpis({"reach": D(900)}), _kpis({"reach": D(1000)}))
     flat = Compared(_kpis({"reach": D(1005)}), _kpis({"reach": D(1000)}))
     new = Compared(_kpis({"reach": D(10)}), _kpis({}))
-    assert _reach(up).key.startswith("Reach rose") and _reach(up).tone == "good"
+    assert _reach(up).key.startswith("Reach (daily reach, summed) rose")
+    assert _reach(up).tone == "good"
     assert dict(_reach(up).params)["change"] == ("change", D("0.1"))
-    assert _reach(down).key.startswith("Reach fell") and _reach(down).tone == "bad"
-    assert _reach(flat).key.startswith("Reach held steady")
-    assert _reach(new).key == "The content reached %(value)s accounts."
+    assert _reach(down).key.startswith("Reach (daily reach, summed) fell")
+    assert _reach(down).tone == "bad"
+    assert _reach(flat).key.startswith("Reach (daily reach, summed) held steady")
+    assert _reach(new).key == "Reach, the sum of daily reach, was %(value)s."
 
 
 def test_summary_falls_back_to_impressions_where_reach_is_missing():
@@ -115,7 +118,9 @@ def test_summary_money_sentences_only_with_the_figures_they_need():
     k = Compared(_kpis({"revenue": D(300), "spend": D(100)}, cost=D(50)), _kpis({}))
     keys = [s.key for s in _money(k)]
     assert keys[0].startswith("Each %(unit)s") and keys[1].startswith("Return on investment was")
-    loss = Compared(_kpis({"revenue": D(10), "spend": D(100)}), _kpis({}))
+    loss = Compared(_kpis({"revenue": D(10), "spend": D(100)}, cost=D(0)), _kpis({}))
+    unknown_cost = Compared(_kpis({"revenue": D(10), "spend": D(100)}), _kpis({}))
+    assert [s.key for s in _money(unknown_cost)] == [keys[0]]  # no ROI sentence
     assert "negative" in _money(loss)[1].key and _money(loss)[0].tone == "bad"
 
 
@@ -123,9 +128,14 @@ def _extracted() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2"),
                   ("**/templates/**.css", "jinja2")]
     keywords = {"_": None, "gettext": None, "N_": None, "_n": (1, 2), "ngettext": (1, 2)}
-    return {message[0] if isinstance(message, tuple) else message
-            for _, _, message, *_ in extract_from_dir(
-                str(REPORTING), method_map, keywords=keywords)}
+    found = {message[0] if isinstance(message, tuple) else message
+             for _, _, message, *_ in extract_from_dir(
+                 str(REPORTING), method_map, keywords=keywords)}
+    # The definitions the appendix prints live beside the KPI formulas.
+    with open(DEFINITIONS_PY, "rb") as f:
+        found |= {message for _, _, message, _ in extract_python(f, ["N_"], [], {})
+                  if isinstance(message, str)}
+    return found
 
 
 def test_every_word_of_the_templates_and_rules_has_an_italian_translation():

@@ -167,8 +167,9 @@ class Brand(relay.Node):
         from api.graphql.types.campaign import prorated_production_cost
 
         campaigns = await info.context.loaders.campaigns_of_brand.load(self.id)
-        cost = prorated_production_cost(campaigns, from_, to)
-        return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency, cost)
+        return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency,
+                               lambda s, e: prorated_production_cost(campaigns, s, e),
+                               brand_id=self.id)
 
     @strawberry.field(description="Daily series of canonical metrics, all channels together.")
     async def metrics(
