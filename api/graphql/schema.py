@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from api.graphql.anonymous import AnonymousLimits
 from api.graphql.cost import QueryCost
 from api.graphql.errors import should_mask
+from api.graphql.timeslice import TimeSlice
 from api.graphql.mutations import MUTATION_CLASSES
 from api.graphql.queries import Query
 from domain.settings import get_settings
@@ -35,6 +36,7 @@ def build_schema() -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=get_settings().max_aliases),
         AnonymousLimits,
         QueryCost,
+        TimeSlice,
         lambda: MaskErrors(should_mask_error=_masked, error_message="Internal error."),
     ]
     mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
