@@ -96,8 +96,16 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+MAX_LOCAL_BUCKETS = 100_000
+
+
 def _take_local(key: str, bucket: Bucket, amount: float) -> Verdict:
     now = time.monotonic()
+    if len(_local) > MAX_LOCAL_BUCKETS:
+        # Many addresses (a scan, a botnet): forget the buckets idle for a whole period,
+        # which are full again anyway, so memory stays bounded.
+        for stale in [k for k, (_, at) in _local.items() if now - at > bucket.period]:
+            del _local[stale]
     points, at = _local.get(key, (bucket.capacity, now))
     points = min(bucket.capacity, points + (now - at) * bucket.rate)
     allowed = amount <= points
@@ -124,7 +132,7 @@ async def take(bucket: Bucket, who: str, amount: float = 1) -> Verdict:
         return _take_local(key, bucket, amount)
     try:
         allowed, points = await _client(url).eval(  # type: ignore[misc]
-            _TAKE, 1, key, bucket.capacity, bucket.period, amount)
+            _TAKE, 1, key, str(bucket.capacity), str(bucket.period), str(amount))
     except (redis.exceptions.RedisError, OSError) as error:
         log.warning("rate limit not enforced, Redis unavailable: %s", type(error).__name__)
         return Verdict(True, bucket.capacity, 0)

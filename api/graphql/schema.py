@@ -16,9 +16,9 @@ from strawberry.tools import merge_types
 from api.graphql.anonymous import AnonymousLimits
 from api.graphql.cost import QueryCost
 from api.graphql.errors import should_mask
-from api.graphql.timeslice import TimeSlice
 from api.graphql.mutations import MUTATION_CLASSES
 from api.graphql.queries import Query
+from api.graphql.timeslice import TimeSlice
 from domain.settings import get_settings
 
 

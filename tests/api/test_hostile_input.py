@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from api.app import app
-from api.graphql.pagination import decode_cursor, encode_cursor
 from api.graphql.errors import PublicError
+from api.graphql.pagination import decode_cursor, encode_cursor
 from domain.models import Brand
 from domain.services.tokens import issue_token
 from tests.api.client import gid, gql

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from api.app import InvalidToken
 from domain.enums import Role, WorkspaceRole
 from domain.models import ApiToken, AuditLog, Membership, User, WorkspaceMember
-from api.app import InvalidToken
 from tests.api.client import gid, gql, token_for
 from tests.api.conftest import VIEWERS, World
 from tests.api.test_brand_mutations import (
