@@ -199,9 +199,9 @@ async def test_refusals_are_plain(server, acme, tmp_path):
                            token=token)
     assert nobody.returncode == 2 and "no brand 'nope' that this token can see" in \
         nobody.stderr
-    anonymous = await _client("posts", str(plan), "--brand", "acme", "--url", server,
+    bad_token = await _client("posts", str(plan), "--brand", "acme", "--url", server,
                               token="coso_not-a-token")
-    assert anonymous.returncode == 2 and "authentication required" in anonymous.stderr
+    assert bad_token.returncode == 2 and "token is unknown, revoked" in bad_token.stderr
     missing = await _client("posts", str(tmp_path / "none.csv"), "--brand", "acme",
                             "--url", server, token=token)
     assert missing.returncode == 2 and "no file" in missing.stderr
