@@ -208,7 +208,7 @@ async def test_refusals_are_plain(server, acme, tmp_path):
     down = await _client("posts", str(plan), "--brand", "acme", "--retries", "1",
                          "--url", f"http://127.0.0.1:{free_port()}/graphql", token=token)
     assert down.returncode == 1 and "giving up after 2 attempts" in down.stderr
-    assert "Traceback" not in nobody.stderr + anonymous.stderr + missing.stderr + down.stderr
+    assert "Traceback" not in nobody.stderr + bad_token.stderr + missing.stderr + down.stderr
 
 
 async def test_ndjson_goes_through_the_client_as_coso_import_reads_it(server, acme, tmp_path):
