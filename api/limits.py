@@ -75,7 +75,7 @@ class Bucket:
 
 
 _local: dict[str, tuple[float, float]] = {}  # key -> (points, monotonic time)
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = \
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aioredis.Redis]] = \
     weakref.WeakKeyDictionary()
 
 
@@ -116,12 +116,11 @@ def _take_local(key: str, bucket: Bucket, amount: float) -> Verdict:
 
 
 def _client(url: str) -> aioredis.Redis:
-    loop = asyncio.get_running_loop()  # a client cannot cross event loops (tests make several)
-    client = _clients.get(loop)
-    if client is None:
-        client = _clients[loop] = aioredis.from_url(url, socket_timeout=1,
-                                                    socket_connect_timeout=1)
-    return client
+    # A client cannot cross event loops (tests and the CLI make several).
+    clients = _clients.setdefault(asyncio.get_running_loop(), {})
+    if url not in clients:
+        clients[url] = aioredis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    return clients[url]
 
 
 async def take(bucket: Bucket, who: str, amount: float = 1) -> Verdict:

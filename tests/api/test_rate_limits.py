@@ -139,3 +139,10 @@ async def test_a_content_length_that_is_no_number_is_400(settings_env):
              "server": ("coso.test", 80), "headers": [(b"content-length", b"-5")]}
     await app(scope, receive, send)
     assert sent[0]["status"] == 400
+
+
+async def test_without_redis_the_api_stays_up(client, settings_env, caplog):
+    settings_env(REDIS_URL="redis://127.0.0.1:1/0", COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE="1")
+    for _ in range(3):  # not limited: the limiter cannot count, and says so
+        assert (await client.post("/graphql", json=QUERY)).status_code == 200
+    assert "rate limit not enforced" in caplog.text
