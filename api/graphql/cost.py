@@ -13,7 +13,8 @@ Two measures, as GitHub and Shopify publish theirs:
 
 Every response carries `extensions.cost`: requested and actual points, nodes, and the
 budget's state (`throttleStatus`). Lists that are not connections count 10 items (a
-brand's channels, members), or a day each for daily lists over a `from`/`to` period.
+brand's channels, members), or a day each for daily lists over a `from`/`to` period; a
+field over a period (kpis, metrics) also counts a read per day of it.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class _Estimate:
         return min(max(size, 0), MAX_PAGE_SIZE)
 
     def days(self, field: FieldNode, current: int) -> int:
+        """The days of the field's `from`/`to` period, else `current`."""
         start, end = self.argument(field, "from"), self.argument(field, "to")
         if start is None or end is None:
             return current
@@ -154,16 +156,19 @@ class _Estimate:
         named = get_named_type(of_type)
         if not is_composite_type(named):
             return ZERO
-        days = self.days(node, days)
+        period = self.days(node, 0)
+        days = period or days
+        # A field over a period (kpis, metrics) reads a row a day, whatever it returns.
+        reads = Cost(period, period) if period and named.name not in DAILY_TYPES else ZERO
         if "first" in definition.args and named.name.endswith("Connection"):
             # The connection itself is one object; its edges and nodes are its page.
             inner = self.selection_set(node.selection_set, named, self.page_size(node), days)
             return Cost(inner.nodes, 1 + inner.points)
         inner = self.selection_set(node.selection_set, named, LIST_SIZE, days)
         if not isinstance(of_type, GraphQLList):
-            return Cost(inner.nodes, 1 + inner.points)
+            return reads + Cost(inner.nodes, 1 + inner.points)
         size = days if named.name in DAILY_TYPES else page
-        return Cost(size, size) + inner * size
+        return reads + Cost(size, size) + inner * size
 
 
 def estimate(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,

@@ -142,3 +142,14 @@ async def test_a_request_over_the_time_limit_is_stopped(client, world, settings_
     assert response.status_code == 200 and body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "TIMEOUT"
     assert body["errors"][0]["message"].startswith("The operation ran longer than 1e-06 s")
+
+
+def test_periods_cost_a_read_a_day():
+    kpis = '{ brand(slug: "a") { posts(first: 20) { nodes { kpis(from: "2026-01-01", ' \
+           'to: "2026-12-31") { engagement } } } } }'
+    assert cost_of(kpis).nodes == 20 + 20 * 365
+    calendar = '{ brand(slug: "a") { calendar(from: "2026-01-01", to: "2026-01-31") { day } } }'
+    assert cost_of(calendar).nodes == 31
+    ten_years = '{ brand(slug: "a") { posts(first: 100) { nodes { metrics(from: "2000-01-01", ' \
+                'to: "2026-12-31") { total } } } } }'
+    assert cost_of(ten_years).nodes > 10_000  # refused
