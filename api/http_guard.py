@@ -54,7 +54,7 @@ def decode_json(data: str | bytes) -> object:
     except UnicodeDecodeError:
         raise HTTPException(400, "The request body is not valid UTF-8") from None
     except RecursionError:
-        raise HTTPException(400, "The request body's JSON is nested too deeply") from None
+        raise HTTPException(400, "The request's JSON is nested too deeply") from None
     except ValueError:
         raise HTTPException(400, "Unable to parse request body as JSON") from None
     if not isinstance(value, dict | list):
