@@ -1,4 +1,5 @@
-"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql and a health check at /health."""
+"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql and a health check at /health,
+behind http_guard (body size, rate limits)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from api import graphiql
+from api import graphiql, http_guard
 from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
@@ -27,18 +29,42 @@ from domain.services.tokens import authenticate
 from domain.settings import get_settings
 
 
+class InvalidToken(Exception):
+    """A bearer token was sent and it is unknown, revoked or its user deactivated."""
+
+
 async def context_for(authorization: str | None, request: Any = None) -> Context:
-    """The viewer behind an `Authorization: Bearer …` header (anonymous without one)."""
+    """The viewer behind an `Authorization: Bearer …` header: anonymous without one (or with
+    an empty one, as GraphiQL sends before a token is typed), InvalidToken for a bad one."""
     scheme, _, token = (authorization or "").partition(" ")
-    user = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return Context(user=None, access=ANONYMOUS, request=request)
+    user = await authenticate(token)
+    if user is None:
+        raise InvalidToken()
     return Context(user=user.to_dict(), access=await load_access(user.id), request=request)
 
 
 class CosoGraphQL(GraphQL):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except InvalidToken:
+            # Not the anonymous answer: a client whose token stopped working must be told.
+            await http_guard.error_response(
+                401, "UNAUTHENTICATED", "the bearer token is unknown, revoked or expired",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )(scope, receive, send)
+
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         return await context_for(request.headers.get("authorization"), request)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return http_guard.decode_json(data)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        return await http_guard.with_timeout(super().execute_single(*args, **kwargs))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page()  # Coso's own page and assets, not strawberry's CDN ones
@@ -77,6 +103,7 @@ def create_app() -> Starlette:
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
                 Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"]),
                 *link_routes],
+        middleware=[Middleware(http_guard.Guard)],
         lifespan=lifespan,
     )
 

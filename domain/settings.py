@@ -32,6 +32,29 @@ class Settings:
     """`COSO_MAX_QUERY_TOKENS`: longest GraphQL document accepted, in tokens."""
     max_aliases: int
     """`COSO_MAX_ALIASES`: most aliases accepted in one GraphQL document."""
+    max_query_nodes: int
+    """`COSO_MAX_QUERY_NODES`: most objects one GraphQL operation may ask for, counted
+    before it runs as GitHub does: each connection's `first` (20 without it) times the
+    sizes of the lists above it; 0 turns the check off."""
+    cost_budget_per_minute: int
+    """`COSO_COST_BUDGET_PER_MINUTE`: GraphQL cost points a token (or an anonymous client
+    address) may spend, refilled continuously over a minute; one operation may cost at most
+    this much. 0 turns the budget off."""
+    graphql_timeout: float
+    """`COSO_GRAPHQL_TIMEOUT`: seconds one GraphQL request may run before it is stopped
+    with a TIMEOUT error; 0 for no limit."""
+    rate_limit_per_minute: int
+    """`COSO_RATE_LIMIT_PER_MINUTE`: HTTP requests one bearer token may make a minute
+    (bursts up to this many); over it, 429 with Retry-After. 0 turns it off."""
+    rate_limit_per_address_per_minute: int
+    """`COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE`: HTTP requests one client address may make a
+    minute, whatever its tokens; 0 turns it off."""
+    max_body_bytes: int
+    """`COSO_MAX_BODY_BYTES`: largest request body accepted (GraphQL and uploads alike; a
+    logo has its own, smaller limit); larger ones get 413 before they are read whole."""
+    anonymous_introspection: bool
+    """`COSO_ANONYMOUS_INTROSPECTION`: let callers without a token introspect the schema
+    and see "Did you mean …" suggestions (signed-in callers always may)."""
     debug: bool
     """`COSO_DEBUG`: show internal error messages (never in production)."""
     platform_base_url: str | None
@@ -125,6 +148,14 @@ def get_settings() -> Settings:
         max_query_depth=int(env.get("COSO_MAX_QUERY_DEPTH", "15")),
         max_query_tokens=int(env.get("COSO_MAX_QUERY_TOKENS", "2000")),
         max_aliases=int(env.get("COSO_MAX_ALIASES", "30")),
+        max_query_nodes=int(env.get("COSO_MAX_QUERY_NODES", "10000")),
+        cost_budget_per_minute=int(env.get("COSO_COST_BUDGET_PER_MINUTE", "50000")),
+        graphql_timeout=float(env.get("COSO_GRAPHQL_TIMEOUT", "30")),
+        rate_limit_per_minute=int(env.get("COSO_RATE_LIMIT_PER_MINUTE", "600")),
+        rate_limit_per_address_per_minute=int(
+            env.get("COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "3000")),
+        max_body_bytes=int(env.get("COSO_MAX_BODY_BYTES", str(10 * 1024 * 1024))),
+        anonymous_introspection=_flag(env.get("COSO_ANONYMOUS_INTROSPECTION", "")),
         debug=_flag(env.get("COSO_DEBUG", "")),
         platform_base_url=env.get("COSO_PLATFORM_BASE_URL") or None,
         http_timeout=float(env.get("COSO_HTTP_TIMEOUT", "10")),

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from api.graphql.errors import PublicError
+from api.graphql.ids import parse_pk
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -24,13 +25,16 @@ def encode_cursor(pk: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The key after which the page starts; only a cursor `encode_cursor` wrote is one
+    (a number too big for the key column used to fail in the database, as an internal error)."""
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_CURSOR_PREFIX):
-            return int(text.removeprefix(_CURSOR_PREFIX))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise PublicError("after is not a cursor of this connection")
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        text = ""
+    pk = parse_pk(text.removeprefix(_CURSOR_PREFIX)) if text.startswith(_CURSOR_PREFIX) else None
+    if pk is None or encode_cursor(pk) != cursor:
+        raise PublicError("after is not a cursor of this connection")
+    return pk
 
 
 @dataclass(frozen=True, slots=True)

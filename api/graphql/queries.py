@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
+from strawberry.utils.await_maybe import await_maybe
 
 from api.graphql.context import Info
 from api.graphql.errors import PublicError
-from api.graphql.ids import decode_id
+from api.graphql.ids import decode_id, split_global_id
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.pagination import Connection, PageRequest, build_connection
 from api.graphql.permissions import IsAuthenticated
@@ -74,8 +76,18 @@ async def _visible_brand_rows(info: Info, conds: list[Cond], page: PageRequest |
 
 @strawberry.type
 class Query:
-    node: relay.Node | None = relay.node(
-        description="Any object by its global id; null when missing or not visible.")
+    @strawberry.field(description="Any object by its global id; null when missing or not visible.")
+    async def node(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The ID of the object.")],
+    ) -> relay.Node | None:
+        # Not relay.node(): it decodes the id leniently (other base64 spellings of one id).
+        parts = split_global_id(id)
+        if parts is None:
+            raise GlobalIDValueError("id is not a valid global id")
+        gid = relay.GlobalID(type_name=parts[0], node_id=parts[1])
+        return await await_maybe(gid.resolve_type(info).resolve_node(
+            gid.node_id, info=info, required=False))
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def viewer(self, info: Info) -> Viewer:

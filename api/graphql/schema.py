@@ -1,4 +1,5 @@
-"""The schema: root types merged from per-area classes, with limits and error masking."""
+"""The schema: root types merged from per-area classes, with limits (depth, tokens, aliases,
+anonymous introspection, cost) and error masking."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from api.graphql.anonymous import AnonymousLimits
+from api.graphql.cost import QueryCost
 from api.graphql.errors import should_mask
 from api.graphql.mutations import MUTATION_CLASSES
 from api.graphql.queries import Query
+from api.graphql.timeslice import TimeSlice
 from domain.settings import get_settings
 
 
@@ -30,6 +34,9 @@ def build_schema() -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=get_settings().max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=get_settings().max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=get_settings().max_aliases),
+        AnonymousLimits,
+        QueryCost,
+        TimeSlice,
         lambda: MaskErrors(should_mask_error=_masked, error_message="Internal error."),
     ]
     mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from strawberry import relay
 
 from api.graphql.access import Access, load_access
 from api.graphql.context import NOT_SIGNED_IN
-from api.graphql.ids import valid_pk
+from api.graphql.ids import parse_pk, split_global_id
 from api.reports.storage import Storage, StorageError, report_filename
 from domain.enums import ReportFormat, ReportStatus
 from domain.models import Report
@@ -43,16 +42,12 @@ async def viewer_access(request: Request) -> Access | None:
 
 
 def path_pk(value: str, type_name: str) -> int | None:
-    """The key inside a global id of `type_name` (what the API shows) or a plain number."""
-    if value.isdigit():
-        pk = int(value)
-    else:
-        try:
-            gid = relay.GlobalID.from_id(value)
-            pk = int(gid.node_id) if gid.type_name == type_name else 0
-        except (ValueError, TypeError):
-            return None
-    return pk if valid_pk(pk) else None
+    """The key inside a global id of `type_name` (what the API shows) or a plain number,
+    each in its one canonical spelling."""
+    if value.isascii() and value.isdigit():
+        return parse_pk(value)
+    parts = split_global_id(value)
+    return parse_pk(parts[1]) if parts is not None and parts[0] == type_name else None
 
 
 async def download_report(request: Request) -> Response:

@@ -69,3 +69,26 @@ async def world() -> World:
     await make_workspace_member(other_workspace, users["outsider"], WorkspaceRole.OWNER)
     return World(workspace, brand, channel, campaign, post, other_workspace, other_brand,
                  other_channel, other_post, users)
+
+
+@pytest.fixture(autouse=True)
+async def fresh_limits() -> None:
+    """Every test starts with full rate-limit and cost buckets (api/limits.py)."""
+    from api import limits
+
+    await limits.reset()
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """`settings_env(COSO_X="1")`: settings read from these variables for this test."""
+    from domain.settings import get_settings
+
+    def apply(**env: str) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()

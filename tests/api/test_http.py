@@ -27,21 +27,34 @@ async def test_bearer_token_reads_brands(client, world):
     response = await client.post("/graphql", json={"query": "{ brands { totalCount } }"},
                                  headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    assert response.json() == {"data": {"brands": {"totalCount": 1}}}
+    assert response.json()["data"] == {"brands": {"totalCount": 1}}
     row = await ApiToken.select(ApiToken.last_used_at).first()
     assert row["last_used_at"] is not None
 
 
-async def test_revoked_or_unknown_token_is_anonymous(client, world):
+async def test_revoked_or_unknown_token_is_refused_with_401(client, world):
+    """Finding 6: a bad token used to read as anonymous (200, "authentication required")."""
     token = await issue_token(world.user("manager").id)
     token_id = (await ApiToken.select(ApiToken.id).first())["id"]
     assert await revoke_token(token_id, world.user("manager").id)
     for bearer in (token, "coso_not-a-token", "garbage"):
         response = await client.post("/graphql", json={"query": "{ viewer { user { email } } }"},
                                      headers={"Authorization": f"Bearer {bearer}"})
-        body = response.json()
-        assert body["data"] is None
-        assert body["errors"][0]["message"].startswith("authentication required")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "revoked" in error["message"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer ", "Bearer"])
+async def test_no_token_is_anonymous(client, world, header):
+    # GraphiQL sends "Bearer " until a token is typed: that is no token, not a bad one.
+    headers = {"Authorization": header} if header is not None else {}
+    response = await client.post("/graphql", json={"query": "{ viewer { user { email } } }"},
+                                 headers=headers)
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["message"].startswith("authentication required")
 
 
 async def test_graphiql_on_get(client):
@@ -56,7 +69,7 @@ async def test_graphiql_on_get(client):
 async def test_json_get_is_not_the_ide(client):
     response = await client.get("/graphql", params={"query": "{ __typename }"},
                                 headers={"Accept": "application/json"})
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 async def test_graphiql_assets_are_the_pinned_files_cached_for_good(client):

@@ -348,7 +348,7 @@ async def test_update_clears_campaign_and_keeps_omitted_fields(world):
 
 @pytest.mark.parametrize(("value", "code"), [
     ("not-a-global-id", "INVALID_ID"), ("Q2FtcGFpZ246MQ==", "WRONG_TYPE"),  # Campaign:1
-    (gid("Post", 2**70), "NOT_FOUND"), (gid("Post", -3), "NOT_FOUND")])
+    (gid("Post", 2**70), "NOT_FOUND"), (gid("Post", -3), "INVALID_ID")])
 async def test_bad_ids_are_user_errors(world, value, code):
     result = await gql(SUBMIT, as_=world.user("manager"), variables={"id": value})
     assert result.errors == []

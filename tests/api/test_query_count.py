@@ -21,12 +21,13 @@ from tests.factories import (
     make_workspace_member,
 )
 
+# Pages sized to the test's rows, and within the query cost limit (api/graphql/cost.py).
 NESTED = """
-{ brands(first: 50) { totalCount edges { node { name
+{ brands(first: 5) { totalCount edges { node { name
     channels { handle }
-    campaigns(first: 50) { totalCount edges { node { name
+    campaigns(first: 5) { totalCount edges { node { name
       channels { handle }
-      posts(first: 50) { totalCount edges { node { text channel { handle } history { toStatus }
+      posts(first: 4) { totalCount edges { node { text channel { handle } history { toStatus }
         metrics(from: "2026-10-01", to: "2026-10-05") { metric points { day value } }
         kpis(from: "2026-10-01", to: "2026-10-05") { engagement ctr }
       } } }

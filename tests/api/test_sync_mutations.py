@@ -20,7 +20,7 @@ from domain.services.secrets import decrypt_token, encrypt_token
 from domain.settings import get_settings
 from tests.api.client import gid, gql
 from tests.api.conftest import VIEWERS
-from tests.factories import make_channel
+from tests.factories import make_channel, make_user
 
 TODAY = datetime.now(UTC).date()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -200,7 +200,8 @@ async def test_connect_creates_the_channel_encrypts_the_token_and_queues_a_backf
 
 
 async def test_no_token_field_exists_in_the_api():
-    result = await gql('{ __type(name: "Channel") { fields { name } } }')
+    # Introspection needs a viewer (api/graphql/anonymous.py).
+    result = await gql('{ __type(name: "Channel") { fields { name } } }', as_=await make_user())
     names = {f["name"] for f in result["__type"]["fields"]}
     assert not {n for n in names if "token" in n.lower() and n != "tokenExpiresAt"}
 

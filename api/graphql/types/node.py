@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from api.graphql.context import Info
-from api.graphql.ids import valid_pk
+from api.graphql.ids import parse_pk
 
 T = TypeVar("T")
 
@@ -18,8 +18,9 @@ def brand_of(row: dict[str, Any]) -> int:
 
 
 def node_keys(ids: Iterable[Any]) -> list[int]:
-    """Primary keys from node ids; one no row can have (0) for junk, so it reads as missing."""
-    return [int(i) if str(i).isdigit() and valid_pk(int(i)) else 0 for i in ids]
+    """Primary keys from node ids; one no row can have (0) for junk or a non-canonical
+    spelling ("01", "１"), so it reads as missing."""
+    return [parse_pk(str(i)) or 0 for i in ids]
 
 
 async def load_visible(

@@ -141,8 +141,8 @@ class Post(InBrand, relay.Node):
 @strawberry.input
 class PostFilter:
     status: list[PostStatus] | None = None
-    channel: relay.GlobalID | None = None
-    campaign: relay.GlobalID | None = None
+    channel: strawberry.ID | None = None  # decoded by decode_id, which checks the spelling
+    campaign: strawberry.ID | None = None
     from_: datetime | None = strawberry.field(
         default=None, name="from", description="Scheduled at or after this instant.")
     to: datetime | None = strawberry.field(default=None, description="Scheduled before this.")

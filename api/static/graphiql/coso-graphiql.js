@@ -12,7 +12,9 @@
 # user. This browser keeps the headers you type.
 #
 # Run: Ctrl-Enter or ▶. Complete: Ctrl-Space.
-# Docs and Explorer (left) browse the schema.
+# Docs and Explorer (left) browse the schema
+# once a token is set (then ↻ re-fetches it):
+# it is not shown to anonymous callers.
 #
 # Who am I, and what can I do where?
 

@@ -199,16 +199,16 @@ async def test_refusals_are_plain(server, acme, tmp_path):
                            token=token)
     assert nobody.returncode == 2 and "no brand 'nope' that this token can see" in \
         nobody.stderr
-    anonymous = await _client("posts", str(plan), "--brand", "acme", "--url", server,
+    bad_token = await _client("posts", str(plan), "--brand", "acme", "--url", server,
                               token="coso_not-a-token")
-    assert anonymous.returncode == 2 and "authentication required" in anonymous.stderr
+    assert bad_token.returncode == 2 and "token is unknown, revoked" in bad_token.stderr
     missing = await _client("posts", str(tmp_path / "none.csv"), "--brand", "acme",
                             "--url", server, token=token)
     assert missing.returncode == 2 and "no file" in missing.stderr
     down = await _client("posts", str(plan), "--brand", "acme", "--retries", "1",
                          "--url", f"http://127.0.0.1:{free_port()}/graphql", token=token)
     assert down.returncode == 1 and "giving up after 2 attempts" in down.stderr
-    assert "Traceback" not in nobody.stderr + anonymous.stderr + missing.stderr + down.stderr
+    assert "Traceback" not in nobody.stderr + bad_token.stderr + missing.stderr + down.stderr
 
 
 async def test_ndjson_goes_through_the_client_as_coso_import_reads_it(server, acme, tmp_path):
