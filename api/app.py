@@ -1,4 +1,5 @@
-"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql and a health check at /health."""
+"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql, a health check at /health and
+Prometheus' /metrics, each request observed (request id, log line, latency)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,6 +19,7 @@ from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
 from api.jobs.queues import job_queue
+from api.observability import RequestObserver, metrics
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
@@ -72,10 +75,13 @@ def create_app() -> Starlette:
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
                 graphiql.route,
                 Route("/health", health, methods=["GET"]),
+                Route("/metrics", metrics, methods=["GET"]),
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
                 Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"])],
         lifespan=lifespan,
+        # Outermost of ours: the request id is bound before anything else logs.
+        middleware=[Middleware(RequestObserver)],
     )
 
 

@@ -74,6 +74,18 @@ class Settings:
     """`COSO_REPORT_TIME_LIMIT`: seconds one report may take to render before it is killed."""
     report_memory_mb: int
     """`COSO_REPORT_MEMORY_MB`: address space, in MiB, of the process rendering one report."""
+    log_format: str
+    """`COSO_LOG_FORMAT`: `json` (one object a line) or `console` (for a person); unset,
+    console when stderr is a terminal, else JSON."""
+    log_level: str
+    """`COSO_LOG_LEVEL`: the least severe level logged (`DEBUG`, `INFO`, `WARNING`, ...)."""
+    metrics_token: str | None
+    """`COSO_METRICS_TOKEN`: set, `/metrics` answers whoever sends `Authorization: Bearer
+    <it>`; unset, only callers on the loopback address."""
+    worker_metrics_port: int
+    """`COSO_WORKER_METRICS_PORT`: port of `coso worker`'s `/metrics` (0: none)."""
+    worker_metrics_host: str
+    """`COSO_WORKER_METRICS_HOST`: address that `/metrics` binds."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -128,4 +140,9 @@ def get_settings() -> Settings:
         mail_from=env.get("COSO_MAIL_FROM", "reports@coso.example"),
         report_time_limit=float(env.get("COSO_REPORT_TIME_LIMIT", "120")),
         report_memory_mb=int(env.get("COSO_REPORT_MEMORY_MB", "1536")),
+        log_format=env.get("COSO_LOG_FORMAT", "").strip().lower(),
+        log_level=env.get("COSO_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        metrics_token=env.get("COSO_METRICS_TOKEN") or None,
+        worker_metrics_port=int(env.get("COSO_WORKER_METRICS_PORT", "9464")),
+        worker_metrics_host=env.get("COSO_WORKER_METRICS_HOST", "127.0.0.1"),
     )

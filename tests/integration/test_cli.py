@@ -133,8 +133,15 @@ async def test_serve_guards(coso, monkeypatch):
     result = await coso("serve", "--host", "0.0.0.0", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert "COSO_SECRET_KEY" in result.output  # the development key on a public address
-    assert calls == [(("api.app:app",), {"host": "0.0.0.0", "port": 8123, "workers": 1,
-                                         "reload": False, "proxy_headers": True})]
+    assert len(calls) == 1 and calls[0][0] == ("api.app:app",)
+    kwargs = calls[0][1]
+    assert {k: kwargs[k] for k in ("host", "port", "workers", "reload", "proxy_headers",
+                                   "access_log")} == {
+        "host": "0.0.0.0", "port": 8123, "workers": 1, "reload": False,
+        "proxy_headers": True, "access_log": False}
+    # Our structured logs in every process uvicorn starts (JSON: not a terminal).
+    assert kwargs["log_config"]["formatters"]["coso"] == {"()": "domain.logs.formatter",
+                                                          "fmt": "json"}
 
     postgres = replace(sqlite, database_url="postgresql://db/coso", secret_key="s3cret")
     monkeypatch.setattr(api.cli, "get_settings", lambda: postgres)
