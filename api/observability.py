@@ -70,10 +70,11 @@ def operation_label(kind: str, name: str | None) -> str:
 
 
 class RequestObserver:
-    """The outermost ASGI middleware: request id, request line, latency, server errors.
+    """The app's first middleware (inside only Starlette's ServerErrorMiddleware): request
+    id, request line, latency, server errors.
 
     An exception no route handled is logged here with its traceback and the request id,
-    and the client gets a 500 naming only that id.
+    and the client gets a 500 naming only that id (Starlette's would never see it).
     """
 
     def __init__(self, app: ASGIApp) -> None:

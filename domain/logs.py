@@ -63,7 +63,7 @@ def _configure_structlog() -> None:
                     ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,  # tests configure logging late
     )
 
 

@@ -119,7 +119,7 @@ async def test_bad_input_exits_2_with_a_message(coso):
     assert await User.count() == 0
 
 
-async def test_serve_guards(coso, monkeypatch):
+async def test_serve_guards(coso, monkeypatch, tmp_path):
     import uvicorn
 
     calls: list[tuple[Any, ...]] = []
@@ -145,8 +145,14 @@ async def test_serve_guards(coso, monkeypatch):
 
     postgres = replace(sqlite, database_url="postgresql://db/coso", secret_key="s3cret")
     monkeypatch.setattr(api.cli, "get_settings", lambda: postgres)
+    # Several processes share their metrics through PROMETHEUS_MULTIPROC_DIR, emptied of
+    # an earlier run's files (set here so that monkeypatch restores the environment).
+    stale = tmp_path / "counter_123.db"
+    stale.write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     result = await coso("serve", "--workers", "4")
     assert result.exit_code == 0 and "COSO_SECRET_KEY" not in result.output
+    assert not stale.exists()
     assert calls[-1][1]["workers"] == 4 and calls[-1][1]["host"] == "127.0.0.1"
 
 
