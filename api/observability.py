@@ -187,7 +187,7 @@ class QueueDepth(Collector):
             client = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
             try:
                 for queue in (SYNC_QUEUE, REPORT_QUEUE):
-                    gauge.add_metric([queue], client.zcard(queue))
+                    gauge.add_metric([queue], float(client.zcard(queue)))  # type: ignore[arg-type]
             finally:
                 client.close()
         except redis.RedisError as error:

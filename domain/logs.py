@@ -114,6 +114,8 @@ def dict_config(fmt: str, level: str = "INFO") -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "propagate": False},
             # Our `graphql error` lines replace strawberry's traceback per client error.
             "strawberry.execution": {"handlers": [], "propagate": False},
+            # Progress chatter of each render (the API warms the renderer up too).
+            **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
         },
     }
 

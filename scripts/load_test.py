@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--url", help="a running Coso on --database-url: start nothing")
     parser.add_argument("--pdf", action="store_true", help="request PDF reports, not HTML")
+    parser.add_argument("--drain", type=float, default=180,
+                        help="seconds to wait, after the load, for the requested reports")
     parser.add_argument("--seed", type=int, default=13, help="random seed of the mix")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the started processes (repeatable)")
@@ -169,8 +171,11 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         tokens, manager_id = asyncio.run(prepare(args))
-        url = args.url or start_processes(args, logs, processes)
+        metrics_ports: list[int] = []
+        url = args.url or start_processes(args, logs, processes, metrics_ports)
         ok = asyncio.run(run(args, url, tokens, manager_id))
+        if metrics_ports:
+            print_job_metrics(metrics_ports)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -216,7 +221,7 @@ async def prepare(args: argparse.Namespace) -> tuple[list[str], int]:
 
 
 def start_processes(args: argparse.Namespace, logs: Path,
-                    processes: list[subprocess.Popen[bytes]]) -> str:
+                    processes: list[subprocess.Popen[bytes]], metrics_ports: list[int]) -> str:
     port = free_port()
     env = {**os.environ, "COSO_LOG_FORMAT": "json", "COSO_STORAGE_DIR": str(logs / "files"),
            "COSO_DB_POOL_SIZE": os.environ.get("COSO_DB_POOL_SIZE", "10")}
@@ -230,7 +235,9 @@ def start_processes(args: argparse.Namespace, logs: Path,
 
     start("api", "serve", "--workers", str(args.api_workers), "--port", str(port))
     for n in range(args.workers):
-        start(f"worker-{n}", "worker", "--no-cron", COSO_WORKER_METRICS_PORT=str(free_port()))
+        metrics_ports.append(free_port())
+        start(f"worker-{n}", "worker", "--no-cron",
+              COSO_WORKER_METRICS_PORT=str(metrics_ports[-1]))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -369,6 +376,7 @@ async def run(args: argparse.Namespace, url: str, tokens: list[str], manager_id:
                                             tally, args.seed, args.pdf) for u in users))
         elapsed = time.monotonic() - started
     print_figures(tally, elapsed)
+    await drain(tally, args.drain)
     clean = await reconcile(users, tally, manager_id, started_at)
     errors = sum(tally.errors.values())
     print(f"\nerrors: {errors} (target 0); reconciliation: {'OK' if clean else 'FAILED'}")
@@ -391,6 +399,54 @@ def print_figures(tally: Tally, elapsed: float) -> None:
     for op, samples in tally.samples.items():
         for sample in samples:
             print(f"  {op} error: {sample}")
+
+
+async def drain(tally: Tally, seconds: float) -> None:
+    """Wait (at most `seconds`) for the workers to finish the reports requested."""
+    from domain.db import close_pool, open_pool
+    from domain.models import Report
+
+    if not tally.reports or seconds <= 0:
+        return
+    ids = [_pk(r) for r in tally.reports]
+    await open_pool(max_size=1)
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            pending = await Report.count().where(
+                Report.id.is_in(ids), Report.status.is_in(["QUEUED", "RUNNING"]))
+            if pending == 0:
+                break
+            await asyncio.sleep(1)
+        print(f"\nreports: {len(ids) - pending} of {len(ids)} finished "
+              f"{time.monotonic() - started:.0f}s after the load")
+    finally:
+        await close_pool()
+
+
+def print_job_metrics(ports: list[int]) -> None:
+    """The workers' own count of job runs, scraped from their /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    runs: dict[tuple[str, str], float] = defaultdict(float)
+    seconds: dict[tuple[str, str], float] = defaultdict(float)
+    for port in ports:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        except httpx.HTTPError as error:
+            print(f"worker metrics on port {port}: {error}")
+            continue
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                key = (sample.labels.get("job", ""), sample.labels.get("outcome", ""))
+                if sample.name == "coso_job_runs_total":
+                    runs[key] += sample.value
+                elif sample.name == "coso_job_duration_seconds_sum":
+                    seconds[key] += sample.value
+    print("\njob runs (the workers' /metrics):")
+    for (job, outcome), count in sorted(runs.items()):
+        mean = seconds[(job, outcome)] / count if count else 0
+        print(f"  {job} {outcome}: {count:.0f}, mean {mean:.2f}s")
 
 
 async def reconcile(users: list[User], tally: Tally, manager_id: int,

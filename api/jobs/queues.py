@@ -51,7 +51,8 @@ class ArqQueue:
         try:
             pool = self.pool or await api_pool()
             # The request id rides as a keyword argument: the worker's run_job binds it.
-            extra = {"request_id": request_id} if (request_id := current_request_id()) else {}
+            extra: dict[str, Any] = ({"request_id": request_id}
+                                     if (request_id := current_request_id()) else {})
             job = await pool.enqueue_job(function, *args, _job_id=job_id,
                                          _queue_name=spec.queue, **extra)
         except (redis.exceptions.RedisError, OSError) as error:
