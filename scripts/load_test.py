@@ -2,7 +2,8 @@
 """A mixed workload at 50 concurrent users against `coso serve --workers 2` and two workers.
 
     .venv/bin/python scripts/load_test.py [--duration 60] [--users 50] [--api-workers 2]
-        [--workers 2] [--database-url URL] [--redis-url URL] [--url URL] [--env K=V ...]
+        [--workers 2] [--worker-concurrency 2] [--database-url URL] [--redis-url URL]
+        [--url URL] [--pdf] [--drain 180] [--env K=V ...]
 
 It drops and re-creates its own PostgreSQL database (`coso_load` on the local server by
 default), migrates it and seeds the demo agency (as `coso demo` does), empties its Redis
@@ -148,6 +149,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
     parser.add_argument("--api-workers", type=int, default=2, help="coso serve --workers")
     parser.add_argument("--workers", type=int, default=2, help="coso worker processes")
+    parser.add_argument("--worker-concurrency", type=int, default=2,
+                        help="jobs each worker runs at once (renders are CPU-bound: more "
+                             "than the cores only slows the API down)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--url", help="a running Coso on --database-url: start nothing")
@@ -236,8 +240,8 @@ def start_processes(args: argparse.Namespace, logs: Path,
     start("api", "serve", "--workers", str(args.api_workers), "--port", str(port))
     for n in range(args.workers):
         metrics_ports.append(free_port())
-        start(f"worker-{n}", "worker", "--no-cron",
-              COSO_WORKER_METRICS_PORT=str(metrics_ports[-1]))
+        start(f"worker-{n}", "worker", "--no-cron", "--concurrency",
+              str(args.worker_concurrency), COSO_WORKER_METRICS_PORT=str(metrics_ports[-1]))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import structlog
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 from starlette.applications import Starlette
@@ -21,17 +19,16 @@ import api.graphql.queries
 from api.app import app
 from api.observability import RequestObserver
 from api.worker import ReportWorkerSettings
-from domain import logs
 from domain.enums import Role
 from domain.services.tokens import issue_token
 from domain.settings import get_settings
 from tests.api.client import gid
 from tests.factories import make_brand, make_channel, make_membership, make_user, make_workspace
 from tests.integration.reports.jobs_support import report_settings
+from tests.logcapture import captured_logs
 
 REQUEST_REPORT = """mutation Ask($input: RequestReportInput!) { requestReport(input: $input) {
   report { id status } userErrors { field code message } } }"""
-_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "strawberry.execution")
 
 
 class Lines:
@@ -55,18 +52,8 @@ class Lines:
 @pytest.fixture
 def log_lines() -> Iterator[Lines]:
     """This process's logs configured as `coso serve` does, into a string (then undone)."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level,
-             {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).propagate,
-                  logging.getLogger(n).level) for n in _LOGGERS})
-    stream = io.StringIO()
-    assert logs.configure("json", "INFO", stream=stream) == "json"
-    yield Lines(stream)
-    root.handlers[:], root.level = saved[0], saved[1]
-    for name, (handlers, propagate, level) in saved[2].items():
-        logger = logging.getLogger(name)
-        logger.handlers[:], logger.propagate, logger.level = handlers, propagate, level
-    structlog.reset_defaults()
+    with captured_logs() as stream:
+        yield Lines(stream)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import structlog
 
 import api.observability as observability
 from domain import logs
+from tests.logcapture import captured_logs
 
 
 class Terminal(io.StringIO):
@@ -51,20 +52,43 @@ def test_operation_labels_are_bounded(monkeypatch):
 
 
 def test_library_lines_are_json_with_the_bound_request_id():
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    try:
-        logs.configure("json", "INFO", stream=stream)
+    with captured_logs() as stream:
         with structlog.contextvars.bound_contextvars(request_id="abcd1234"):
             logging.getLogger("some.library").warning("disk %s full", "/var")
             structlog.get_logger("coso.test").info("done", rows=3)
         logging.getLogger("weasyprint").info("Step 2 - chatter")
-    finally:
-        root.handlers[:], root.level = saved
-        structlog.reset_defaults()
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert first["event"] == "disk /var full" and first["level"] == "warning"
     assert first["logger"] == "some.library" and first["request_id"] == "abcd1234"
     assert second == {**second, "event": "done", "rows": 3, "request_id": "abcd1234",
                       "logger": "coso.test"}
+
+
+async def test_a_failed_job_logs_its_traceback_with_the_request_id():
+    from prometheus_client import REGISTRY
+
+    from domain.jobs import RetryLater, run_job
+
+    async def broken(ctx, report_id):
+        raise RuntimeError(f"renderer crashed on {report_id}")
+
+    async def later(ctx):
+        raise RetryLater(5, "platform busy")
+
+    def runs(outcome: str) -> float:
+        return REGISTRY.get_sample_value("coso_job_runs_total",
+                                         {"job": "test_job", "outcome": outcome}) or 0
+
+    before = runs("failed"), runs("retried")
+    with captured_logs() as stream:
+        with pytest.raises(RuntimeError):
+            await run_job("test_job", broken, {"job_id": "t:1", "job_try": 2}, 7,
+                          request_id="req-abcdef01")
+        with pytest.raises(RetryLater):
+            await run_job("test_job", later, {"job_id": "t:2", "job_try": 1})
+    failed, retried = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert failed["event"] == "job failed" and failed["request_id"] == "req-abcdef01"
+    assert (failed["job"], failed["job_id"], failed["job_try"]) == ("test_job", "t:1", 2)
+    assert failed["exception"].startswith("Traceback") and "crashed on 7" in failed["exception"]
+    assert retried["event"] == "job retried" and "request_id" not in retried
+    assert (runs("failed"), runs("retried")) == (before[0] + 1, before[1] + 1)
