@@ -78,7 +78,12 @@ def formatter(fmt: str = "json") -> logging.Formatter:
         renderer: list[Any] = [structlog.processors.format_exc_info,
                                structlog.processors.JSONRenderer()]
     else:
-        renderer = [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+        colors = sys.stderr.isatty()
+        # Never a traceback's local variables: they may hold tokens and personal data.
+        tracebacks = (structlog.dev.RichTracebackFormatter(show_locals=False) if colors
+                      else structlog.dev.plain_traceback)
+        renderer = [structlog.dev.ConsoleRenderer(colors=colors,
+                                                  exception_formatter=tracebacks)]
     return ProcessorFormatter(
         processors=[ProcessorFormatter.remove_processors_meta, *renderer],
         foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],

@@ -92,3 +92,16 @@ async def test_a_failed_job_logs_its_traceback_with_the_request_id():
     assert failed["exception"].startswith("Traceback") and "crashed on 7" in failed["exception"]
     assert retried["event"] == "job retried" and "request_id" not in retried
     assert (runs("failed"), runs("retried")) == (before[0] + 1, before[1] + 1)
+
+
+def test_the_console_format_reads_as_text_and_never_shows_local_variables():
+    with captured_logs("console") as stream:
+        token_value = "s3cr3t-token"  # a local of the failing frame
+        try:
+            raise ValueError("bad " + token_value[:2])
+        except ValueError:
+            structlog.get_logger("coso.test").exception("it failed", brand="acme")
+    text = stream.getvalue()
+    assert "it failed" in text and "brand=acme" in text and "Traceback" in text
+    assert "ValueError: bad s3" in text and "s3cr3t-token" not in text
+    assert not text.lstrip().startswith("{")
