@@ -177,7 +177,8 @@ def main() -> None:
         tokens, manager_id = asyncio.run(prepare(args))
         metrics_ports: list[int] = []
         url = args.url or start_processes(args, logs, processes, metrics_ports)
-        ok = asyncio.run(run(args, url, tokens, manager_id))
+        api_pid = processes[0].pid if processes else None
+        ok = asyncio.run(run(args, url, tokens, manager_id, api_pid))
         if metrics_ports:
             print_job_metrics(metrics_ports)
     finally:
@@ -367,7 +368,8 @@ def percentile(ordered: list[float], p: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-async def run(args: argparse.Namespace, url: str, tokens: list[str], manager_id: int) -> bool:
+async def run(args: argparse.Namespace, url: str, tokens: list[str], manager_id: int,
+              api_pid: int | None) -> bool:
     run_id = uuid.uuid4().hex[:8]
     limits = httpx.Limits(max_connections=args.users + 5, max_keepalive_connections=args.users)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
@@ -376,15 +378,39 @@ async def run(args: argparse.Namespace, url: str, tokens: list[str], manager_id:
         print(f"running {args.users} users for {args.duration:.0f}s (run {run_id}) ...")
         started_at = datetime.now(UTC)
         started = time.monotonic()
+        cpu_before, load_before = tree_cpu_seconds(api_pid), os.getloadavg()[0]
         await asyncio.gather(*(virtual_user(u, client, run_id, started + args.duration,
                                             tally, args.seed, args.pdf) for u in users))
         elapsed = time.monotonic() - started
+        cpu = tree_cpu_seconds(api_pid) - cpu_before
+        load_after = os.getloadavg()[0]
     print_figures(tally, elapsed)
+    requests = sum(len(v) for v in tally.latencies.values())
+    if api_pid is not None and requests:
+        # What the API itself spent, whatever else the machine ran: its capacity.
+        print(f"\nAPI processes' CPU: {cpu:.1f}s for {requests} requests = "
+              f"{cpu / requests * 1000:.0f} ms a request ({cpu / elapsed:.2f} of "
+              f"{os.cpu_count()} cores busy); load average {load_before:.1f} at the start, "
+              f"{load_after:.1f} at the end")
     await drain(tally, args.drain)
     clean = await reconcile(users, tally, manager_id, started_at)
     errors = sum(tally.errors.values())
     print(f"\nerrors: {errors} (target 0); reconciliation: {'OK' if clean else 'FAILED'}")
     return errors == 0 and clean
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process and its descendants (Linux /proc; 0 else)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return own + sum(tree_cpu_seconds(int(c)) for c in children.read().split())
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def print_figures(tally: Tally, elapsed: float) -> None:
