@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.logs import request_id_from
+from domain.logs import REQUEST_ID_HEADER, request_id_from
 from domain.metrics import CONTENT_TYPE, REQUEST_SECONDS, exposition
 from domain.settings import get_settings
 
@@ -37,6 +37,7 @@ MAX_OPERATION_LABELS = 200
 (the names are the client's to choose: unbounded labels would exhaust the metrics)."""
 _OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _operation_labels: set[str] = set()
+_HEADER = REQUEST_ID_HEADER.lower().encode()
 
 
 @dataclass
@@ -85,7 +86,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         header = next((v.decode("latin-1") for k, v in scope["headers"]
-                       if k == b"x-request-id"), None)
+                       if k == _HEADER), None)
         info = RequestInfo(request_id_from(header))
         status = 500
         started_response = False
@@ -96,7 +97,7 @@ class RequestObserver:
                 status = message["status"]
                 started_response = True
                 message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", info.request_id.encode())]
+                                      (_HEADER, info.request_id.encode())]
             await send(message)
 
         token = _current.set(info)

@@ -13,6 +13,7 @@ import logging.config
 import re
 import sys
 import uuid
+from collections.abc import MutableMapping
 from typing import IO, Any
 
 import structlog
@@ -70,7 +71,7 @@ def _configure_structlog() -> None:
 def formatter(fmt: str = "json") -> logging.Formatter:
     """The one formatter of every handler.
 
-    It also configures structlog: uvicorn applies its `log_config` (see `uvicorn_config`)
+    It also configures structlog: uvicorn applies its `log_config` (see `dict_config`)
     in each worker process it spawns, so this is the hook that reaches them all.
     """
     _configure_structlog()
@@ -86,7 +87,7 @@ def formatter(fmt: str = "json") -> logging.Formatter:
                                                   exception_formatter=tracebacks)]
     return ProcessorFormatter(
         processors=[ProcessorFormatter.remove_processors_meta, *renderer],
-        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder(), _drop_color_message],
     )
 
 
@@ -99,6 +100,13 @@ class OneTraceback(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def _drop_color_message(_: Any, __: str,
+                        event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """uvicorn adds an ANSI-coloured copy of its message as `extra`: not for a log file."""
+    event.pop("color_message", None)
+    return event
 
 
 def dict_config(fmt: str, level: str = "INFO") -> dict[str, Any]:
