@@ -157,12 +157,16 @@ async def metrics(request: Request) -> Response:
             return Response("metrics need Authorization: Bearer <COSO_METRICS_TOKEN>\n",
                             status_code=401, media_type="text/plain",
                             headers={"WWW-Authenticate": "Bearer"})
-    elif not _loopback(_client(request.scope)):
+    elif not _loopback(_client(request.scope)) or _FORWARDED & set(request.headers.keys()):
+        # A request a proxy forwarded comes from elsewhere, even if the proxy is local.
         return Response("metrics are served to loopback callers only; set "
                         "COSO_METRICS_TOKEN to scrape from elsewhere\n", status_code=403,
                         media_type="text/plain")
     body = await asyncio.to_thread(exposition, queue_collectors())
     return Response(body, media_type=CONTENT_TYPE)
+
+
+_FORWARDED = {"x-forwarded-for", "forwarded", "x-real-ip"}
 
 
 def _loopback(address: str | None) -> bool:

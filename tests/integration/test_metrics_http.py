@@ -184,6 +184,8 @@ async def test_metrics_are_for_loopback_or_the_token_holder(monkeypatch):
 
     assert await scrape("127.0.0.1") == 200
     assert await scrape("203.0.113.9") == 403
+    # Through a proxy on the same machine: still someone else's request.
+    assert await scrape("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}) == 403
     monkeypatch.setenv("COSO_METRICS_TOKEN", "scrape-secret")
     get_settings.cache_clear()
     try:
