@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/load_test.py [--duration 60] [--users 50] [--api-workers 2]
         [--workers 2] [--worker-concurrency 2] [--database-url URL] [--redis-url URL]
-        [--url URL] [--pdf] [--drain 180] [--env K=V ...]
+        [--url URL] [--pdf] [--drain 180] [--mix OP=WEIGHT ...] [--env K=V ...]
 
 It drops and re-creates its own PostgreSQL database (`coso_load` on the local server by
 default), migrates it and seeds the demo agency (as `coso demo` does), empties its Redis
@@ -159,12 +159,20 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=180,
                         help="seconds to wait, after the load, for the requested reports")
     parser.add_argument("--seed", type=int, default=13, help="random seed of the mix")
+    parser.add_argument("--mix", action="append", default=[], metavar="OP=WEIGHT",
+                        help=f"change an operation's weight (of {', '.join(WEIGHTS)}); "
+                             "e.g. report=0 leaves the CPU to the API")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the started processes (repeatable)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("error: the load test needs PostgreSQL (several processes share it)")
     extra = dict(item.split("=", 1) for item in args.env)
+    for item in args.mix:
+        op, _, weight = item.partition("=")
+        if op not in WEIGHTS or not weight.isdigit():
+            sys.exit(f"error: --mix takes OP=WEIGHT with OP one of {', '.join(WEIGHTS)}")
+        WEIGHTS[op] = int(weight)
 
     os.chdir(REPO_ROOT)
     sys.path.insert(0, str(REPO_ROOT))
