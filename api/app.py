@@ -1,5 +1,6 @@
-"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql and a health check at /health,
-behind http_guard (body size, rate limits)."""
+"""The ASGI app: GraphQL (GraphiQL on GET) at /graphql, a health check at /health and
+Prometheus' /metrics; each request observed (request id, log line, latency), then guarded
+(body size, rate limits)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from api.graphql.context import Context
 from api.graphql.schema import schema
 from api.jobs.queues import job_queue
 from api.links import ROUTES as link_routes
+from api.observability import RequestObserver, metrics
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
@@ -99,12 +101,15 @@ def create_app() -> Starlette:
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
                 graphiql.route,
                 Route("/health", health, methods=["GET"]),
+                Route("/metrics", metrics, methods=["GET"]),
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
                 Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"]),
                 *link_routes],
-        middleware=[Middleware(http_guard.Guard)],
         lifespan=lifespan,
+        # The observer outermost: the request id is bound before anything else logs, and
+        # the guard's 413 and 429 answers get it and a log line too.
+        middleware=[Middleware(RequestObserver), Middleware(http_guard.Guard)],
     )
 
 

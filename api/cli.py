@@ -200,8 +200,36 @@ def serve(
         errors.print(f"[bold yellow]warning:[/] serving on {host} with the development "
                      "COSO_SECRET_KEY: set a secret of your own before exposing Coso",
                      highlight=False)
+    from domain.logs import dict_config, resolve_format
+
+    try:
+        log_format = resolve_format(settings.log_format)
+    except ValueError as error:
+        fail(str(error))
+    if workers > 1:
+        _multiprocess_metrics()
     uvicorn.run("api.app:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True)
+                proxy_headers=True, access_log=False,  # our `request` line has the id
+                log_config=dict_config(log_format, settings.log_level))
+
+
+def _multiprocess_metrics() -> None:
+    """Several processes answer on one socket, so a scrape reaches any one of them: they
+    share their samples through files (prometheus_client's multiprocess mode) in
+    PROMETHEUS_MULTIPROC_DIR, emptied first (old files would count old processes), or a
+    new temporary folder."""
+    import glob
+    import tempfile
+
+    from domain.metrics import MULTIPROC_ENV
+
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for stale in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(stale)
+    else:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="coso-metrics-")
 
 
 async def _nothing() -> None:

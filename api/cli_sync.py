@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging.config
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -49,17 +48,23 @@ def worker(
     import asyncio
 
     import redis.exceptions
-    from arq.logs import default_log_config
 
     from api.cli import errors, fail
     from api.jobs.runner import run_workers
+    from api.observability import start_worker_metrics
     from api.worker import WORKERS
+    from domain.logs import configure as configure_logs
     from domain.settings import get_settings
 
     if not get_settings().redis_url:
         fail("coso worker needs REDIS_URL (redis://host:6379/0). Without Redis, run "
              "`coso sync` (from cron, every few minutes): it does the same work in-process")
-    logging.config.dictConfig(default_log_config(verbose))
+    settings = get_settings()
+    try:
+        configure_logs(settings.log_format, "DEBUG" if verbose else settings.log_level)
+    except ValueError as error:
+        fail(str(error))
+    start_worker_metrics()
     while True:
         try:
             asyncio.run(run_workers(WORKERS, burst=burst, max_jobs=concurrency, crons=cron))

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse
 from strawberry.types import ExecutionResult
 
 from api import limits
+from domain.metrics import count_rate_limit_refusal
 from domain.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -106,6 +107,7 @@ async def _rate_limited(scope: Scope) -> limits.Verdict | None:
     for bucket, who in checks:
         verdict = await limits.take(bucket, who)
         if not verdict.allowed:
+            count_rate_limit_refusal(bucket.name.split(":")[-1])  # "address" or "token"
             return verdict
     return None
 

@@ -23,17 +23,18 @@ from arq.worker import Function
 from api.jobs.queues import ArqQueue
 from api.jobs.registry import CRONS, JOBS, REPORT_QUEUE, SYNC_QUEUE, SYNC_TRIES
 from domain.db import close_pool, open_pool
-from domain.jobs import RetryLater
+from domain.jobs import RetryLater, run_job
 from domain.settings import get_settings
 from domain.sync.base import http_client
 
 
 def _retrying(name: str, job: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
-    """The job as arq runs it: its RetryLater becomes arq's Retry."""
+    """The job as arq runs it (logged and measured by run_job, with the request id it
+    was queued with): its RetryLater becomes arq's Retry."""
 
-    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+    async def run(ctx: dict[str, Any], *args: Any, request_id: str | None = None) -> Any:
         try:
-            return await job(ctx, *args)
+            return await run_job(name, job, ctx, *args, request_id=request_id)
         except RetryLater as retry:
             raise Retry(defer=retry.defer) from retry
 

@@ -5,6 +5,9 @@ JobQueue), `job_id` and `job_try` (1, 2, ...), plus the resources the runner giv
 jobs (sync jobs find `http`, an httpx.AsyncClient). A job asks for another try by raising
 RetryLater: the arq worker turns it into arq's Retry, the InlineQueue into a sleep.
 
+Every try runs through `run_job`: it binds the job (and the id of the request that queued
+it) to the log context, logs how it ended and records it in the job metrics.
+
 The registry of jobs (`api.jobs.registry`) says, for each name, what runs and how; the
 queues (`api.jobs.queues`: arq with REDIS_URL, else an InlineQueue) take jobs by name.
 """
@@ -14,13 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import structlog
+
+from domain.metrics import JOB_RUNS, JOB_SECONDS
+
 log = logging.getLogger(__name__)
+jobs_log = structlog.get_logger("coso.jobs")
 
 Job = Callable[..., Awaitable[Any]]
 Resources = Callable[[], AbstractAsyncContextManager[Mapping[str, Any]]]
@@ -63,6 +72,41 @@ class JobSpec:
     on as a task of this process (a report render: its caller answers QUEUED at once);
     False, `enqueue` returns when the job is done (a sync: its caller answers with the
     finished run)."""
+
+
+async def run_job(name: str, job: Job, ctx: dict[str, Any], *args: Any,
+                  request_id: str | None = None) -> Any:
+    """One try of job `name`, logged and measured: `succeeded`, `retried` (RetryLater) or
+    `failed` (with its traceback). `request_id` is that of the request that queued the job,
+    carried in the queue; the job's own log lines and the jobs it queues get it too."""
+    bound = {"job": name, "job_id": ctx.get("job_id"), "job_try": ctx.get("job_try")}
+    if request_id:
+        bound["request_id"] = request_id
+    with structlog.contextvars.bound_contextvars(**bound):
+        started = time.perf_counter()
+        outcome = "failed"
+        jobs_log.debug("job started")
+        try:
+            result = await job(ctx, *args)
+            outcome = "succeeded"
+            return result
+        except RetryLater as retry:
+            outcome = "retried"
+            jobs_log.info("job retried", defer=retry.defer, reason=str(retry))
+            raise
+        except BaseException as error:
+            if isinstance(error, Exception):
+                jobs_log.error("job failed", exc_info=error)
+            else:  # cancelled (a timeout, a shutdown): arq runs it again
+                outcome = "cancelled"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            JOB_RUNS.labels(job=name, outcome=outcome).inc()
+            JOB_SECONDS.labels(job=name, outcome=outcome).observe(seconds)
+            if outcome == "succeeded":
+                jobs_log.info("job finished", outcome=outcome,
+                              duration_ms=round(seconds * 1000, 1))
 
 
 @contextlib.asynccontextmanager
@@ -118,7 +162,7 @@ class InlineQueue:
             for job_try in range(1, spec.max_tries + 1):
                 ctx = {**resources, "queue": self, "job_id": job_id, "job_try": job_try}
                 try:
-                    return await spec.function(ctx, *args)
+                    return await run_job(spec.name, spec.function, ctx, *args)
                 except RetryLater as retry:
                     if job_try == spec.max_tries:
                         log.warning("job %s gave up after %s tries: %s", job_id, job_try,
@@ -131,9 +175,10 @@ class InlineQueue:
 def _finished(tasks: _Tasks, job_id: str, task: asyncio.Task[Any], background: bool) -> None:
     if tasks.get(job_id) is task:
         del tasks[job_id]
-    # A waiting caller gets the job's error raised; nobody would see a background job's.
-    if background and not task.cancelled() and task.exception() is not None:
-        log.error("job %s failed", job_id, exc_info=task.exception())
+    # run_job logged the error (a waiting caller also gets it raised); retrieving it
+    # keeps asyncio from logging it again as "never retrieved".
+    if background and not task.cancelled():
+        task.exception()
 
 
 async def drain() -> None:

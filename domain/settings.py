@@ -112,6 +112,18 @@ class Settings:
     max_pending_invitations: int
     """`COSO_MAX_PENDING_INVITATIONS`: pending invitations of one brand (or to one
     workspace's administration) at once."""
+    log_format: str
+    """`COSO_LOG_FORMAT`: `json` (one object a line) or `console` (for a person); unset,
+    console when stderr is a terminal, else JSON."""
+    log_level: str
+    """`COSO_LOG_LEVEL`: the least severe level logged (`DEBUG`, `INFO`, `WARNING`, ...)."""
+    metrics_token: str | None
+    """`COSO_METRICS_TOKEN`: set, `/metrics` answers whoever sends `Authorization: Bearer
+    <it>`; unset, only callers on the loopback address."""
+    worker_metrics_port: int
+    """`COSO_WORKER_METRICS_PORT`: port of `coso worker`'s `/metrics` (0: none)."""
+    worker_metrics_host: str
+    """`COSO_WORKER_METRICS_HOST`: address that `/metrics` binds."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -182,4 +194,9 @@ def get_settings() -> Settings:
         max_recipients_per_schedule=int(env.get("COSO_MAX_RECIPIENTS_PER_SCHEDULE", "20")),
         max_upload_bytes=int(env.get("COSO_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         max_pending_invitations=int(env.get("COSO_MAX_PENDING_INVITATIONS", "50")),
+        log_format=env.get("COSO_LOG_FORMAT", "").strip().lower(),
+        log_level=env.get("COSO_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        metrics_token=env.get("COSO_METRICS_TOKEN") or None,
+        worker_metrics_port=int(env.get("COSO_WORKER_METRICS_PORT", "9464")),
+        worker_metrics_host=env.get("COSO_WORKER_METRICS_HOST", "127.0.0.1"),
     )

@@ -48,6 +48,7 @@ from strawberry.extensions import SchemaExtension
 
 from api import limits
 from api.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from domain.metrics import count_rate_limit_refusal, observe_query_cost
 from domain.settings import get_settings
 
 LIST_SIZE = 10  # a list that is not a connection: a brand's channels, members, strategies
@@ -232,6 +233,7 @@ class QueryCost(SchemaExtension):
         settings = get_settings()
         cost = estimate(context.schema._schema, document, context.operation_name,
                         context.variables)
+        observe_query_cost(cost.points)
         budget = settings.cost_budget_per_minute
         bucket = limits.Bucket("graphql:cost", budget) if budget > 0 else None
         self.report = {"requestedQueryCost": cost.points, "requestedNodes": cost.nodes}
@@ -243,6 +245,7 @@ class QueryCost(SchemaExtension):
             return
         verdict = await limits.take(bucket, who, cost.points) if bucket else None
         if bucket and verdict and not verdict.allowed:
+            count_rate_limit_refusal("cost")
             context.result = too_costly(
                 f"Throttled: this operation costs {cost.points} points and "
                 f"{verdict.remaining:.0f} of the {budget} a minute are left; retry in "

@@ -6,17 +6,18 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.graphql.anonymous import AnonymousLimits
 from api.graphql.cost import QueryCost
 from api.graphql.errors import should_mask
 from api.graphql.mutations import MUTATION_CLASSES
+from api.graphql.observe import MaskWithRequestId, ObserveOperation, log_errors
 from api.graphql.queries import Query
 from api.graphql.timeslice import TimeSlice
 from domain.settings import get_settings
@@ -37,10 +38,18 @@ def build_schema() -> strawberry.Schema:
         AnonymousLimits,
         QueryCost,
         TimeSlice,
-        lambda: MaskErrors(should_mask_error=_masked, error_message="Internal error."),
+        lambda: MaskWithRequestId(should_mask_error=_masked, error_message="Internal error."),
+        ObserveOperation,
     ]
     mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
-    return strawberry.Schema(query=Query, mutation=mutation, extensions=extensions)
+    return CosoSchema(query=Query, mutation=mutation, extensions=extensions)
+
+
+class CosoSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """One line per client error; a traceback only for a server error (see observe)."""
+        log_errors(errors)
 
 
 schema = build_schema()

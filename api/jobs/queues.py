@@ -20,6 +20,7 @@ from redis.backoff import ExponentialBackoff
 
 from api.jobs.registry import JOBS
 from domain.jobs import InlineQueue, JobQueue, QueueUnavailable
+from domain.logs import current_request_id
 from domain.settings import get_settings
 from domain.sync.base import job_resources
 
@@ -49,8 +50,11 @@ class ArqQueue:
         spec = JOBS[function]
         try:
             pool = self.pool or await api_pool()
+            # The request id rides as a keyword argument: the worker's run_job binds it.
+            extra: dict[str, Any] = ({"request_id": request_id}
+                                     if (request_id := current_request_id()) else {})
             job = await pool.enqueue_job(function, *args, _job_id=job_id,
-                                         _queue_name=spec.queue)
+                                         _queue_name=spec.queue, **extra)
         except (redis.exceptions.RedisError, OSError) as error:
             raise QueueUnavailable(type(error).__name__) from error
         return job is not None

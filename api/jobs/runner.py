@@ -59,5 +59,13 @@ async def run_workers(settings: tuple[type[QueueSettings], ...], *, burst: bool 
                 # arq closes its pool with redis-py's deprecated close(): nothing to act on.
                 warnings.filterwarnings("ignore", "Call to deprecated close",
                                         DeprecationWarning)
-                await worker.close()
+                try:
+                    await worker.close()
+                except asyncio.CancelledError:
+                    # A stop mid-job: close() waits for the jobs it cancelled and re-raises
+                    # their CancelledError (arq runs them again): no crash to print. A
+                    # cancellation of this task itself still propagates.
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise
     return workers

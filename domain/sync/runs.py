@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.db import write_transaction
 from domain.enums import SyncKind, SyncStatus
+from domain.metrics import SYNC_FAILURES
 from domain.models import Channel, SyncRun
 from domain.services.usecase import locked, utcnow
 
@@ -92,7 +93,13 @@ async def fail_run(run_id: int, code: str, message: str, *, api_version: str = "
     }
     if api_version:
         values[SyncRun.api_version] = api_version
-    await SyncRun.update(values).where(SyncRun.id == run_id)
+    failed = await SyncRun.update(values).where(SyncRun.id == run_id).returning(
+        SyncRun.channel, SyncRun.kind)
+    for row in failed:
+        channel = await Channel.select(Channel.platform).where(
+            Channel.id == row["channel"]).first()
+        SYNC_FAILURES.labels(platform=channel["platform"] if channel else "unknown",
+                             kind=str(row["kind"]), code=code[:40]).inc()
 
 
 async def retry_run(run_id: int, code: str, message: str) -> None:

@@ -146,3 +146,18 @@ async def test_without_redis_the_api_stays_up(client, settings_env, caplog):
     for _ in range(3):  # not limited: the limiter cannot count, and says so
         assert (await client.post("/graphql", json=QUERY)).status_code == 200
     assert "rate limit not enforced" in caplog.text
+
+
+async def test_refusals_and_query_costs_are_counted_for_metrics(client, settings_env):
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, labels: dict[str, str] | None = None) -> float:
+        return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+    refused_before = sample("coso_rate_limit_refusals_total", {"limit": "address"})
+    costs_before = sample("coso_graphql_query_cost_count")
+    settings_env(COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE="2")
+    statuses = [(await client.post("/graphql", json=QUERY)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert sample("coso_rate_limit_refusals_total", {"limit": "address"}) == refused_before + 1
+    assert sample("coso_graphql_query_cost_count") == costs_before + 2  # the two that ran

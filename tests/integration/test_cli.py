@@ -119,7 +119,7 @@ async def test_bad_input_exits_2_with_a_message(coso):
     assert await User.count() == 0
 
 
-async def test_serve_guards(coso, monkeypatch):
+async def test_serve_guards(coso, monkeypatch, tmp_path):
     import uvicorn
 
     calls: list[tuple[Any, ...]] = []
@@ -133,13 +133,26 @@ async def test_serve_guards(coso, monkeypatch):
     result = await coso("serve", "--host", "0.0.0.0", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert "COSO_SECRET_KEY" in result.output  # the development key on a public address
-    assert calls == [(("api.app:app",), {"host": "0.0.0.0", "port": 8123, "workers": 1,
-                                         "reload": False, "proxy_headers": True})]
+    assert len(calls) == 1 and calls[0][0] == ("api.app:app",)
+    kwargs = calls[0][1]
+    assert {k: kwargs[k] for k in ("host", "port", "workers", "reload", "proxy_headers",
+                                   "access_log")} == {
+        "host": "0.0.0.0", "port": 8123, "workers": 1, "reload": False,
+        "proxy_headers": True, "access_log": False}
+    # Our structured logs in every process uvicorn starts (JSON: not a terminal).
+    assert kwargs["log_config"]["formatters"]["coso"] == {"()": "domain.logs.formatter",
+                                                          "fmt": "json"}
 
     postgres = replace(sqlite, database_url="postgresql://db/coso", secret_key="s3cret")
     monkeypatch.setattr(api.cli, "get_settings", lambda: postgres)
+    # Several processes share their metrics through PROMETHEUS_MULTIPROC_DIR, emptied of
+    # an earlier run's files (set here so that monkeypatch restores the environment).
+    stale = tmp_path / "counter_123.db"
+    stale.write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     result = await coso("serve", "--workers", "4")
     assert result.exit_code == 0 and "COSO_SECRET_KEY" not in result.output
+    assert not stale.exists()
     assert calls[-1][1]["workers"] == 4 and calls[-1][1]["host"] == "127.0.0.1"
 
 
