@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.db import raw_rows
+from domain.enums import ChannelStatus
 from domain.models import ChannelMetric, PostMetric
 from domain.rules import kpis as rules
 
@@ -350,40 +351,59 @@ def _as_date(value: Any) -> date | None:
 async def channel_data_through(channel_ids: Sequence[int]) -> dict[int, date | None]:
     """The last day each channel's data is complete through: its sync watermark, else (a
     channel fed by imports or by hand) the last day it has any row; None with no data."""
+    return {pk: last for pk, (last, _) in (await _channel_progress(channel_ids)).items()}
+
+
+async def _channel_progress(channel_ids: Sequence[int]
+                            ) -> dict[int, tuple[date | None, bool]]:
+    """Each channel's last complete day (as `channel_data_through`) and whether it is
+    connected."""
     ids = sorted(set(channel_ids))
     if not ids:
         return {}
     marks = ", ".join("{}" for _ in ids)
     rows = await raw_rows(
         ChannelMetric,
-        'SELECT c."id" AS channel, c."metrics_watermark" AS watermark, '
+        'SELECT c."id" AS channel, c."status" AS status, c."metrics_watermark" AS watermark, '
         '(SELECT MAX(a."day") FROM channel_metric a WHERE a."channel" = c."id") AS account, '
         '(SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post" '
         f'WHERE p."channel" = c."id") AS posts FROM channel c WHERE c."id" IN ({marks})',
         *ids)
-    out: dict[int, date | None] = {}
+    out: dict[int, tuple[date | None, bool]] = {}
     for row in rows:
         watermark = _as_date(row["watermark"])
         last = [d for d in (_as_date(row["account"]), _as_date(row["posts"])) if d]
-        out[row["channel"]] = watermark if watermark is not None else max(last, default=None)
+        out[row["channel"]] = (watermark if watermark is not None else max(last, default=None),
+                               row["status"] != ChannelStatus.DISCONNECTED)
     return out
+
+
+# A channel that is not connected and whose data stopped this many days before yesterday
+# has stopped (disconnected, or no longer imported), it is not late: waiting for it would
+# leave every later period of its brand partial for good.
+STOPPED_AFTER_DAYS = 7
 
 
 async def complete_through(subject: Subject, ids: Sequence[int], today: date
                            ) -> dict[int, date]:
     """For each subject, the last day its data is complete: the day before `today` at the
-    latest, and no later than the channel that is furthest behind (channels with no data
-    at all are not waited for). A period ending after this day is partial."""
+    latest, and no later than the channel that is furthest behind. Channels with no data
+    at all, and channels that stopped (not connected, nothing for `STOPPED_AFTER_DAYS`),
+    are not waited for; a connected channel whose sync lags is. A period ending after this
+    day is partial."""
     id_list = sorted(set(ids))
     if not id_list:
         return {}
     sql = _CHANNELS_OF[subject].format(ids=", ".join("{}" for _ in id_list))
     pairs = await raw_rows(ChannelMetric, sql, *id_list)
-    through = await channel_data_through([r["channel"] for r in pairs if r["channel"]])
+    progress = await _channel_progress([r["channel"] for r in pairs if r["channel"]])
     yesterday = today - timedelta(days=1)
+    stopped_before = yesterday - timedelta(days=STOPPED_AFTER_DAYS)
     out = {pk: yesterday for pk in id_list}
     for row in pairs:
-        last = through.get(row["channel"])
+        last, connected = progress.get(row["channel"], (None, False))
+        if last is not None and not connected and last < stopped_before:
+            continue
         if last is not None and row["subject"] in out:
             out[row["subject"]] = min(out[row["subject"]], last)
     return out

@@ -10,9 +10,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from domain.db import raw_rows
-from domain.enums import MediaType, Platform, ReportFormat, ReportKind, Role, SourceKind
-from domain.models import Post
-from domain.services.analytics import Subject, load_series
+from domain.enums import (
+    ChannelStatus,
+    MediaType,
+    Platform,
+    ReportFormat,
+    ReportKind,
+    Role,
+    SourceKind,
+)
+from domain.models import Channel, Post
+from domain.services.analytics import Subject, complete_through, load_series
 from domain.services.metrics import Observation, upsert_channel_metrics, upsert_post_metrics
 from reporting import build_report, render
 from reporting.model import Period
@@ -69,8 +77,10 @@ def obs(pk: int, metric: str, day: date, value: int | str, platform: str, raw: s
 
 async def seed() -> dict:
     brand = await make_brand(slug="indie", currency="EUR", timezone="UTC")
-    # Facebook: account-level rows (which win over its posts'), synced only to 3 October.
-    fb = await make_channel(brand, platform=Platform.FACEBOOK, metrics_watermark=OCT_3)
+    # Facebook: account-level rows (which win over its posts'), connected but synced only
+    # to 3 October: its brand waits for it.
+    fb = await make_channel(brand, platform=Platform.FACEBOOK, metrics_watermark=OCT_3,
+                            status=ChannelStatus.CONNECTED)
     # Instagram: no account-level rows at all, only its posts'; data through 10 October.
     ig = await make_channel(brand, platform=Platform.INSTAGRAM)
     fb_post = await make_post(brand, fb, media_type=MediaType.OWNED)
@@ -128,11 +138,15 @@ async def sql_total(brand_id: int, metric: str, start: date, end: date) -> Decim
 
 
 async def sql_last_data_day(brand_id: int) -> date:
+    # A channel not connected whose data stopped over 7 days before yesterday is not waited for.
     rows = await raw_rows(Post, """
-        SELECT MIN(COALESCE(c."metrics_watermark",
-            (SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post"
-             WHERE p."channel" = c."id"))) AS through
-        FROM channel c WHERE c."brand" = {}""", brand_id)
+        SELECT MIN(t.through) AS through FROM (
+            SELECT c."status", COALESCE(c."metrics_watermark",
+                (SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post"
+                 WHERE p."channel" = c."id")) AS through
+            FROM channel c WHERE c."brand" = {}) t
+        WHERE t."status" <> 'DISCONNECTED' OR t.through >= {}""",
+        brand_id, TODAY - timedelta(days=8))
     through = rows[0]["through"]
     return through if isinstance(through, date) else date.fromisoformat(str(through))
 
@@ -299,3 +313,17 @@ async def test_sources_refuse_an_unknown_kpi():
     result = await gql(KPIS, as_=w["user"], variables={
         "slug": "indie", "from": str(OCT_1), "to": str(OCT_31), "kpi": "vanity"})
     assert result.errors and "unknown KPI 'vanity'" in str(result.errors[0])
+
+
+async def test_a_stopped_channel_does_not_hold_its_brand_back_a_lagging_one_does():
+    brand = await make_brand(slug="stopped", timezone="UTC")
+    # Disconnected, nothing since 3 September: stopped, not late.
+    old = await make_channel(brand, platform=Platform.FACEBOOK, metrics_watermark=SEP_3)
+    await make_channel(brand, platform=Platform.INSTAGRAM, status=ChannelStatus.CONNECTED,
+                       metrics_watermark=TODAY - timedelta(days=2))
+    through = await complete_through(Subject.BRAND, [brand.id], TODAY)
+    assert through[brand.id] == TODAY - timedelta(days=2)
+    # Connected again but its sync lags: the brand's data is incomplete until it catches up.
+    await Channel.update({Channel.status: ChannelStatus.CONNECTED}).where(Channel.id == old.id)
+    through = await complete_through(Subject.BRAND, [brand.id], TODAY)
+    assert through[brand.id] == SEP_3
