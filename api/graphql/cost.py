@@ -208,14 +208,12 @@ def too_costly(message: str, **extensions: Any) -> GraphQLExecutionResult:
 
 
 def _who(context: Any) -> str:
-    """Whose budget pays: the bearer token's, else (anonymous) the client address's."""
-    request = getattr(context, "request", None)
-    token = limits.bearer_token(request.headers.get("authorization")) if request else None
-    if token is not None:
-        return "token:" + limits.token_key(token)
+    """Whose budget pays: the signed-in user's (all their tokens share one, so issuing more
+    tokens buys no more), else (anonymous) the client address's."""
     user = getattr(context, "user", None)
-    if user is not None:  # in-process callers (tests, scripts) have no request
+    if user is not None:
         return f"user:{user['id']}"
+    request = getattr(context, "request", None)
     return "address:" + (limits.client_address(request) if request else "local")
 
 

@@ -118,7 +118,12 @@ async def test_the_budget_refills_and_throttles(client, world, settings_env):
     error = throttled[0]["errors"][0]
     assert error["extensions"]["code"] == "THROTTLED" and error["extensions"]["retryAfter"] >= 1
     assert throttled[0]["data"] is None
-    # Another token has a budget of its own.
+    # A second token of the same user shares the budget: more tokens buy no more points.
+    second = await issue_token(world.user("owner").id)
+    again = await client.post("/graphql", json=query,
+                              headers={"Authorization": f"Bearer {second}"})
+    assert again.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+    # Another user has a budget of their own.
     other = await issue_token(world.user("manager").id)
     fine = await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {other}"})
     assert "errors" not in fine.json()
