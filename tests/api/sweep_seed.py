@@ -99,6 +99,8 @@ class Seed:
     tokens: dict[str, str | None] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
     """marker → "workspace" (the sibling may see it) or "brand" (victim brand viewers only)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """marker → what it was planted in (`post draft`), for messages."""
     victim_gids: dict[str, str] = field(default_factory=dict)
     """global id → level, as for markers."""
 
@@ -119,6 +121,7 @@ class _Marks:
             return f"{self.tenant}-{label}".lower()
         marker = f"zq{len(self.seed.markers) + 1:03d}x"
         self.seed.markers[marker] = level
+        self.seed.labels[marker] = label.lower()
         return f"{label}-{marker}".lower()
 
 
@@ -149,9 +152,11 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
         last_error=mark("last error"), metrics_watermark=date(2026, 10, 31),
         backfilled_from=date(2026, 1, 1))))
     seed.values[(tenant, "channel_handle")] = handle
+    seed.values[(tenant, "member_email")] = (await User.select(User.email).where(
+        User.id == users[f"{tenant}:manager"]).first())["email"]
     put("Strategy", await _insert(Strategy(
-        brand=brand, name=mark("Strategy name"), starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 6, 30), objectives=[mark("objective")],
+        brand=brand, name=mark("Strategy name"), starts_on=date(2020, 1, 1),
+        ends_on=date(2020, 6, 30), objectives=[mark("objective")],
         target_audience=mark("audience"),
         platforms=[{"platform": "instagram", "rationale": mark("rationale")}],
         competitors=[{"name": mark("competitor"), "handles": ["@" + mark("rival")]}],
@@ -282,13 +287,13 @@ async def seed_world() -> Seed:
         for viewer in ROLE_VIEWERS:
             seed.ids[(tenant, f"User:{viewer}")] = users[f"{tenant}:{viewer}"]
         seed.ids[(tenant, "User")] = users[f"{tenant}:client"]
+        # Whom removeWorkspaceAdmin removes: the victim's admin; elsewhere nobody's admin.
+        seed.ids[(tenant, "User:admin")] = users.get(f"{tenant}:admin", users[f"{tenant}:client"])
     # A token of the victim owner that revokeApiToken may revoke (not the one it signs in with).
     await issue_token(users["victim:owner"], victim("spare token"))
     spare = await ApiToken.select(ApiToken.id).where(
         ApiToken.user == users["victim:owner"]).order_by(ApiToken.id, ascending=False).first()
     seed.ids[("victim", "ApiToken")] = spare["id"]
-    seed.ids[("sibling", "ApiToken")] = seed.ids[("attacker", "ApiToken")] = spare["id"]
-    # Other tenants' "own" token is their own: filled by the sweep per viewer.
     seed.victim_gids = _victim_gids(seed)
     return seed
 

@@ -1,0 +1,421 @@
+"""Tenant isolation, swept from the schema: every read, Node type, mutation and id route, as
+every kind of viewer.
+
+The world (tests/api/sweep_seed.py) is a victim brand whose every text holds a marker, a
+sibling brand in the same workspace and an attacker's workspace. The operations come from
+the schema (tests/api/sweep_schema.py): a new root field, Node type or mutation is swept
+without a test written for it, and one the sweep cannot build arguments for fails naming it.
+
+- Outsiders (no token, no membership, another workspace's owner, another brand's member)
+  never get a victim marker or a victim global id back, from any read or mutation; every
+  mutation naming a victim object, alone or among their own objects, fails with NOT_FOUND
+  (FORBIDDEN for the sibling, who sees the workspace) and leaves the victim's rows as they
+  were; and their own data, read again afterwards, shows nothing of the victim's.
+- Insiders' reads show every marker the API exposes (so the outsiders' silence means
+  something), and each role's mutations are refused or allowed as the pure role matrix
+  (domain/rules/permissions.py) says; a refusal changes nothing.
+- Every starlette route is in ROUTES; those taking an id answer an outsider exactly as for
+  an id that does not exist.
+
+Proved to catch leaks: with `require(...)` taken out of `update_post`'s resolver
+(api/graphql/mutations/posts.py, `load_for` → a bare `loader.load`), the mutation and
+matrix sweeps failed naming `Mutation.updatePost` for every outsider and for the roles
+without EDIT_POST; with `Post.resolve_nodes` returning rows without the `can_read` check,
+the read sweep named `Query.node(Post)` and the markers it leaked. Both restored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import RedisSettings, create_pool
+from starlette.routing import Route
+
+from api.app import app, context_for
+from api.graphql.ids import global_id
+from api.graphql.schema import schema
+from domain.models import ALL_TABLES
+from domain.rules.permissions import Action, WorkspaceAction, can, can_in_workspace
+from domain.settings import get_settings
+from tests.api.sweep_schema import (
+    MUTATIONS,
+    NO_TARGET,
+    SELF,
+    Operation,
+    Unknown,
+    dumps,
+    fill,
+    mutation_operation,
+    node_types,
+    query_operations,
+    slots,
+    variants,
+)
+from tests.api.sweep_seed import (
+    INSIDERS,
+    OUTSIDERS,
+    OWN_TENANT,
+    ROLE_VIEWERS,
+    WORKSPACE_VIEWERS,
+    Seed,
+    diff,
+    missing_markers,
+    seed_world,
+    snapshot,
+)
+from tests.db import empty_tables
+
+GQL = schema._schema
+REFUSED = {"NOT_FOUND", "FORBIDDEN"}
+# Markers of columns no API field shows to anyone (checked: the insiders' reads miss exactly these).
+UNREAD = {"audit before", "audit after", "failure", "ref draft", "ref in_review", "ref approved",
+          "ref scheduled", "ref rejected", "ref published", "cref", "cref2",
+          "raw", "source", "note"}
+
+
+@pytest.fixture(autouse=True)
+def clean_tables() -> None:
+    """The module's world is seeded once (`world`), restored after a change, emptied at end."""
+
+
+@dataclass
+class World:
+    seed: Seed
+    rows: list[tuple[str, list[str], list[Any]]]
+
+    async def restore(self) -> None:
+        """Back to the seeded rows (ids, tokens and all): after a mutation changed them."""
+        await _restore(self.rows)
+        await _flush_queue()
+
+
+async def _dump() -> list[tuple[str, list[str], list[Any]]]:
+    from domain.db import engine
+
+    out = []
+    async with engine().pool.acquire() as connection:
+        for table in ALL_TABLES:
+            name = table._meta.tablename
+            records = await connection.fetch(f'SELECT * FROM "{name}" ORDER BY id')
+            columns = list(records[0].keys()) if records else []
+            out.append((name, columns, [tuple(r) for r in records]))
+    return out
+
+
+async def _restore(rows: list[tuple[str, list[str], list[Any]]]) -> None:
+    from domain.db import engine
+
+    names = [name for name, _, _ in rows]
+    async with engine().pool.acquire() as connection, connection.transaction():
+        await connection.execute("; ".join(f'DELETE FROM "{n}"' for n in reversed(names)))
+        for name, columns, records in rows:
+            if records:
+                await connection.copy_records_to_table(name, records=records, columns=columns)
+        await connection.execute("SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('\"{n}\"', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{n}\"), false)" for n in names))
+
+
+async def _flush_queue() -> None:
+    pool = await create_pool(RedisSettings.from_dsn(get_settings().redis_url))
+    await pool.flushdb()
+    await pool.aclose()
+
+
+@pytest.fixture(scope="module")
+async def world(database) -> AsyncIterator[World]:
+    if get_settings().uses_sqlite:
+        pytest.skip("the sweep restores its world with PostgreSQL's COPY")
+    # The sweep's reads select every field at once: far past the per-request limits, which
+    # tests of their own cover.
+    saved = {k: os.environ.get(k) for k in ("COSO_MAX_QUERY_TOKENS", "COSO_MAX_QUERY_DEPTH")}
+    os.environ["COSO_MAX_QUERY_TOKENS"] = "100000"
+    os.environ["COSO_MAX_QUERY_DEPTH"] = "30"
+    get_settings.cache_clear()
+    await empty_tables(database)
+    await _flush_queue()
+    seed = await seed_world()
+    yield World(seed, await _dump())
+    await empty_tables(database)
+    await _flush_queue()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+async def execute(seed: Seed, viewer: str, op: Operation, variables: dict[str, Any]
+                  ) -> dict[str, Any]:
+    token = seed.tokens[viewer]
+    context = await context_for(f"Bearer {token}" if token else None)
+    result = await schema.execute(op.document, variable_values=variables,
+                                  context_value=context)
+    return {"data": result.data,
+            "errors": [{"message": e.message, "path": e.path} for e in result.errors or []]}
+
+
+def leaks(seed: Seed, viewer: str, response: dict[str, Any], request: Any) -> list[str]:
+    """Victim markers and global ids in the response that the request did not itself carry
+    (a marker anywhere, case aside; an id as a whole JSON string: `User:1` is not `User:12`)."""
+    sent, got = json.dumps(request, default=str), json.dumps(response, default=str)
+    found = []
+    for s in seed.forbidden_to(viewer):
+        if s in seed.markers:
+            hit = s in got.lower() and s not in sent.lower()
+        else:
+            hit = f'"{s}"' in got and f'"{s}"' not in sent and s not in sent
+        if hit:
+            found.append(seed.labels.get(s, s))
+    return sorted(found)
+
+
+def user_error_codes(response: dict[str, Any]) -> set[str]:
+    data = response["data"] or {}
+    (payload,) = data.values() if data else (None,)
+    return {e["code"] for e in (payload or {}).get("userErrors", [])}
+
+
+def _all_operations() -> tuple[list[Operation], list[str]]:
+    ops, unknown = [], []
+    try:
+        ops += query_operations(GQL)
+    except Unknown as error:
+        unknown.append(str(error))
+    mutation = GQL.mutation_type
+    assert mutation is not None
+    for name in mutation.fields:
+        try:
+            ops.append(mutation_operation(GQL, name))
+        except Unknown as error:
+            unknown.append(str(error))
+    return ops, unknown
+
+
+def test_the_sweep_can_build_every_operation():
+    _, unknown = _all_operations()
+    assert unknown == []
+    stale = set(MUTATIONS) - set(GQL.mutation_type.fields)
+    assert not stale, f"MUTATIONS names mutations the schema no longer has: {sorted(stale)}"
+
+
+async def test_every_victim_text_holds_a_marker(world):
+    assert await missing_markers(world.seed) == []
+    seeded = {key.split(":")[0] for tenant, key in world.seed.ids if tenant == "victim"}
+    assert set(node_types(GQL)) - seeded == set(), "Node types the seed has no victim row of"
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", OUTSIDERS)
+async def test_reads_show_an_outsider_nothing_of_the_victim(world, viewer):
+    seed = world.seed
+    forbidden = seed.forbidden_to(viewer)
+    failures = []
+    for op in query_operations(GQL):
+        for tenants, _ in variants(op.variables, None):
+            variables = fill(op.variables, seed, tenants)
+            response = await execute(seed, viewer, op, variables)
+            found = leaks(seed, viewer, response, variables)
+            if found:
+                failures.append(f"{op.name}: {found}")
+            if viewer == "anonymous" and not op.name.startswith("Query.node"):
+                if not response["errors"]:
+                    failures.append(f"{op.name}: answered an anonymous caller")
+            elif ((response["data"] or {}).get("node") or {}).get("id") in forbidden:
+                failures.append(f"{op.name}: returned the victim's object")
+            elif response["errors"]:
+                failures.append(f"{op.name}: {response['errors']}")
+    assert failures == []
+
+
+async def test_insiders_reads_show_every_marker_the_api_exposes(world):
+    """The control: the same reads as the victim's own people find everything."""
+    seed = world.seed
+    seen: set[str] = set()
+    failures = []
+    for viewer in INSIDERS:
+        for op in query_operations(GQL):
+            variables = fill(op.variables, seed, ["victim"] * len(slots(op.variables)))
+            response = await execute(seed, viewer, op, variables)
+            if response["errors"]:
+                failures.append(f"{viewer} {op.name}: {response['errors']}")
+            if viewer == "owner" and op.name.startswith("Query.node") and not (
+                    response["data"] or {}).get("node"):
+                failures.append(f"owner {op.name}: null")
+            got = dumps(response)
+            seen |= {m for m in seed.markers if m in got}
+    assert failures == []
+    unread = {_label(seed, m) for m in set(seed.markers) - seen}
+    assert (sorted(unread - UNREAD), sorted(UNREAD - unread)) == ([], []), (
+        "(markers no read shows, listed markers a read shows)")
+
+
+def _label(seed: Seed, marker: str) -> str:
+    return seed.labels[marker]
+
+
+# -- mutations by outsiders -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", OUTSIDERS)
+async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
+    own = OWN_TENANT.get(viewer)
+    failures = []
+    mutation = GQL.mutation_type
+    assert mutation is not None
+    for name in mutation.fields:
+        op = mutation_operation(GQL, name)
+        before = await snapshot(world.seed)
+        for tenants, names_victim in variants(op.variables, own):
+            seed = world.seed
+            variables = fill(op.variables, seed, tenants)
+            response = await execute(seed, viewer, op, variables)
+            where = f"{op.name} {variables}"
+            found = leaks(seed, viewer, response, variables)
+            if found:
+                failures.append(f"{where}: leaked {found}")
+            if viewer == "anonymous":
+                if not response["errors"] or response["data"]:
+                    failures.append(f"{where}: answered an anonymous caller")
+                continue
+            if response["errors"]:
+                failures.append(f"{where}: {response['errors']}")
+                continue
+            codes = user_error_codes(response)
+            allowed = {"NOT_FOUND", "FORBIDDEN"} if viewer == "sibling" else {"NOT_FOUND"}
+            if names_victim and not codes & allowed:
+                failures.append(f"{where}: not refused (userErrors {sorted(codes)})")
+        after = await snapshot(world.seed)
+        changes = diff(before, after)
+        if changes:
+            failures.append(f"{op.name}: changed the victim's rows: {changes}")
+            await world.restore()
+    # Whatever the mixed calls made of the viewer's own data shows nothing of the victim's.
+    if viewer != "anonymous":
+        for op in query_operations(GQL):
+            if op.variables:
+                continue
+            response = await execute(world.seed, viewer, op, {})
+            found = leaks(world.seed, viewer, response, {})
+            if found:
+                failures.append(f"afterwards {op.name}: {found}")
+    await world.restore()
+    assert failures == []
+
+
+# -- the role matrix inside the victim brand ------------------------------------------------
+
+
+def allowed(viewer: str, rule: Any) -> bool:
+    if isinstance(rule, Action):
+        return can([ROLE_VIEWERS[viewer]] if viewer in ROLE_VIEWERS else [], rule,
+                   workspace_admin=viewer in WORKSPACE_VIEWERS)
+    if isinstance(rule, WorkspaceAction):
+        return can_in_workspace(WORKSPACE_VIEWERS.get(viewer), rule)
+    if rule == SELF:
+        return viewer == "owner"  # the victim's tokens in the seed are the owner's
+    raise AssertionError(rule)
+
+
+@pytest.mark.parametrize("viewer", INSIDERS)
+async def test_each_role_may_do_what_the_matrix_says(world, viewer):
+    failures = []
+    mutation = GQL.mutation_type
+    assert mutation is not None
+    for name in mutation.fields:
+        op = mutation_operation(GQL, name)
+        rule = MUTATIONS[name].rule
+        if rule == NO_TARGET:
+            continue
+        seed = world.seed
+        variables = fill(op.variables, seed, ["victim"] * len(slots(op.variables)))
+        before = await snapshot(seed)
+        response = await execute(seed, viewer, op, variables)
+        codes = user_error_codes(response)
+        expected = allowed(viewer, rule)
+        where = f"{viewer} {op.name}"
+        if response["errors"]:
+            failures.append(f"{where}: {response['errors']}")
+        elif expected and codes & REFUSED:
+            failures.append(f"{where}: refused ({sorted(codes)}) though {rule} allows it")
+        elif expected and viewer == "owner" and codes:
+            # The control: the sweep's arguments are valid, so refusals mean refusals.
+            failures.append(f"{where}: the sweep's arguments are refused: {response['data']}")
+        elif not expected:
+            want = "NOT_FOUND" if rule == SELF else "FORBIDDEN"
+            if want not in codes:
+                failures.append(f"{where}: not refused ({sorted(codes)}), {rule} denies it")
+        after = await snapshot(seed)
+        if not expected and diff(before, after):
+            failures.append(f"{where}: refused, yet changed {diff(before, after)}")
+        if before != after or not codes:
+            await world.restore()
+    assert failures == []
+
+
+# -- HTTP routes taking ids -----------------------------------------------------------------
+
+# Every route of the app: None for those that take no id of a tenant's (the GraphQL
+# endpoint is swept above), else (method, path template, Node type of the id, body).
+ROUTES: dict[str, tuple[str, str, bytes] | None] = {
+    "/graphql": None,
+    "/graphiql/{name}": None,
+    "/health": None,
+    "/reports/{id}": ("GET", "Report", b""),
+    "/brands/{id}/logo": ("PUT", "Brand", b"not an image"),
+    "/workspaces/{id}/logo": ("PUT", "Workspace", b"not an image"),
+}
+
+
+def test_every_route_is_in_the_sweep():
+    paths = {r.path for r in app.routes if isinstance(r, Route)}
+    assert paths - set(ROUTES) == set(), "routes the isolation sweep does not know"
+    assert set(ROUTES) - paths == set(), "ROUTES names routes the app no longer has"
+
+
+@pytest.mark.parametrize("viewer", [*OUTSIDERS, "owner"])
+async def test_id_routes_answer_outsiders_as_for_a_missing_id(world, viewer):
+    seed = world.seed
+    token = seed.tokens[viewer]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    failures = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://coso.test") as client:
+        for path, spec in ROUTES.items():
+            if spec is None:
+                continue
+            method, type_name, body = spec
+            before = await snapshot(seed)
+            answers = {}
+            for label, value in (
+                    ("victim", str(global_id(type_name, seed.ids[("victim", type_name)]))),
+                    ("victim pk", str(seed.ids[("victim", type_name)])),
+                    ("missing", str(global_id(type_name, 999_999)))):
+                response = await client.request(method, path.replace("{id}", value),
+                                                headers=headers, content=body)
+                answers[label] = (response.status_code, response.content)
+                found = leaks(seed, viewer, {"body": response.text,
+                                             "headers": dict(response.headers)}, value)
+                if viewer != "owner" and found:
+                    failures.append(f"{method} {path} ({label}): leaked {found}")
+            if viewer == "owner":
+                if answers["victim"] == answers["missing"]:
+                    failures.append(f"{method} {path}: the owner is answered as for a missing id")
+            elif viewer == "sibling" and type_name == "Workspace":
+                if answers["victim"][0] not in (403, 404):
+                    failures.append(f"{method} {path}: {answers['victim']}")
+            elif not answers["victim"] == answers["victim pk"] == answers["missing"]:
+                failures.append(f"{method} {path}: {answers} differ from a missing id's")
+            if diff(before, await snapshot(seed)):
+                failures.append(f"{method} {path}: changed the victim's rows")
+                await world.restore()
+    assert failures == []
