@@ -341,7 +341,8 @@ def mutation_operation(schema: GraphQLSchema, fname: str, depth: int = 3) -> Ope
             args[aname] = spec.args[aname]
         elif _required(arg) or aname in spec.args:
             generated = generate(arg.type, aname, fname, schema) if _required(arg) else {}
-            args[aname] = _merge(generated, spec.args.get(aname, {}))
+            args[aname] = (_merge(generated, spec.args[aname]) if aname in spec.args
+                           else generated)
     return Operation(f"Mutation.{fname}", _document(schema, "mutation", fname, fdef, args,
                                                     depth), args)
 
