@@ -72,6 +72,7 @@ def scalar_value(type_name: str, name: str) -> Any:
         if "email" in name.lower():
             return "newcomer@sweep.example"
         return {"slug": "sweep-new", "handle": "@sweep_new", "kpi": "reach",
+                "accessToken": "sweep-token-2", "refreshToken": "sweep-token-3",
                 "metric": "reach", "url": "https://cdn.example/sweep.png"}.get(name, "Sweep text")
     values = {"Date": RECENT.isoformat(),
               "DateTime": (datetime.now(UTC) + timedelta(days=20)).isoformat(),
@@ -141,7 +142,8 @@ MUTATIONS: dict[str, M] = {
         {"channel": Ref("Channel"), "metric": "reach", "day": RECENT.isoformat(), "value": "5"},
         {"post": Ref("Post:published"), "metric": "reactions", "day": RECENT.isoformat(),
          "value": "5"}]}),
-    "createPost": M(Action.EDIT_POST, {"input": {"campaign": Ref("Campaign")}}),
+    "createPost": M(Action.EDIT_POST, {"input": {"campaign": Ref("Campaign"),
+                                                 "text": "Sweep text"}}),
     "updatePost": M(Action.EDIT_POST, {"input": {"channel": Ref("Channel"),
                                                  "campaign": Ref("Campaign")}}),
     "submitPost": _move(Transition.SUBMIT, "draft"),
@@ -324,7 +326,7 @@ def _unwrap_non_null(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
-def mutation_operation(schema: GraphQLSchema, fname: str, depth: int = 3) -> Operation:
+def mutation_operation(schema: GraphQLSchema, fname: str, depth: int = 2) -> Operation:
     mutation = schema.mutation_type
     assert mutation is not None
     if fname not in MUTATIONS:

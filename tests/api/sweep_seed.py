@@ -56,6 +56,7 @@ from domain.models import (
     Workspace,
     WorkspaceMember,
 )
+from domain.services.secrets import encrypt_token
 from domain.services.tokens import issue_token
 
 TENANTS = ("victim", "sibling", "attacker")
@@ -148,7 +149,8 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     handle = "@" + mark("handle")
     channel = put("Channel", await _insert(Channel(
         brand=brand, platform=Platform.INSTAGRAM, handle=handle, name=mark("Channel name"),
-        external_id=mark("external"), status=ChannelStatus.DISCONNECTED,
+        external_id=mark("external"), status=ChannelStatus.CONNECTED,
+        access_token=encrypt_token("sweep-token"), connected_at=datetime.now(UTC),
         last_error=mark("last error"), metrics_watermark=date(2026, 10, 31),
         backfilled_from=date(2026, 1, 1))))
     seed.values[(tenant, "channel_handle")] = handle
