@@ -70,7 +70,9 @@ def scalar_value(type_name: str, name: str) -> Any:
     """A valid value of a scalar for an argument or input field called `name`."""
     if type_name == "String":
         if "email" in name.lower():
-            return "newcomer@sweep.example"
+            # A member of the tenant's: from an outsider, whoever the address is must stay
+            # unknown to them (no name, no id, no "already a member").
+            return Known("member_email")
         return {"slug": "sweep-new", "handle": "@sweep_new", "kpi": "reach",
                 "accessToken": "sweep-token-2", "refreshToken": "sweep-token-3",
                 "metric": "reach", "url": "https://cdn.example/sweep.png"}.get(name, "Sweep text")

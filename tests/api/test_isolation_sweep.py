@@ -80,6 +80,15 @@ UNREAD = {"audit before", "audit after", "failure", "ref draft", "ref in_review"
           "raw", "source", "note"}
 
 
+# Leaks the sweep finds that another change of issue 13 removes: mutation → why. Their
+# calls are still made and must still leak (else: remove the entry); nothing else may.
+KNOWN_LEAKS = {
+    "addMember": "issue 13 items 1-2: adds anyone by e-mail at once and answers with their "
+                 "name and id (invitations replace it)",
+    "addWorkspaceAdmin": "issue 13 items 1-2: as addMember, for workspace admins",
+}
+
+
 @pytest.fixture(autouse=True)
 def clean_tables() -> None:
     """The module's world is seeded once (`world`), restored after a change, emptied at end."""
@@ -214,8 +223,9 @@ def _all_operations() -> tuple[list[Operation], list[str]]:
 def test_the_sweep_can_build_every_operation():
     _, unknown = _all_operations()
     assert unknown == []
-    stale = set(MUTATIONS) - set(GQL.mutation_type.fields)
-    assert not stale, f"MUTATIONS names mutations the schema no longer has: {sorted(stale)}"
+    for table in (MUTATIONS, KNOWN_LEAKS):
+        stale = set(table) - set(GQL.mutation_type.fields)
+        assert not stale, f"the sweep names mutations the schema no longer has: {sorted(stale)}"
 
 
 async def test_every_victim_text_holds_a_marker(world):
@@ -283,7 +293,7 @@ def _label(seed: Seed, marker: str) -> str:
 async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
     own = OWN_TENANT.get(viewer)
     seed = world.seed
-    failures, sent = [], []
+    failures, sent, known = [], [], set()
     mutation = GQL.mutation_type
     assert mutation is not None
     for name in mutation.fields:
@@ -294,7 +304,10 @@ async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
             response = await execute(seed, viewer, op, variables)
             where = f"{op.name} {variables}"
             found = leaks(seed, viewer, response, variables)
-            if found:
+            if found and name in KNOWN_LEAKS:
+                known.add(name)
+                await world.restore()  # so that the reads afterwards do not meet it again
+            elif found:
                 failures.append(f"{where}: leaked {found}")
             changes = await world.changes()
             if changes:
@@ -321,6 +334,9 @@ async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
             found = leaks(seed, viewer, response, sent)
             if found:
                 failures.append(f"afterwards {op.name}: {found}")
+    if viewer == "outsider":
+        fixed = set(KNOWN_LEAKS) - known
+        failures += [f"{name} no longer leaks: remove it from KNOWN_LEAKS" for name in fixed]
     await world.restore()
     assert not failures, "\n".join(failures)
 
