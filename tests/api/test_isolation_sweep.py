@@ -40,7 +40,8 @@ from starlette.routing import Route
 from api.app import app, context_for
 from api.graphql.ids import global_id
 from api.graphql.schema import schema
-from domain.models import ALL_TABLES
+from api.reports.storage import Storage
+from domain.models import ALL_TABLES, Report
 from domain.rules.permissions import Action, WorkspaceAction, can, can_in_workspace
 from domain.settings import get_settings
 from tests.api.sweep_schema import (
@@ -150,18 +151,23 @@ async def _flush_queue() -> None:
 
 
 @pytest.fixture(scope="module")
-async def world(database) -> AsyncIterator[World]:
+async def world(database, tmp_path_factory) -> AsyncIterator[World]:
     if get_settings().uses_sqlite:
         pytest.skip("the sweep restores its world with PostgreSQL's COPY")
     # The sweep's reads select every field at once: far past the per-request limits, which
-    # tests of their own cover.
-    saved = {k: os.environ.get(k) for k in ("COSO_MAX_QUERY_TOKENS", "COSO_MAX_QUERY_DEPTH")}
-    os.environ["COSO_MAX_QUERY_TOKENS"] = "100000"
-    os.environ["COSO_MAX_QUERY_DEPTH"] = "30"
+    # tests of their own cover. Files go to a folder of the module's.
+    env = {"COSO_MAX_QUERY_TOKENS": "100000", "COSO_MAX_QUERY_DEPTH": "30",
+           "COSO_STORAGE_DIR": str(tmp_path_factory.mktemp("sweep-files"))}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     get_settings.cache_clear()
     await empty_tables(database)
     await _flush_queue()
     seed = await seed_world()
+    # The victim's report file, holding a marker: a download that leaks shows it.
+    report = await Report.select(Report.storage_key, Report.error).where(
+        Report.id == seed.ids[("victim", "Report")]).first()
+    Storage.default().write(report["storage_key"], f"%PDF-1.7 {report['error']}".encode())
     yield World(seed, await _dump(), await snapshot(seed), await fingerprint(seed))
     await empty_tables(database)
     await _flush_queue()
@@ -187,15 +193,14 @@ def leaks(seed: Seed, viewer: str, response: dict[str, Any], request: Any) -> li
     """Victim markers and global ids in the response that the request did not itself carry
     (a marker anywhere, case aside; an id as a whole JSON string: `User:1` is not `User:12`)."""
     sent, got = json.dumps(request, default=str), json.dumps(response, default=str)
-    found = []
+    texts, ids = [], []
     for s in seed.forbidden_to(viewer):
         if s in seed.markers:
-            hit = s in got.lower() and s not in sent.lower()
-        else:
-            hit = f'"{s}"' in got and f'"{s}"' not in sent and s not in sent
-        if hit:
-            found.append(seed.labels.get(s, s))
-    return sorted(found)
+            if s in got.lower() and s not in sent.lower():
+                texts.append(seed.labels[s])
+        elif f'"{s}"' in got and s not in sent:
+            ids.append(s)
+    return sorted(texts) + sorted(ids)
 
 
 def user_error_codes(response: dict[str, Any]) -> set[str]:
@@ -384,7 +389,7 @@ async def test_each_role_may_do_what_the_matrix_says(world, viewer):
                 failures.append(f"{where}: not refused ({sorted(codes)}), {rule} denies it")
         changes = await world.changes()
         if not expected and changes:
-            failures.append(f"{where}: refused, yet changed {changes}")
+            failures.append(f"{where}: {rule} denies it, yet it changed {changes}")
         if changes or not codes:
             await world.restore()
     assert not failures, "\n".join(failures)
