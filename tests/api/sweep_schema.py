@@ -8,7 +8,19 @@ tell is in the tables below. Something the generator meets and cannot build rais
 
 To cover a new mutation, add it to MUTATIONS with the rule of the role matrix it follows
 and any argument the generator cannot guess (`Ref("Post:approved")` is the tenant's
-approved post, `Known("member_email")` a value of the tenant a caller may know).
+approved post, `Known("member_email")` a value of the tenant a caller may know). A new
+table or Node type needs its victim rows in tests/api/sweep_seed.py (`_tenant`): the sweep
+fails naming its text columns without a marker, or the Node type without a victim row.
+For example, invitations replacing addMember would be:
+
+    "inviteMember": M(Action.MANAGE_MEMBERS),   # its email: a victim member's, generated
+    "revokeInvitation": M(Action.MANAGE_MEMBERS, {"id": Ref("Invitation")}),
+    "acceptInvitation": M(SELF, {"id": Ref("Invitation")}, who="client"),
+    "declineInvitation": M(SELF, {"id": Ref("Invitation")}, who="client"),
+
+with `_tenant` inserting a pending Invitation (its texts marked) addressed to the
+tenant's `client` user, `put("Invitation", …)`; an accept by a signed link token is
+`{"token": Known("invitation_token")}` with that value in `seed.values`.
 """
 
 from __future__ import annotations
@@ -34,7 +46,6 @@ from graphql import (
 from api.graphql.ids import global_id
 from domain.rules.permissions import Action, WorkspaceAction
 from domain.rules.workflow import RULES, Transition
-
 from tests.api.sweep_seed import Seed
 
 
@@ -103,15 +114,20 @@ QUERY_ARGS: dict[str, list[dict[str, Any]]] = {
 # -- mutations ------------------------------------------------------------------------------
 
 NO_TARGET = "no target"  # acts on nothing of a tenant's: anyone signed in may
-SELF = "self"  # acts on the viewer's own rows only: everyone else gets NOT_FOUND
+SELF = "self"  # acts on one user's own rows (M.who's): everyone else gets NOT_FOUND
 Rule = Action | WorkspaceAction | str
 
 
 @dataclass(frozen=True)
 class M:
+    """How the sweep calls a mutation and which rule of the matrix decides who may."""
+
     rule: Rule
     args: dict[str, Any] = field(default_factory=dict)
     """Arguments merged over the generated ones (input objects field by field)."""
+    who: str = "owner"
+    """For SELF: the victim viewer whose row the arguments name (the seed's ApiToken is the
+    owner's); every other viewer must get NOT_FOUND."""
 
 
 def _move(transition: Transition, post: str, **args: Any) -> M:
@@ -311,8 +327,8 @@ def query_operations(schema: GraphQLSchema, depth: int = 3) -> list[Operation]:
                     if _unwrap(arg.type).name != "ID":
                         raise Unknown(f"Query.{fname}({aname}) is not an id: add it to the sweep")
                     args[aname] = [Ref(type_name)] if is_list else Ref(type_name)
-                sel = "{ __typename id ... on %s %s }" % (
-                    type_name, selection(schema, schema.get_type(type_name), depth))
+                inner = selection(schema, schema.get_type(type_name), depth)
+                sel = f"{{ __typename id ... on {type_name} {inner} }}"
                 ops.append(Operation(f"Query.{fname}({type_name})",
                                      _document(schema, "query", fname, fdef, args, depth, sel),
                                      args))

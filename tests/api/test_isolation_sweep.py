@@ -17,11 +17,18 @@ without a test written for it, and one the sweep cannot build arguments for fail
 - Every starlette route is in ROUTES; those taking an id answer an outsider exactly as for
   an id that does not exist.
 
-Proved to catch leaks: with `require(...)` taken out of `update_post`'s resolver
-(api/graphql/mutations/posts.py, `load_for` → a bare `loader.load`), the mutation and
-matrix sweeps failed naming `Mutation.updatePost` for every outsider and for the roles
-without EDIT_POST; with `Post.resolve_nodes` returning rows without the `can_read` check,
-the read sweep named `Query.node(Post)` and the markers it leaked. Both restored.
+Proved to catch leaks, each sabotage made by hand and undone (2026-12-05):
+- `update_post` without its `load_for` check (api/graphql/mutations/posts.py): the
+  outsider sweep named `Mutation.updatePost` for every viewer with the markers it leaked,
+  "not refused" and the audit row it added; the matrix named it for STRATEGIST,
+  COMMUNITY_MANAGER and CLIENT.
+- `Post.resolve_nodes` without `load_visible`, and `brand(slug:)` without the visible-brand
+  condition: the read sweep named `Query.node(Post)`, `Query.brand(slug)` and what leaked.
+- `posts._channel_of` looking the channel up outside the post's brand: the mixed-argument
+  calls (`createPost(brand: own, channel: victim's)`, and `updatePost`) were named for the
+  attacker and for the sibling brand's member.
+- `GET /reports/{id}` without `can_read`: named with the marker in the file and the slug in
+  its Content-Disposition.
 """
 
 from __future__ import annotations
@@ -349,14 +356,15 @@ async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
 # -- the role matrix inside the victim brand ------------------------------------------------
 
 
-def allowed(viewer: str, rule: Any) -> bool:
+def allowed(viewer: str, spec: Any) -> bool:
+    rule = spec.rule
     if isinstance(rule, Action):
         return can([ROLE_VIEWERS[viewer]] if viewer in ROLE_VIEWERS else [], rule,
                    workspace_admin=viewer in WORKSPACE_VIEWERS)
     if isinstance(rule, WorkspaceAction):
         return can_in_workspace(WORKSPACE_VIEWERS.get(viewer), rule)
     if rule == SELF:
-        return viewer == "owner"  # the victim's tokens in the seed are the owner's
+        return viewer == spec.who
     raise AssertionError(rule)
 
 
@@ -374,7 +382,7 @@ async def test_each_role_may_do_what_the_matrix_says(world, viewer):
         variables = fill(op.variables, seed, ["victim"] * len(slots(op.variables)))
         response = await execute(seed, viewer, op, variables)
         codes = user_error_codes(response)
-        expected = allowed(viewer, rule)
+        expected = allowed(viewer, MUTATIONS[name])
         where = f"{viewer} {op.name}"
         if response["errors"]:
             failures.append(f"{where}: {response['errors']}")
