@@ -220,7 +220,10 @@ def _unwrap(type_: Any) -> Any:
 
 
 def _required(arg: Any) -> bool:
-    return isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+    # A schema built from SDL (graphql-core 3.3) keeps a default only as its literal.
+    has_default = arg.default_value is not Undefined or (
+        arg.ast_node is not None and arg.ast_node.default_value is not None)
+    return isinstance(arg.type, GraphQLNonNull) and not has_default
 
 
 def _id_type(name: str, context: str, schema: GraphQLSchema) -> str:

@@ -460,3 +460,30 @@ async def test_id_routes_answer_outsiders_as_for_a_missing_id(world, viewer):
                 failures.append(f"{method} {path}: changed the victim's rows: {changes}")
                 await world.restore()
     assert not failures, "\n".join(failures)
+
+
+def test_what_the_sweep_cannot_build_fails_naming_it():
+    """A new root field, mutation, required argument or Node type, as another change would
+    add them to the committed schema: each is named, none skipped."""
+    from pathlib import Path
+
+    from graphql import build_schema
+
+    sdl = (Path(__file__).parents[2] / "api" / "schema.graphql").read_text()
+
+    def extended(extra: str) -> Any:
+        return build_schema(sdl + "\n" + extra)
+
+    with pytest.raises(Unknown, match="Query.invitations"):
+        query_operations(extended("extend type Query { invitations: [Brand!]! }"))
+    with pytest.raises(Unknown, match=r"Brand.inbox\(since: DateTime!\)"):
+        query_operations(extended("extend type Brand { inbox(since: DateTime!): [Post!]! }"))
+    with pytest.raises(Unknown, match="Mutation.inviteMember"):
+        mutation_operation(extended(
+            "extend type Mutation { inviteMember(brand: ID!, email: String!): Brand }"),
+            "inviteMember")
+    schema_ = extended("type Invitation implements Node { id: ID! note: String! }")
+    node_ops = [op for op in query_operations(schema_) if op.name == "Query.node(Invitation)"]
+    assert len(node_ops) == 1
+    with pytest.raises(Unknown, match="no Invitation"):
+        fill(node_ops[0].variables, Seed(), ["victim"])
