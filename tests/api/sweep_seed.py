@@ -284,7 +284,7 @@ async def seed_world() -> Seed:
         key = viewer if viewer in ("nomember", "outsider", "sibling") else f"victim:{viewer}"
         name = victim("token") if key.startswith("victim:") else "sweep"
         seed.tokens[viewer] = await issue_token(users[key], name)
-    seed.users.update({k: v for k, v in users.items()})
+    seed.users.update(users)
     for tenant in TENANTS:
         for viewer in ROLE_VIEWERS:
             seed.ids[(tenant, f"User:{viewer}")] = users[f"{tenant}:{viewer}"]
