@@ -427,3 +427,33 @@ async def missing_markers(seed: Seed) -> list[str]:
                 if not any(m in value for m in markers):
                     missing.add(f"{name}.{column._meta.name}")
     return sorted(missing)
+
+
+def _paths_to(table: type[Table], target: type[Table], depth: int = 0) -> list[Any]:
+    """Every foreign-key chain from `table` to `target` (not through users)."""
+    if depth > 3:
+        return []
+    out = []
+    for column in table._meta.foreign_key_columns:
+        referenced = column._foreign_key_meta.resolved_references
+        if referenced is target:
+            out.append(column)
+        elif referenced is not User:
+            out += [_chain(column, inner) for inner in _paths_to(referenced, target, depth + 1)]
+    return out
+
+
+async def cross_tenant_rows() -> list[str]:
+    """Rows whose foreign keys lead to two different brands (a post of one brand on another
+    brand's channel, say): what a mutation mixing tenants' ids must never make."""
+    found = []
+    for table in ALL_TABLES:
+        paths = _paths_to(table, Brand)
+        if len(paths) < 2:
+            continue
+        columns = [p.as_alias(f"p{i}") for i, p in enumerate(paths)]
+        for row in await table.select(table.id, *columns):
+            brands = {row[f"p{i}"] for i in range(len(paths))} - {None}
+            if len(brands) > 1:
+                found.append(f"{table._meta.tablename} {row['id']}: brands {sorted(brands)}")
+    return found

@@ -10,7 +10,8 @@ without a test written for it, and one the sweep cannot build arguments for fail
   never get a victim marker or a victim global id back, from any read or mutation; every
   mutation naming a victim object, alone or among their own objects, fails with NOT_FOUND
   (FORBIDDEN for the sibling, who sees the workspace) and leaves the victim's rows as they
-  were; and their own data, read again afterwards, shows nothing of the victim's.
+  were; and their own data, read again afterwards, shows nothing of the victim's, and no
+  row's foreign keys lead to two brands.
 - Insiders' reads show every marker the API exposes (so the outsiders' silence means
   something), and each role's mutations are refused or allowed as the pure role matrix
   (domain/rules/permissions.py) says; a refusal changes nothing.
@@ -72,6 +73,7 @@ from tests.api.sweep_seed import (
     ROLE_VIEWERS,
     WORKSPACE_VIEWERS,
     Seed,
+    cross_tenant_rows,
     diff,
     fingerprint,
     missing_markers,
@@ -346,6 +348,7 @@ async def test_mutations_of_an_outsider_never_touch_the_victim(world, viewer):
             found = leaks(seed, viewer, response, sent)
             if found:
                 failures.append(f"afterwards {op.name}: {found}")
+    failures += [f"afterwards, a row across tenants: {row}" for row in await cross_tenant_rows()]
     if viewer == "outsider":
         fixed = set(KNOWN_LEAKS) - known
         failures += [f"{name} no longer leaks: remove it from KNOWN_LEAKS" for name in fixed]
