@@ -17,6 +17,7 @@ from api.graphql.access import ANONYMOUS, load_access
 from api.graphql.context import Context
 from api.graphql.schema import schema
 from api.jobs.queues import job_queue
+from api.links import ROUTES as link_routes
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
@@ -74,7 +75,8 @@ def create_app() -> Starlette:
                 Route("/health", health, methods=["GET"]),
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
-                Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"])],
+                Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"]),
+                *link_routes],
         lifespan=lifespan,
     )
 

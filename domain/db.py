@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from urllib.parse import unquote, urlparse, urlunparse
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
+
+log = logging.getLogger(__name__)
 
 
 def engine_from_url(url: str) -> PostgresEngine | SQLiteEngine:
@@ -92,6 +95,8 @@ async def write_transaction() -> AsyncIterator[None]:
     db = engine()
     tx = (db.transaction(transaction_type=TransactionType.immediate)
           if isinstance(db, SQLiteEngine) else db.transaction())
+    outermost = db.current_transaction.get() is None
+    pending = _after_commit.set([]) if outermost else None
     try:
         async with tx:
             yield
@@ -105,6 +110,30 @@ async def write_transaction() -> AsyncIterator[None]:
                 await (pool.release(tx.connection) if pool is not None
                        else tx.connection.close())
         raise
+    finally:
+        callbacks = (_after_commit.get() or []) if pending is not None else []
+        if pending is not None:
+            _after_commit.reset(pending)
+    # Only reached when the outermost transaction committed: a rollback skips them.
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit step %r failed", callback)
+
+
+_after_commit: ContextVar[list[Callable[[], object]] | None] = ContextVar(
+    "coso_after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the outermost write_transaction commits (never if it rolls back);
+    outside a transaction, now. For what the database cannot undo: removing files."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)
 
 
 def current_connection() -> Any | None:

@@ -74,6 +74,21 @@ class Settings:
     """`COSO_REPORT_TIME_LIMIT`: seconds one report may take to render before it is killed."""
     report_memory_mb: int
     """`COSO_REPORT_MEMORY_MB`: address space, in MiB, of the process rendering one report."""
+    public_url: str
+    """`COSO_PUBLIC_URL`: the address users reach this server at, for links in e-mails."""
+    invitation_days: int
+    """`COSO_INVITATION_DAYS`: days an invitation or a recipient confirmation link is valid."""
+    max_workspaces_per_user: int
+    """`COSO_MAX_WORKSPACES_PER_USER`: workspaces one user may own."""
+    max_schedules_per_brand: int
+    """`COSO_MAX_SCHEDULES_PER_BRAND`: report schedules of one brand."""
+    max_recipients_per_schedule: int
+    """`COSO_MAX_RECIPIENTS_PER_SCHEDULE`: recipients of one report schedule."""
+    max_upload_bytes: int
+    """`COSO_MAX_UPLOAD_BYTES`: largest uploaded file (a logo), in bytes."""
+    max_pending_invitations: int
+    """`COSO_MAX_PENDING_INVITATIONS`: pending invitations of one brand (or to one
+    workspace's administration) at once."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -128,4 +143,12 @@ def get_settings() -> Settings:
         mail_from=env.get("COSO_MAIL_FROM", "reports@coso.example"),
         report_time_limit=float(env.get("COSO_REPORT_TIME_LIMIT", "120")),
         report_memory_mb=int(env.get("COSO_REPORT_MEMORY_MB", "1536")),
+        public_url=(env.get("COSO_PUBLIC_URL") or "http://{}:{}".format(
+            env.get("COSO_HOST", "127.0.0.1"), env.get("COSO_PORT", "8000"))).rstrip("/"),
+        invitation_days=int(env.get("COSO_INVITATION_DAYS", "7")),
+        max_workspaces_per_user=int(env.get("COSO_MAX_WORKSPACES_PER_USER", "10")),
+        max_schedules_per_brand=int(env.get("COSO_MAX_SCHEDULES_PER_BRAND", "10")),
+        max_recipients_per_schedule=int(env.get("COSO_MAX_RECIPIENTS_PER_SCHEDULE", "20")),
+        max_upload_bytes=int(env.get("COSO_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
+        max_pending_invitations=int(env.get("COSO_MAX_PENDING_INVITATIONS", "50")),
     )

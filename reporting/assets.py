@@ -109,6 +109,16 @@ class Theme:
     logo: str | None  # URL of the brand's validated logo
     agency_logo: str | None
     initials: str
+    pillar_css: Markup  # the calendar's pillar chips, coloured as the content-mix donut
+
+
+def pillar_css(primary: str, secondary: str) -> Markup:
+    """`.pillar-<name>` rules from charts.pillar_colors, text in black or white to read."""
+    from reporting.charts import pillar_colors
+
+    rules = [f".pillar-{name.lower()} {{ background: {color}; color: {text_on(color)}; }}"
+             for name, color in pillar_colors(primary, secondary).items()]
+    return Markup("\n".join(rules))
 
 
 def _logo(key: str, storage_dir: str | Path, for_pdf: bool) -> str | None:
@@ -139,5 +149,5 @@ def theme(data: ReportData, storage_dir: str | Path, asset: Callable[[str], str]
         font_faces=font_faces(asset, families if embed_fonts else {SANS, SERIF}),
         logo=_logo(data.brand.logo, storage_dir, for_pdf),
         agency_logo=_logo(data.agency.logo, storage_dir, for_pdf),
-        initials=_initials(data.brand.name),
+        initials=_initials(data.brand.name), pillar_css=pillar_css(primary, secondary),
     )

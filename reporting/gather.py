@@ -27,7 +27,9 @@ from domain.rules import health_check as hc
 from domain.services.analytics import (
     PeriodKpis,
     Subject,
+    complete_through,
     load_series,
+    measured_end,
     period_kpis,
     prorated_production_cost,
     series_window,
@@ -52,7 +54,7 @@ from reporting.model import (
     TeamMember,
     kpi_value,
 )
-from reporting.periods import previous_period
+from reporting.periods import compared_previous, previous_period
 
 TOP_POSTS = 5
 _GONE = (PostStatus.REJECTED, PostStatus.ARCHIVED, PostStatus.FAILED)
@@ -82,7 +84,7 @@ async def _compare(subject: Subject, ids: Sequence[int], cur: Period, prev: Peri
                    costs: Mapping[int, tuple[Decimal | None, Decimal | None]] | None = None
                    ) -> tuple[dict[int, Compared], dict[int, Any]]:
     """Both periods' KPIs of each subject from one read of the series spanning them."""
-    series = await load_series(subject, ids, series_window(prev.start), cur.end)
+    series = await load_series(subject, ids, series_window(prev.start), cur.end, paid=True)
     costs = costs or {}
     out = {}
     for pk, by_metric in series.items():
@@ -189,15 +191,32 @@ async def _posts(brand_id: int, column: Any, lower: datetime, upper: datetime,
 
 
 async def build_report(brand_id: int, kind: ReportKind, start: date, end: date, *,
-                       locale: str | None = None) -> ReportData:
-    """Read everything a report of `kind` over [start, end] shows; None locale = brand's."""
+                       locale: str | None = None, today: date | None = None) -> ReportData:
+    """Read everything a report of `kind` over [start, end] shows; None locale = brand's.
+
+    Figures run through the last day with complete data (`complete_through`, before
+    `today` in the brand's timezone): a period not over or not synced to its end is
+    partial, measured through that day and compared with as many days of the period
+    before. The strategy report's "recent" period is treated the same way.
+    """
     kind = ReportKind(kind)
     if end < start:
         raise ValueError("a report period ends on or after its start")
     brand, workspace = await _brand_and_agency(brand_id)
     zone = ZoneInfo(brand["timezone"])
-    period = Period(start, end)
-    prev = Period(*previous_period(start, end))
+    generated_at = datetime.now(UTC)
+    today = today or generated_at.astimezone(zone).date()
+    through = (await complete_through(Subject.BRAND, [brand_id], today))[brand_id]
+    labelled = Period(start, end)
+    if kind is ReportKind.ROI:
+        period = Period(start, measured_end(start, end, through))
+        prev = Period(*compared_previous(start, end, period.end))
+        partial_through = through if period.end < end else None
+    else:  # a plan ahead: the period it looks back on is the one that may be partial
+        period = labelled
+        full_prev = previous_period(start, end)
+        prev = Period(full_prev[0], measured_end(*full_prev, through))
+        partial_through = through if prev.end < full_prev[1] else None
     channels = {c["id"]: c for c in await Channel.select().where(Channel.brand == brand_id)
                 .order_by(Channel.platform).order_by(Channel.id)}
     campaigns = await Campaign.select().where(
@@ -228,11 +247,10 @@ async def build_report(brand_id: int, kind: ReportKind, start: date, end: date, 
         for c in campaigns if c["starts_on"] <= period.end and c["ends_on"] >= period.start)
 
     report_lang = report_locale(locale, brand["locale"])
-    generated_at = datetime.now(UTC)
     roi: RoiSection | None = None
     section: StrategySection | None = None
     if kind is ReportKind.ROI:
-        roi = await _roi_section(brand_id, period, zone, channels, overview, brand_series,
+        roi = await _roi_section(brand_id, period, prev, zone, channels, overview, brand_series,
                                  channel_rows, campaign_rows, strategy)
     else:
         section = await _strategy_section(brand_id, period, prev, zone, channels, overview,
@@ -244,8 +262,8 @@ async def build_report(brand_id: int, kind: ReportKind, start: date, end: date, 
                         brand["primary_color"], brand["secondary_color"], brand["font"]),
         agency=AgencyInfo(workspace["slug"], workspace["name"], workspace["agency_name"],
                           workspace["agency_logo"], workspace["report_footer"]),
-        period=period, previous=prev, generated_at=generated_at, channels=channel_rows,
-        roi=roi, strategy=section,
+        period=labelled, previous=prev, generated_at=generated_at, channels=channel_rows,
+        roi=roi, strategy=section, measured=period, partial_through=partial_through,
     )
     return narrative.with_summary(report)
 
@@ -255,7 +273,7 @@ def _daily(series: Mapping[str, Any], p: Period) -> dict[str, tuple[tuple[date, 
             for name in _CHART_METRICS if name in series}
 
 
-async def _roi_section(brand_id: int, period: Period, zone: ZoneInfo,
+async def _roi_section(brand_id: int, period: Period, prev: Period, zone: ZoneInfo,
                        channels: Mapping[int, Mapping[str, Any]], overview: Compared,
                        brand_series: Mapping[int, Any], channel_rows: tuple[ChannelRow, ...],
                        campaign_rows: tuple[CampaignRow, ...], strategy: Mapping[str, Any] | None
@@ -270,7 +288,7 @@ async def _roi_section(brand_id: int, period: Period, zone: ZoneInfo,
         'WHERE p."brand" = {} AND m."day" >= {} AND m."day" <= {}',
         brand_id, period.start, period.end)]
     post_ids = sorted({r["id"] for r in published} | set(measured_ids))
-    post_series = await load_series(Subject.POST, post_ids, period.start, period.end)
+    post_series = await load_series(Subject.POST, post_ids, period.start, period.end, paid=True)
     post_kpis = {pk: period_kpis(s, period.start, period.end, None)
                  for pk, s in post_series.items()}
     rows = [_post_row(r, channels[r["channel"]], post_kpis[r["id"]]) for r in published]
@@ -282,7 +300,7 @@ async def _roi_section(brand_id: int, period: Period, zone: ZoneInfo,
     return RoiSection(
         kpis=overview,
         daily=_daily(by_id, period),
-        daily_previous=_daily(by_id, Period(*previous_period(period.start, period.end))),
+        daily_previous=_daily(by_id, prev),
         channels=channel_rows, campaigns=campaign_rows,
         targets=targets + tuple(t for c in campaign_rows for t in c.targets),
         top_posts=top, bottom_posts=bottom,

@@ -112,6 +112,6 @@ EVIDENCE = {
     "horizon_days": N_("Days looked ahead"),
     "empty_weeks": N_("Weeks with nothing planned"),
 }
-EVIDENCE_KIND = {"promotional_share": "percent", "paid_share": "percent",
+EVIDENCE_KIND = {"promotional_share": "share", "paid_share": "share",
                  "response_rate": "percent", "budget": "money", "spend": "money",
                  "production_cost": "money"}

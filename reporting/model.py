@@ -150,11 +150,13 @@ class Sentence:
 
     Parameters are (kind, value) pairs, kind one of count, percent, points, money, ratio,
     text, so the renderer formats them for the report's locale before translating.
+    `plural` is the msgid_plural and the count parameter that picks the form (ngettext).
     """
 
     key: str
     params: tuple[tuple[str, tuple[str, object]], ...] = ()
     tone: str = "neutral"  # good, bad or neutral: the bullet's colour
+    plural: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +232,8 @@ class ReportData:
     roi: RoiSection | None = None
     strategy: StrategySection | None = None
     notes: tuple[str, ...] = field(default=())  # message ids of caveats (e.g. missing data)
+    # The days the figures were read over: `period`, or its complete days when partial.
+    measured: Period | None = None
+    # Set when the period whose figures are shown (ROI: the period; strategy: the one
+    # looked back on) is partial: the last day its data is complete through.
+    partial_through: date | None = None

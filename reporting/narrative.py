@@ -33,6 +33,12 @@ def _s(key: str, tone: str = "neutral", **params: tuple[str, object]) -> Sentenc
     return Sentence(key, tuple(sorted(params.items())), tone)
 
 
+def _n(key: str, plural: str, counted: str, tone: str = "neutral",
+       **params: tuple[str, object]) -> Sentence:
+    """A sentence whose wording follows the number in `counted` (gettext's ngettext)."""
+    return Sentence(key, tuple(sorted(params.items())), tone, (plural, counted))
+
+
 def _movement(k: Compared, metric: str, up: str, down: str, steady: str, new: str
               ) -> Sentence | None:
     value = k.value(metric)
@@ -52,10 +58,10 @@ def _reach(k: Compared) -> Sentence | None:
     if k.value("reach") is not None:
         return _movement(
             k, "reach",
-            N_("Reach rose by %(change)s to %(value)s accounts reached."),
-            N_("Reach fell by %(change)s to %(value)s accounts reached."),
-            N_("Reach held steady at %(value)s accounts reached."),
-            N_("The content reached %(value)s accounts."))
+            N_("Reach (daily reach, summed) rose by %(change)s to %(value)s."),
+            N_("Reach (daily reach, summed) fell by %(change)s to %(value)s."),
+            N_("Reach (daily reach, summed) held steady at %(value)s."),
+            N_("Reach, the sum of daily reach, was %(value)s."))
     return _movement(
         k, "impressions",
         N_("Impressions rose by %(change)s to %(value)s."),
@@ -84,13 +90,22 @@ def _followers(k: Compared) -> Sentence | None:
     growth, rate = k.value("follower_growth"), k.value("follower_growth_rate")
     if growth is None:
         return None
+    if rate is None:  # unknown without followers at the start: say nothing, never "0%"
+        if growth >= 0:
+            return _n("The audience grew by %(count)s follower.",
+                      "The audience grew by %(count)s followers.", "count",
+                      "good" if growth > 0 else "neutral", count=("count", growth))
+        return _n("The audience shrank by %(count)s follower.",
+                  "The audience shrank by %(count)s followers.", "count", "bad",
+                  count=("count", -growth))
     if growth >= 0:
-        return _s(N_("The audience grew by %(count)s followers (%(rate)s)."),
+        return _n("The audience grew by %(count)s follower (%(rate)s).",
+                  "The audience grew by %(count)s followers (%(rate)s).", "count",
                   "good" if growth > 0 else "neutral", count=("count", growth),
-                  rate=("percent", rate if rate is not None else Decimal(0)))
-    return _s(N_("The audience shrank by %(count)s followers (%(rate)s)."), "bad",
-              count=("count", -growth),
-              rate=("percent", -rate if rate is not None else Decimal(0)))
+                  rate=("percent", rate))
+    return _n("The audience shrank by %(count)s follower (%(rate)s).",
+              "The audience shrank by %(count)s followers (%(rate)s).", "count", "bad",
+              count=("count", -growth), rate=("percent", -rate))
 
 
 def _money(k: Compared) -> list[Sentence]:
@@ -105,7 +120,7 @@ def _money(k: Compared) -> list[Sentence]:
         key = (N_("Return on investment was %(roi)s on %(cost)s of total costs.") if roi >= 0
                else N_("Return on investment was negative, %(roi)s on %(cost)s of total "
                        "costs."))
-        out.append(_s(key, "good" if roi >= 0 else "bad", roi=("percent", roi),
+        out.append(_s(key, "good" if roi >= 0 else "bad", roi=("roi", roi),
                       cost=("money", cost)))
     return out
 
@@ -125,8 +140,9 @@ def _best_post(roi: RoiSection) -> Sentence | None:
     if not roi.top_posts or not roi.top_posts[0].engagement:
         return None
     post = roi.top_posts[0]
-    return _s(N_("The best post, on %(platform)s, earned %(count)s engagements."), "good",
-              platform=("platform", post.platform), count=("count", post.engagement))
+    return _n("The best post, on %(platform)s, earned %(count)s engagement.",
+              "The best post, on %(platform)s, earned %(count)s engagements.", "count",
+              "good", platform=("platform", post.platform), count=("count", post.engagement))
 
 
 def _targets(targets: tuple[TargetRow, ...], label: str) -> Sentence | None:
@@ -154,22 +170,28 @@ def strategy_summary(report: ReportData, section: StrategySection) -> list[Sente
     if section.strategy is None:
         out.append(_s(N_("No strategy covers this period yet."), "bad"))
     channels = {p.channel for p in section.plan}
-    if section.plan:
-        out.append(_s(N_("The editorial plan holds %(posts)s posts on %(channels)s channels."),
-                      posts=("count", Decimal(len(section.plan))),
+    if section.plan and len(channels) == 1:
+        out.append(_n("The editorial plan holds %(posts)s post on one channel.",
+                      "The editorial plan holds %(posts)s posts on one channel.", "posts",
+                      posts=("count", Decimal(len(section.plan)))))
+    elif section.plan:
+        out.append(_n("The editorial plan holds %(posts)s post on %(channels)s channels.",
+                      "The editorial plan holds %(posts)s posts on %(channels)s channels.",
+                      "posts", posts=("count", Decimal(len(section.plan))),
                       channels=("count", Decimal(len(channels)))))
     else:
         out.append(_s(N_("Nothing is planned for this period yet."), "bad"))
     flagged = sum(1 for f in section.health if f.verdict is Verdict.FLAGGED)
     if flagged:
-        out.append(_s(N_("Health check: %(count)s of the six common mistakes flagged."),
-                      "bad", count=("count", Decimal(flagged))))
+        out.append(_n("Health check: %(count)s of the six common mistakes flagged.",
+                      "Health check: %(count)s of the six common mistakes flagged.",
+                      "count", "bad", count=("count", Decimal(flagged))))
     else:
         out.append(_s(N_("Health check: none of the six common mistakes flagged."), "good"))
     last = section.overview.previous
     reach, rate = last.total("reach"), last.kpis.engagement_rate
     if reach is not None and rate is not None:
-        out.append(_s(N_("Last period the content reached %(reach)s accounts, with an "
+        out.append(_s(N_("Last period reach (daily reach, summed) was %(reach)s, with an "
                          "engagement rate of %(rate)s."),
                       reach=("count", reach), rate=("percent", rate)))
     target = _targets(section.kpi_targets,

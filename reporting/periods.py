@@ -30,3 +30,15 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
         return month_of(first - timedelta(days=1))
     days = (end - start).days + 1
     return start - timedelta(days=days), start - timedelta(days=1)
+
+
+def compared_previous(start: date, end: date, measured_to: date) -> tuple[date, date]:
+    """The period a partial one is compared with: as many days from the start of the
+    previous period as [start, measured_to] has (1–3 Dec against 1–3 Nov); the whole
+    previous period when nothing is cut. Empty (end before start) when no day is measured.
+    """
+    prev_start, prev_end = previous_period(start, end)
+    if measured_to >= end:
+        return prev_start, prev_end
+    days = (measured_to - start).days + 1
+    return prev_start, min(prev_end, prev_start + timedelta(days=days - 1))

@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
+from domain.settings import get_settings
+
 with warnings.catch_warnings():
     # WeasyPrint warns at import that a future version will need libharfbuzz-subset;
     # this one falls back to fontTools, so the warning says nothing about today's output.
@@ -30,7 +32,6 @@ _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _FONT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,59}$")
 _STATIC_SUFFIXES = frozenset({".otf", ".ttf", ".woff", ".woff2", ".css", ".png", ".svg"})
 
-MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 4096 * 4096
 LOGO_BOX = (1200, 600)  # re-encoded logos are scaled down to fit
 LOGO_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
@@ -114,7 +115,7 @@ def validated_image(path: Path) -> bytes | None:
     not a raster image of an allowed format and size. SVG is refused: it can reference
     other files and run CSS."""
     try:
-        if path.stat().st_size > MAX_LOGO_BYTES:
+        if path.stat().st_size > get_settings().max_upload_bytes:
             return None
         raw = path.read_bytes()
         with Image.open(io.BytesIO(raw)) as probe:

@@ -16,9 +16,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from domain.rules import definitions
 from domain.rules.health_check import Finding
 from reporting import charts, labels
-from reporting.formatting import RATE_KPIS, Formatter
+from reporting.formatting import RATE_KPIS, RETURN_KPIS, Formatter, elide_italian
 from reporting.i18n import language_of, translations
 from reporting.model import LOWER_IS_BETTER, Compared, MixRow, PlannedPost, ReportData
 from reporting.narrative import N_
@@ -99,6 +100,9 @@ class ReportView:
             return self.t(N_("Performance and ROI report"))
         return self.t(N_("Social media strategy"))
 
+    def pillar_colors(self) -> dict[str, str]:
+        return charts.pillar_colors(self.primary, self.secondary)
+
     def platform_short(self, value: str) -> str:
         return PLATFORM_SHORT.get(value, value[:2].upper())
 
@@ -125,6 +129,46 @@ class ReportView:
     def previous_label(self) -> str:
         return self.fmt.period(self.data.previous.start, self.data.previous.end)
 
+    def partial_note(self) -> str:
+        """"Partial: data through 3 Dec" when the figures shown stop before their period
+        ends (not over yet, or not synced to its end); "" otherwise."""
+        through = self.data.partial_through
+        if through is None:
+            return ""
+        message = (N_("Partial: data through %(date)s") if self.data.roi is not None
+                   else N_("The last period is partial: data through %(date)s"))
+        return self.t(message) % {"date": self.fmt.date(through, "long")}
+
+    def definitions(self) -> list[tuple[str, str]]:
+        """The appendix "How these numbers are computed": the registry's texts, translated,
+        under each figure's label, so the page says what the code does."""
+        return [(self.kpi_label(name), self.t(definitions.DEFINITIONS[name].text))
+                for name in definitions.APPENDIX]
+
+    def definition_notes(self) -> list[str]:
+        return [self.t(definitions.PARTIAL_PERIOD), self.t(definitions.MEDIA_SPLIT_TOTALS)]
+
+    def channel_notes(self) -> list[str]:
+        """Platform-specific meanings of the columns, for the channels the report shows."""
+        platforms = {c.platform for c in self.data.channels}
+        return [self.t(text) for (platform, _), text in definitions.PLATFORM_NOTES.items()
+                if platform in platforms]
+
+    def media_split_note(self) -> str:
+        return self.t(definitions.MEDIA_SPLIT_TOTALS)
+
+    def roi_cost(self, k: Compared) -> str:
+        """What a campaign's ROI counts as cost, in words, so the card shows it."""
+        now = k.current
+        if now.kpis.roi is None and now.production_cost is None:
+            return self.t(N_("ROI unknown: production cost not recorded for these days."))
+        return self.t(N_("ROI counts %(total)s of cost: media spend %(spend)s plus "
+                         "production cost %(production)s, prorated to the days in the "
+                         "period.")) % {
+            "total": self.fmt.money(now.kpis.total_cost),
+            "spend": self.fmt.money(now.kpis.media_spend),
+            "production": self.fmt.money(now.production_cost)}
+
     def sentences(self) -> list[tuple[Markup, str]]:
         """The executive summary, translated, its figures formatted and escaped."""
         out = []
@@ -138,9 +182,23 @@ class ReportView:
                     params[name] = f"{channel} ({self.platform(platform)})"
                 else:
                     params[name] = self.fmt.param(kind, value)
-            text = Markup(escape(self.t(sentence.key))) % params
-            out.append((text, sentence.tone))
+            if sentence.plural is not None:
+                plural, counted = sentence.plural
+                n = int(dict(sentence.params)[counted][1])  # type: ignore[call-overload]
+                message = self._t.ngettext(sentence.key, plural, n)
+            else:
+                message = self.t(sentence.key)
+            text = Markup(escape(message)) % params
+            out.append((Markup(self.prose(str(text))), sentence.tone))
         return out
+
+    def prose(self, text: str) -> str:
+        """A sentence with its figures filled in, as the language writes it (elision)."""
+        return elide_italian(text) if self.fmt.locale.language == "it" else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: str) -> str:
+        """A counted phrase in the right plural form, its parameters filled in."""
+        return self.prose(self._t.ngettext(singular, plural, n) % params)
 
     # --- figures ---------------------------------------------------------------------
 
@@ -151,14 +209,14 @@ class ReportView:
             return "", "neutral"
         if name in RATE_KPIS:
             diff = now - then
-            sign = "+" if diff >= 0 else "−"
-            text = f"{sign}{self.fmt.points(abs(diff))} {self.t(N_('pt'))}"
+            places = 1 if name in RETURN_KPIS else 2  # as many decimals as the figure
+            text = f"{self.fmt.points_change(diff, places)} {self.t(N_('pt'))}"
             direction = diff
         else:
             change = k.change(name)
             if change is None:
                 return "", "neutral"
-            text = self.fmt.change(change).replace("-", "−")
+            text = self.fmt.change(change)
             direction = change
         if direction == 0 or name in NEUTRAL_DIRECTION:
             return text, "neutral"
@@ -200,7 +258,7 @@ class ReportView:
 
     def mix_share(self, rows: tuple[MixRow, ...], row: MixRow) -> str:
         total = sum(r.posts for r in rows)
-        return self.fmt.percent(Decimal(row.posts) / total) if total else self.fmt.percent(None)
+        return self.fmt.share(Decimal(row.posts) / total) if total else self.fmt.share(None)
 
     # --- findings --------------------------------------------------------------------
 
@@ -220,6 +278,8 @@ class ReportView:
                     shown = "; ".join(str(v) for v in value)
             elif labels.EVIDENCE_KIND.get(name) == "percent":
                 shown = self.fmt.percent(value)  # type: ignore[arg-type]
+            elif labels.EVIDENCE_KIND.get(name) == "share":
+                shown = self.fmt.share(value)  # type: ignore[arg-type]
             elif labels.EVIDENCE_KIND.get(name) == "money":
                 shown = self.fmt.money(value)  # type: ignore[arg-type]
             else:
@@ -308,7 +368,7 @@ class ReportView:
                                            "followers", from_zero=False)
         channels = [c for c in roi.channels if c.kpis.value("impressions") is not None]
         if channels:
-            names = [f"{self.platform(c.platform)} · {c.name or c.handle}" for c in channels]
+            names = [f"{self.platform(c.platform)}\n{c.name or c.handle}" for c in channels]
             out["channels"] = charts.bars(
                 names, [c.kpis.value("impressions") for c in channels],
                 [c.kpis.before("impressions") for c in channels], color=self.primary,
@@ -317,17 +377,19 @@ class ReportView:
         if roi.media_split:
             order = {"OWNED": 0, "PAID": 1, "EARNED": 2}
             rows = sorted(roi.media_split, key=lambda r: order.get(r.key, 9))
-            measure = [r.impressions or 0 for r in rows]
+            measure = [r.impressions for r in rows]  # None: no impression row, not 0
+            known = [m for m in measure if m is not None]
             colors = [{"OWNED": self.primary, "PAID": self.secondary}.get(
                 r.key, mix(self.primary, "#FFFFFF", 0.55)) for r in rows]
             out["media"] = charts.donut(
                 [self.enum("media_type", r.key) for r in rows], measure, colors,
-                label=self.kpi_label("impressions"), center=self.fmt.count(sum(measure)),
+                label=self.kpi_label("impressions"),
+                center=self.fmt.count(sum(known) if known else None),
                 fmt=self.fmt.count, share=self._share)
         return out
 
     def _share(self, value: float) -> str:
-        return self.fmt.percent(Decimal(str(round(value, 4))))
+        return self.fmt.share(Decimal(str(round(value, 4))))
 
     def _strategy_charts(self) -> dict[str, Markup]:
         section = self.data.strategy
@@ -336,11 +398,17 @@ class ReportView:
         for kind, rows in section.mix.items():
             if not rows:
                 continue
-            names = ([r.key for r in rows] if kind == "channel"
+            # A channel's label is "Platform · Name": the name goes on its own line.
+            names = ([r.key.replace(" · ", "\n", 1) for r in rows] if kind == "channel"
                      else [self.enum(kind, r.key) for r in rows])
+            if kind == "pillar":
+                pillars = self.pillar_colors()
+                colors = [pillars.get(r.key, charts.GREY) for r in rows]
+            else:
+                colors = charts.palette(self.primary, self.secondary, len(rows))
             out[f"mix_{kind}"] = charts.donut(
-                names, [r.posts for r in rows], charts.palette(self.primary, self.secondary,
-                                                               len(rows)),
+                names, [r.posts for r in rows], colors,
                 label=self.t(N_("Posts")), center=self.fmt.count(sum(r.posts for r in rows)),
-                fmt=self.fmt.count, share=self._share)
+                fmt=self.fmt.count, share=self._share,
+                keys=[r.key for r in rows] if kind == "pillar" else None)
         return out

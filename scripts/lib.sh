@@ -318,6 +318,9 @@ ensure_report_libs() {
     have_lib libpangoft2-1.0.so.0 || apt_install libpango-1.0-0 libpangoft2-1.0-0
     have_lib libharfbuzz-subset.so.0 || (apt_install libharfbuzz-subset0) ||
         warn "libharfbuzz-subset0 is missing: reports render, but slowly"
+    # pdftoppm rasterises report pages for the visual regression test.
+    have pdftoppm || (apt_install poppler-utils) ||
+        warn "poppler-utils is missing: the visual regression test is skipped"
 }
 
 # --- Browser tests ----------------------------------------------------------------------

@@ -8,14 +8,18 @@ import strawberry
 from strawberry import relay
 
 from api.graphql.context import Info
+from api.graphql.errors import PublicError
+from api.graphql.ids import decode_id
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.pagination import Connection, PageRequest, build_connection
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.api_token import ApiToken, viewer_tokens
 from api.graphql.types.brand import Brand
 from api.graphql.types.enums import Role
+from api.graphql.types.invitation import Invitation, viewer_invitations
 from api.graphql.types.user import User
 from api.graphql.types.workspace import Workspace
+from domain.errors import ValidationFailed
 from domain.models import Brand as BrandTable
 
 
@@ -46,6 +50,11 @@ class Viewer:
                             workspace_admin=r["id"] in access.admin_brands)
             for r in rows if r
         ]
+
+    @strawberry.field(description="Invitations to the viewer's e-mail not yet answered: "
+                                  "accept or decline them by id.")
+    async def invitations(self, info: Info) -> list[Invitation]:
+        return await viewer_invitations(info)
 
     @strawberry.field(description="The viewer's API tokens, revoked ones included.")
     async def tokens(self, info: Info) -> list[ApiToken]:
@@ -87,11 +96,28 @@ class Query:
         return build_connection(rows, page, Brand.from_row, count)
 
     @strawberry.field(permission_classes=[IsAuthenticated],
-                      description="A brand the viewer can see by slug; `workspace` (a slug) "
-                                  "disambiguates when two workspaces use the same one.")
+                      description="A brand the viewer can see by slug. Slugs are unique "
+                                  "within a workspace only: when brands of several of the "
+                                  "viewer's workspaces share it, `workspace` (the "
+                                  "workspace's slug or id) is required, else an error.")
     async def brand(self, info: Info, slug: str, workspace: str | None = None) -> Brand | None:
         rows = await _visible_brand_rows(info, [Cond("slug", "=", slug)], None)
         if workspace is not None:
+            wanted = _workspace_pk(workspace)
             spaces = await info.context.loaders.workspace.load_many([r["workspace"] for r in rows])
-            rows = [r for r, w in zip(rows, spaces, strict=True) if w and w["slug"] == workspace]
+            rows = [r for r, w in zip(rows, spaces, strict=True)
+                    if w and (w["id"] == wanted or w["slug"] == workspace)]
+        if len(rows) > 1:
+            # Never pick one: the other may be a stranger's brand named like the viewer's.
+            raise PublicError(f"brands of {len(rows)} of your workspaces use the slug "
+                              f"{slug!r}: pass the `workspace` argument (its slug or id) "
+                              f"to say which")
         return Brand.from_row(rows[0]) if rows else None
+
+
+def _workspace_pk(value: str) -> int | None:
+    """The key of a Workspace global id, or None (then `value` is read as a slug)."""
+    try:
+        return decode_id(value, "Workspace", field="workspace")
+    except ValidationFailed:
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,8 @@ from babel.dates import format_date
 
 from domain.enums import ReportFormat, ReportKind
 from domain.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 30.0
 TLS_MODES = ("none", "starttls", "tls")
@@ -126,3 +129,26 @@ async def send_message(message: EmailMessage, config: SmtpConfig) -> str:
         reason = str(error) or type(error).__name__
         raise MailError(f"SMTP {config.host}:{config.port}: {reason}"[:1000]) from error
     return "; ".join(f"{address}: {response.message}" for address, response in refused.items())
+
+
+def build_link_message(to: str, subject: str, body: str, sender: str) -> EmailMessage:
+    """A plain-text message carrying a link (an invitation, a recipient confirmation)."""
+    message = EmailMessage()
+    message["Subject"] = _one_line(subject)
+    message["From"] = sender
+    message["To"] = to
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "coso.example")
+    message.set_content(body)
+    return message
+
+
+async def send_link_mail(to: str, subject: str, body: str) -> bool:
+    """Send one link mail with the configured server; False (logged) when it failed."""
+    config = SmtpConfig.from_settings()
+    try:
+        refused = await send_message(build_link_message(to, subject, body, config.sender),
+                                     config)
+    except MailError:
+        log.warning("link mail to %s not sent", to, exc_info=True)
+        return False
+    return not refused

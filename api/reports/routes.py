@@ -25,9 +25,10 @@ SAFE_HEADERS = {
 }
 
 
-def json_error(status: int, message: str) -> JSONResponse:
+def json_error(status: int, message: str, *, code: str | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    body = {"error": message} if code is None else {"error": message, "code": code}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def unauthenticated() -> JSONResponse:

@@ -24,6 +24,7 @@ from api.reports.storage import Storage, StorageError, report_filename
 from domain.enums import DeliveryStatus, ReportFormat, ReportKind, ReportStatus
 from domain.errors import ValidationFailed
 from domain.models import Report, ReportDelivery, ReportSchedule
+from domain.services.recipients import deliverable
 from domain.services.reports import NewReport, previous_month, request_report
 from domain.services.usecase import utcnow
 
@@ -110,7 +111,13 @@ async def _active_schedules() -> list[dict[str, Any]]:
 async def deliver(schedule: dict[str, Any], period: tuple[date, date], *, now: datetime,
                   stale_after: timedelta, smtp: SmtpConfig, storage: Storage,
                   limits: Limits) -> str | None:
-    """Claim, render and send one schedule's month: None if not ours, "" if sent, else why not."""
+    """Claim, render and send one schedule's month: None if not ours (or no recipient may be
+    mailed yet), "" if sent, else why not."""
+    # Unconfirmed strangers get nothing; with nobody to mail the month stays unclaimed,
+    # so a later run sends it once someone has confirmed.
+    to = await deliverable(schedule["brand"], schedule["recipients"])
+    if not to:
+        return None
     claim = await claim_delivery(schedule["id"], period[0], now, now - stale_after)
     if claim is None:
         return None
@@ -123,7 +130,7 @@ async def deliver(schedule: dict[str, Any], period: tuple[date, date], *, now: d
             agency=schedule["brand.workspace.agency_name"] or schedule["brand.workspace.name"],
             footer=schedule["brand.workspace.report_footer"],
             kind=ReportKind(report["kind"]), format=ReportFormat(report["format"]),
-            period_start=period[0], locale=locale, recipients=tuple(schedule["recipients"]),
+            period_start=period[0], locale=locale, recipients=tuple(to),
             filename=report_filename(schedule["brand.slug"], report["kind"], period[0],
                                      period[1], report["format"]),
             content=content,

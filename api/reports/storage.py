@@ -5,10 +5,14 @@ from __future__ import annotations
 import calendar
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterable
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
+from domain.db import after_commit
 from domain.settings import get_settings
 
 # A key is a relative path of plain segments, so it can never climb out of the root.
@@ -68,6 +72,35 @@ class Storage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def delete_tree(self, prefix: str) -> None:
+        """Every file under the folder `prefix` (e.g. `reports/12`), and the folder."""
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
+
+
+def remove_after_commit(*, keys: Iterable[str] = (), folders: Iterable[str] = ()) -> None:
+    """Remove these files and folders once the current transaction commits: a rollback
+    keeps them, so a row never points at a file already gone. A key that is not one of
+    ours (an old logo URL) is skipped."""
+    keys, folders = [k for k in keys if k], list(folders)
+    if not keys and not folders:
+        return
+
+    def remove() -> None:
+        storage = Storage.default()
+        for key in keys:
+            with suppress(StorageError):
+                storage.delete(key)
+        for folder in folders:
+            with suppress(StorageError):
+                storage.delete_tree(folder)
+
+    after_commit(remove)
+
+
+def brand_folders(brand_id: int) -> list[str]:
+    """Where a brand's files live: its reports and its uploaded logos."""
+    return [f"reports/{brand_id}", f"brands/{brand_id}"]
 
 
 def report_key(brand_id: int, report_id: int, fmt: str) -> str:

@@ -1,7 +1,7 @@
 """PUT /brands/{id}/logo and PUT /workspaces/{id}/logo: report logos, checked and re-encoded.
 
-The body is the image itself (PNG, JPEG, GIF or WebP, at most 2 MiB). It is decoded with
-Pillow under the renderer's own limits, re-encoded as a PNG without metadata, stored
+The body is the image itself (PNG, JPEG, GIF or WebP, at most COSO_MAX_UPLOAD_BYTES). It
+is decoded with Pillow under the renderer's own limits, re-encoded as a PNG without metadata, stored
 under a name derived from its content, and the brand's `logo` (or the workspace's
 `agency_logo`) is pointed at it. Anything that is not such an image is refused with 422
 and changes nothing.
@@ -22,12 +22,13 @@ from starlette.responses import JSONResponse, Response
 
 from api.graphql.access import Access, Refusal
 from api.reports.routes import json_error, path_pk, unauthenticated, viewer_access
-from api.reports.storage import Storage
+from api.reports.storage import Storage, remove_after_commit
 from domain.db import write_transaction
 from domain.models import Brand, Workspace
 from domain.rules.permissions import Action, WorkspaceAction, allowed_workspace_roles
 from domain.services.audit import record
-from reporting.safety import MAX_LOGO_BYTES, validated_image
+from domain.settings import get_settings
+from reporting.safety import validated_image
 
 
 async def _body(request: Request) -> bytes | None:
@@ -35,7 +36,7 @@ async def _body(request: Request) -> bytes | None:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_LOGO_BYTES:
+        if size > get_settings().max_upload_bytes:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
@@ -56,7 +57,10 @@ def _reencode(raw: bytes) -> bytes | None:
 async def _store(request: Request, folder: str) -> tuple[str, int] | Response:
     raw = await _body(request)
     if raw is None:
-        return json_error(413, f"a logo is at most {MAX_LOGO_BYTES // (1024 * 1024)} MiB")
+        limit = get_settings().max_upload_bytes
+        return json_error(413, f"a logo is at most {limit} bytes (the limit "
+                               f"COSO_MAX_UPLOAD_BYTES is {limit})",
+                          code="MAX_UPLOAD_BYTES")
     png = await asyncio.to_thread(_reencode, raw) if raw else None
     if png is None:
         return json_error(422, "not a PNG, JPEG, GIF or WebP image of at most 4096×4096 pixels")
@@ -97,6 +101,8 @@ async def _put_logo(request: Request, access: Access, column: Any, pk: int, *,
         if before is None:
             return json_error(404, f"no {table.__name__} with this id")
         await table.update({column: key}).where(table.id == pk)
+        if before[name] != key:
+            remove_after_commit(keys=[before[name]])
         await record(actor_id=access.user_id, action=f"{table._meta.tablename}.{name}",
                      object_type=table.__name__, object_id=pk, workspace_id=before["ws"],
                      brand_id=pk if brand else None, before={name: before[name]},

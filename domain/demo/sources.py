@@ -32,10 +32,10 @@ CHANNEL_RAW: dict[Platform, dict[str, str]] = {
         "followers": "followers_count", "impressions": "views", **_named(instagram.ACCOUNT_DAILY),
         "reactions": "likes", "comments": "comments", "shares": "shares", "saves": "saves",
         "clicks": "website_clicks", "mentions": "tags"},
-    P.TIKTOK: {
+    P.TIKTOK: {  # no account-level saves (favorites): TikTok reports them per video only
         "followers": "follower_count", "follows": "daily_new_followers",
         "impressions": "video_views", "reach": "reached_audience", "reactions": "likes",
-        "comments": "comments", "shares": "shares", "saves": "favorites",
+        "comments": "comments", "shares": "shares",
         "clicks": "website_clicks", "profile_visits": "profile_views", "mentions": "mentions"},
     P.LINKEDIN: {  # organisation pages report no saves
         "followers": "firstDegreeSize", "follows": linkedin.FOLLOW_GAINS,

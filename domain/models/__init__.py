@@ -6,6 +6,7 @@ from domain.models.accounts import ApiToken, User, Workspace, WorkspaceMember
 from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
+from domain.models.invitations import Invitation, RecipientConfirmation
 from domain.models.metrics import ChannelMetric, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
@@ -21,6 +22,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     AuditLog,
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
+    Invitation, RecipientConfirmation,
 ]
 
 # Literal, so type checkers see the exports (a test checks it names every table).
@@ -31,6 +33,7 @@ __all__ = [
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
     "ChannelMetric", "PostMetric",
+    "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",
     "SyncRun",

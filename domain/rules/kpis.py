@@ -117,15 +117,23 @@ def compute_kpis(
     followers_start: Number | None,
     followers_end: Number | None,
     production_cost: Number | None = None,
+    paid_impressions: tuple[Number | None, Number | None] | None = None,
+    paid_clicks: tuple[Number | None, Number | None] | None = None,
 ) -> Kpis:
     """Every KPI of the BRIEF from a period's totals of canonical metrics.
 
     `totals` maps canonical metric names (see metric_catalog; an unknown name raises
     KeyError) to period values as `period_value` gives them; an absent key is missing.
     "Followers" in the per-follower ratios is `followers_end`, the audience at the end
-    of the period; `totals["followers"]` is not read. Total cost is media spend plus
-    production and staff cost, where a missing part counts as 0 unless both are missing
-    (then total cost, and so ROI, is unknown). ROAS uses media spend only.
+    of the period; `totals["followers"]` is not read.
+
+    Total cost is media spend plus production and staff cost. An unknown production cost
+    makes total cost and ROI unknown (never a cost of 0); missing spend means no paid
+    media (spend is reported only for ads), so it adds nothing. CPM and CPC read paid
+    content only: `paid_impressions` and `paid_clicks` are (spend, count) over the post-days
+    that report both, so organic impressions do not dilute them and spend whose count the
+    platform does not report does not inflate them. ROAS uses media spend only.
+    Definitions for people are in `domain.rules.definitions`.
     """
     for name in totals:
         metric(name)
@@ -135,9 +143,12 @@ def compute_kpis(
 
     spend, impressions, revenue = total("spend"), total("impressions"), total("revenue")
     start, end = _dec(followers_start), _dec(followers_end)
+    spend_views, paid_views = (_dec(v) for v in (paid_impressions or (None, None)))
+    spend_taps, paid_taps = (_dec(v) for v in (paid_clicks or (None, None)))
 
     eng = engagement(total("reactions"), total("comments"), total("shares"), total("saves"))
-    cost = _add(spend, production_cost)
+    production = _dec(production_cost)
+    cost = None if production is None else production + (spend or Decimal(0))
     profit = None if revenue is None or cost is None else revenue - cost
     growth = None if start is None or end is None else end - start
     return Kpis(
@@ -147,8 +158,8 @@ def compute_kpis(
         engagement_rate_by_followers=ratio(eng, end),
         ctr=ratio(total("clicks"), impressions),
         # Multiply before dividing so e.g. 1.00 over 3 impressions keeps all its digits.
-        cpm=ratio(None if spend is None else spend * _THOUSAND, impressions),
-        cpc=ratio(spend, total("clicks")),
+        cpm=ratio(None if spend_views is None else spend_views * _THOUSAND, paid_views),
+        cpc=ratio(spend_taps, paid_taps),
         cpa=ratio(spend, total("conversions")),
         roas=ratio(revenue, spend),
         roi=ratio(profit, cost),

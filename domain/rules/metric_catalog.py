@@ -45,7 +45,8 @@ CANONICAL_METRICS: dict[str, MetricDefinition] = {
     m.name: m
     for m in (
         _m("impressions", "Times the content was shown (Meta calls these views since 2025)."),
-        _m("reach", "Unique accounts that saw the content; summed per day over a period."),
+        _m("reach", "Accounts that saw the content that day; a period sums its days, so it "
+                    "is not a count of distinct accounts."),
         _m("video_views", "Video plays."),
         _m("reactions", "Likes and other reactions."),
         _m("comments", "Comments and replies."),

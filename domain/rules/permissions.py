@@ -11,7 +11,7 @@ from domain.enums import Role, WorkspaceRole
 class Action(StrEnum):
     READ = "READ"  # brand, campaigns, posts, metrics, reports
     EDIT_BRAND = "EDIT_BRAND"  # name, locale, brand kit
-    MANAGE_MEMBERS = "MANAGE_MEMBERS"
+    MANAGE_MEMBERS = "MANAGE_MEMBERS"  # invite, change or remove members; see invitations
     EDIT_STRATEGY = "EDIT_STRATEGY"
     EDIT_CAMPAIGN = "EDIT_CAMPAIGN"
     EDIT_CAMPAIGN_BUDGET = "EDIT_CAMPAIGN_BUDGET"
@@ -64,7 +64,8 @@ class WorkspaceAction(StrEnum):
 
     EDIT_WORKSPACE = "EDIT_WORKSPACE"  # name, white-label, agency logo
     CREATE_BRAND = "CREATE_BRAND"
-    MANAGE_ADMINS = "MANAGE_ADMINS"  # add, change or remove owners and admins
+    MANAGE_ADMINS = "MANAGE_ADMINS"  # invite, change or remove owners and admins
+    DELETE_WORKSPACE = "DELETE_WORKSPACE"  # with every brand and file in it
 
 
 _OWNER, _ADMIN = WorkspaceRole.OWNER, WorkspaceRole.ADMIN
@@ -73,6 +74,7 @@ WORKSPACE_MATRIX: dict[WorkspaceAction, frozenset[WorkspaceRole]] = {
     WorkspaceAction.EDIT_WORKSPACE: frozenset({_OWNER, _ADMIN}),
     WorkspaceAction.CREATE_BRAND: frozenset({_OWNER, _ADMIN}),
     WorkspaceAction.MANAGE_ADMINS: frozenset({_OWNER}),
+    WorkspaceAction.DELETE_WORKSPACE: frozenset({_OWNER}),
 }
 
 

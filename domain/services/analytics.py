@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -31,28 +31,74 @@ class Subject(StrEnum):
     BRAND = "BRAND"
 
 
+@dataclass(frozen=True, slots=True)
+class PointSource:
+    """Where one day's value came from: the rows added up, and their provenance where
+    they all agree (None where they differ: ask `provenance.kpi_sources` for the split)."""
+
+    rows: int
+    source_kind: str | None
+    source_name: str | None
+    source_version: str | None
+    raw_metric: str | None
+    fetched_at: datetime | None  # the latest fetch among the rows
+
+    def merge(self, other: PointSource) -> PointSource:
+        def same(a: str | None, b: str | None) -> str | None:
+            return a if a == b else None
+
+        latest = max((t for t in (self.fetched_at, other.fetched_at) if t), default=None)
+        return PointSource(self.rows + other.rows, same(self.source_kind, other.source_kind),
+                           same(self.source_name, other.source_name),
+                           same(self.source_version, other.source_version),
+                           same(self.raw_metric, other.raw_metric), latest)
+
+
 @dataclass(slots=True)
 class Series:
-    """One metric's days in order; `currency` set for money metrics."""
+    """One metric's days in order; `currency` set for money metrics; `sources` by day."""
 
     metric: str
     points: list[tuple[date, Decimal]] = field(default_factory=list)
     currency: str | None = None
+    sources: dict[date, PointSource] = field(default_factory=dict)
 
 
 SubjectSeries = dict[str, Series]  # metric → series
 
+# Paid content's figures, keyed "paid:<metric>" and "paid:spend/<metric>" beside the
+# canonical series: the impressions (clicks) and the spend of the same post-days, the days a
+# post reports both. CPM and CPC divide one by the other (see domain.rules.definitions), so
+# organic impressions never dilute them and spend without a count never inflates them.
+# Not canonical metrics: the API's `metrics` leaves them out.
+PAID_PREFIX = "paid:"
+PAID_METRICS = ("impressions", "clicks")
+
+_JOIN_POST = 'post_metric m JOIN post p ON p."id" = m."post"'
 # (subject column, FROM clause) per level; every query yields subject, metric, day, value.
 _POST_LEVEL = {
     Subject.POST: ('m."post"', 'post_metric m'),
-    Subject.CHANNEL: ('p."channel"', 'post_metric m JOIN post p ON p."id" = m."post"'),
-    Subject.CAMPAIGN: ('p."campaign"', 'post_metric m JOIN post p ON p."id" = m."post"'),
-    Subject.BRAND: ('p."brand"', 'post_metric m JOIN post p ON p."id" = m."post"'),
+    Subject.CHANNEL: ('p."channel"', _JOIN_POST),
+    Subject.CAMPAIGN: ('p."campaign"', _JOIN_POST),
+    Subject.BRAND: ('p."brand"', _JOIN_POST),
 }
 _ACCOUNT_LEVEL = {
     Subject.CHANNEL: ('m."channel"', 'channel_metric m'),
     Subject.BRAND: ('c."brand"', 'channel_metric m JOIN channel c ON c."id" = m."channel"'),
 }
+_PAID_LEVEL = {**_POST_LEVEL, Subject.POST: ('m."post"', _JOIN_POST)}
+_PAID_LEVEL = {k: (c.replace('m."', 's."'), f) for k, (c, f) in _PAID_LEVEL.items()}
+# The channel each row belongs to, so a brand chooses account or post rows channel by channel.
+_CHANNEL_OF = {'post_metric m': 'p."channel"', _JOIN_POST: 'p."channel"',
+               'channel_metric m JOIN channel c ON c."id" = m."channel"': 'm."channel"',
+               'channel_metric m': 'm."channel"'}
+
+
+# Each (subject, metric, day) sums rows: their count and provenance, equal or not.
+_PROVENANCE = ", ".join(
+    [f'MIN(m."{c}") AS {c}_lo, MAX(m."{c}") AS {c}_hi'
+     for c in ("source_kind", "source_name", "source_version", "raw_metric")]
+    + ['COUNT(*) AS n', 'MAX(m."fetched_at") AS fetched_at'])
 
 
 def exact_decimal(value: Any) -> Decimal:
@@ -68,55 +114,129 @@ def exact_decimal(value: Any) -> Decimal:
 
 async def _level_rows(
     level: dict[Subject, tuple[str, str]], subject: Subject, ids: Sequence[int],
-    start: date, end: date, names: tuple[str, ...] | None,
+    start: date, end: date, names: tuple[str, ...] | None, *, by_channel: bool = False,
+    extra: str = "",
 ) -> list[dict[str, Any]]:
     if not ids:
         return []
     column, source = level[subject]
     args: list[Any] = [*ids, start, end]
     conds = [f'{column} IN ({", ".join("{}" for _ in ids)})', 'm."day" >= {}', 'm."day" <= {}']
+    if extra:
+        conds.append(extra)
     if names is not None:
         if not names:
             return []
         conds.append(f'm."metric" IN ({", ".join("{}" for _ in names)})')
         args += names
+    part = _CHANNEL_OF[source] if by_channel else "NULL"
+    group = f"{column}, {part}" if by_channel else column  # a bare constant is a position
     table = PostMetric if "post_metric" in source else ChannelMetric
     return await raw_rows(
         table,
-        f'SELECT {column} AS subject, m."metric" AS metric, m."day" AS day, '
-        f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {source} '
-        f'WHERE {" AND ".join(conds)} GROUP BY {column}, m."metric", m."day" ORDER BY 1, 2, 3',
+        f'SELECT {column} AS subject, {part} AS part, m."metric" AS metric, m."day" AS day, '
+        f'SUM(m."value") AS value, MAX(m."currency") AS currency, {_PROVENANCE} FROM {source} '
+        f'WHERE {" AND ".join(conds)} GROUP BY {group}, m."metric", m."day" '
+        f'ORDER BY 1, 3, 4',
         *args,
     )
 
 
-def _collect(rows: list[dict[str, Any]]) -> dict[int, SubjectSeries]:
+def _fetched(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _point_source(row: Mapping[str, Any]) -> PointSource:
+    def agreed(name: str) -> str | None:
+        low, high = row[f"{name}_lo"], row[f"{name}_hi"]
+        return low if low == high else None
+
+    return PointSource(int(row["n"]), agreed("source_kind"), agreed("source_name"),
+                       agreed("source_version"), agreed("raw_metric"),
+                       _fetched(row["fetched_at"]))
+
+
+def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectSeries]:
+    """Series per subject; rows of several parts (channels) on one day are added up."""
+    sums: dict[int, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    sources: dict[tuple[int, str], dict[date, PointSource]] = defaultdict(dict)
+    currency: dict[tuple[int, str], str | None] = {}
+    for row in rows:
+        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
+        name = prefix + row["metric"]
+        days = sums[row["subject"]][name]
+        days[day] = days.get(day, Decimal(0)) + exact_decimal(row["value"])
+        key = (row["subject"], name)
+        currency[key] = currency.get(key) or row["currency"]
+        source, known = _point_source(row), sources[key].get(day)
+        sources[key][day] = source if known is None else known.merge(source)
+    return {subject: {name: Series(name, sorted(days.items()), currency[(subject, name)],
+                                   sources[(subject, name)])
+                      for name, days in by_name.items()}
+            for subject, by_name in sums.items()}
+
+
+def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, Any]]
+                          ) -> list[dict[str, Any]]:
+    """Post rows of the (subject, channel, metric)s that have no account rows, plus all
+    account rows: a channel reporting a metric only per post still counts in its brand."""
+    has_account = {(r["subject"], r["part"], r["metric"]) for r in account}
+    return [r for r in post if (r["subject"], r["part"], r["metric"]) not in has_account] \
+        + account
+
+
+async def _paid_series(subject: Subject, ids: Sequence[int], start: date, end: date
+                       ) -> dict[int, SubjectSeries]:
+    """paid:impressions, paid:clicks and the spend of the same post-days (paid:spend/…)."""
+    if not ids:
+        return {}
+    column = _PAID_LEVEL[subject][0]
+    marks = ", ".join("{}" for _ in ids)
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, x."metric" AS metric, s."day" AS day, '
+        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
+        'FROM post_metric s JOIN post p ON p."id" = s."post" '
+        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
+        f'WHERE {column} IN ({marks}) AND s."metric" = \'spend\' '
+        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
+        'AND s."day" >= {} AND s."day" <= {} '
+        f'GROUP BY {column}, x."metric", s."day" ORDER BY 1, 2, 3',
+        *ids, *PAID_METRICS, start, end)
     out: dict[int, SubjectSeries] = defaultdict(dict)
     for row in rows:
-        series = out[row["subject"]].get(row["metric"])
-        if series is None:
-            series = out[row["subject"]][row["metric"]] = Series(row["metric"])
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-        series.points.append((day, exact_decimal(row["value"])))
-        series.currency = series.currency or row["currency"]
+        for name, value, currency in ((row["metric"], row["value"], None),
+                                      (f"spend/{row['metric']}", row["spend"],
+                                       row["currency"])):
+            key = PAID_PREFIX + name
+            series = out[row["subject"]].setdefault(key, Series(key, currency=currency))
+            series.points.append((day, exact_decimal(value)))
     return out
 
 
 async def load_series(
     subject: Subject, ids: Sequence[int], start: date, end: date,
-    names: tuple[str, ...] | None = None,
+    names: tuple[str, ...] | None = None, *, paid: bool = False,
 ) -> dict[int, SubjectSeries]:
     """Daily series of each subject id (every id present, {} when it has no data).
 
-    Two queries at most: post-level rows, then account-level rows overriding them metric
-    by metric for channels and brands.
+    Channels and brands take a metric channel by channel: from the channel's account-level
+    rows where it has any for that metric in the window, else from the sum of its posts'
+    rows. With `paid`, also the paid:* series CPM and CPC read (see PAID_PREFIX).
     """
     id_list = sorted(set(ids))
-    merged = _collect(await _level_rows(_POST_LEVEL, subject, id_list, start, end, names))
-    if subject in _ACCOUNT_LEVEL:
-        account = _collect(await _level_rows(_ACCOUNT_LEVEL, subject, id_list, start, end,
-                                             names))
-        for subject_id, by_metric in account.items():
+    split = subject in _ACCOUNT_LEVEL
+    rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names, by_channel=split)
+    if split:
+        account = await _level_rows(_ACCOUNT_LEVEL, subject, id_list, start, end, names,
+                                    by_channel=True)
+        rows = _per_channel_fallback(rows, account)
+    merged = _collect(rows)
+    if paid:
+        for subject_id, by_metric in (await _paid_series(subject, id_list, start, end)).items():
             merged.setdefault(subject_id, {}).update(by_metric)
     return {pk: merged.get(pk, {}) for pk in id_list}
 
@@ -124,15 +244,19 @@ async def load_series(
 def prorated_production_cost(
     campaigns: Sequence[Mapping[str, Any]], start: date, end: date
 ) -> Decimal | None:
-    """Each campaign's production cost times the share of its days inside the period."""
+    """Each campaign's production cost times the share of its days inside the period.
+
+    Unknown (None), never 0, when no campaign covers a day of the period or one that does
+    has no production cost recorded: an unknown part would make the sum look cheaper.
+    """
     total: Decimal | None = None
     for row in campaigns:
-        cost = row["production_cost"]
-        if cost is None:
-            continue
         overlap = (min(end, row["ends_on"]) - max(start, row["starts_on"])).days + 1
         if overlap <= 0:
             continue
+        cost = row["production_cost"]
+        if cost is None:
+            return None
         days = (row["ends_on"] - row["starts_on"]).days + 1
         share = Decimal(cost) * overlap / days if days > 0 else Decimal(cost)
         total = (total or Decimal(0)) + share.quantize(_CENT)
@@ -148,6 +272,7 @@ class PeriodKpis:
     totals: dict[str, Decimal]  # metrics present in the period only
     kpis: rules.Kpis
     production_cost: Decimal | None
+    paid: dict[str, Decimal] = field(default_factory=dict)  # "impressions", "spend/clicks", …
 
     def total(self, name: str) -> Decimal | None:
         return self.totals.get(name)
@@ -161,10 +286,16 @@ def series_window(start: date) -> date:
 def period_kpis(
     by_metric: SubjectSeries, start: date, end: date, production_cost: Decimal | None,
 ) -> PeriodKpis:
-    """KPIs from series loaded from `series_window(start)` to `end`."""
+    """KPIs from series loaded from `series_window(start)` to `end` (with `paid=True`)."""
     totals: dict[str, Decimal | None] = {}
+    paid: dict[str, Decimal] = {}
     for name, series in by_metric.items():
         in_period = [(d, v) for d, v in series.points if start <= d <= end]
+        if name.startswith(PAID_PREFIX):
+            if in_period:
+                paid[name.removeprefix(PAID_PREFIX)] = sum((v for _, v in in_period),
+                                                           Decimal(0))
+            continue
         totals[name] = rules.period_value(name, in_period)
     # Followers "at the start" is the stock at the end of the day before, else the first
     # day of the period that has one (the API has always read it this way).
@@ -178,9 +309,11 @@ def period_kpis(
         followers_start=at_start,
         followers_end=totals.get("followers"),
         production_cost=production_cost,
+        paid_impressions=(paid.get("spend/impressions"), paid.get("impressions")),
+        paid_clicks=(paid.get("spend/clicks"), paid.get("clicks")),
     )
     present = {name: value for name, value in sorted(totals.items()) if value is not None}
-    return PeriodKpis(start, end, present, kpis, production_cost)
+    return PeriodKpis(start, end, present, kpis, production_cost, paid)
 
 
 async def subject_kpis(
@@ -188,7 +321,77 @@ async def subject_kpis(
     production_cost: Mapping[int, Decimal | None] | None = None,
 ) -> dict[int, PeriodKpis]:
     """`period_kpis` of several subjects of one kind, from one batch of series."""
-    series = await load_series(subject, ids, series_window(start), end)
+    series = await load_series(subject, ids, series_window(start), end, paid=True)
     costs = production_cost or {}
     return {pk: period_kpis(by_metric, start, end, costs.get(pk))
             for pk, by_metric in series.items()}
+
+
+# --- completeness -------------------------------------------------------------------------
+
+_CHANNELS_OF = {
+    Subject.BRAND: 'SELECT c."brand" AS subject, c."id" AS channel FROM channel c '
+                   'WHERE c."brand" IN ({ids})',
+    Subject.CHANNEL: 'SELECT c."id" AS subject, c."id" AS channel FROM channel c '
+                     'WHERE c."id" IN ({ids})',
+    Subject.CAMPAIGN: 'SELECT DISTINCT p."campaign" AS subject, p."channel" AS channel '
+                      'FROM post p WHERE p."campaign" IN ({ids})',
+    Subject.POST: 'SELECT p."id" AS subject, p."channel" AS channel FROM post p '
+                  'WHERE p."id" IN ({ids})',
+}
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+async def channel_data_through(channel_ids: Sequence[int]) -> dict[int, date | None]:
+    """The last day each channel's data is complete through: its sync watermark, else (a
+    channel fed by imports or by hand) the last day it has any row; None with no data."""
+    ids = sorted(set(channel_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("{}" for _ in ids)
+    rows = await raw_rows(
+        ChannelMetric,
+        'SELECT c."id" AS channel, c."metrics_watermark" AS watermark, '
+        '(SELECT MAX(a."day") FROM channel_metric a WHERE a."channel" = c."id") AS account, '
+        '(SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post" '
+        f'WHERE p."channel" = c."id") AS posts FROM channel c WHERE c."id" IN ({marks})',
+        *ids)
+    out: dict[int, date | None] = {}
+    for row in rows:
+        watermark = _as_date(row["watermark"])
+        last = [d for d in (_as_date(row["account"]), _as_date(row["posts"])) if d]
+        out[row["channel"]] = watermark if watermark is not None else max(last, default=None)
+    return out
+
+
+async def complete_through(subject: Subject, ids: Sequence[int], today: date
+                           ) -> dict[int, date]:
+    """For each subject, the last day its data is complete: the day before `today` at the
+    latest, and no later than the channel that is furthest behind (channels with no data
+    at all are not waited for). A period ending after this day is partial."""
+    id_list = sorted(set(ids))
+    if not id_list:
+        return {}
+    sql = _CHANNELS_OF[subject].format(ids=", ".join("{}" for _ in id_list))
+    pairs = await raw_rows(ChannelMetric, sql, *id_list)
+    through = await channel_data_through([r["channel"] for r in pairs if r["channel"]])
+    yesterday = today - timedelta(days=1)
+    out = {pk: yesterday for pk in id_list}
+    for row in pairs:
+        last = through.get(row["channel"])
+        if last is not None and row["subject"] in out:
+            out[row["subject"]] = min(out[row["subject"]], last)
+    return out
+
+
+def measured_end(start: date, end: date, through: date | None) -> date:
+    """The last day a period's figures are read to: `end`, or the last complete day
+    (which is before `start` when no day of the period is complete yet)."""
+    if through is None or through >= end:
+        return end
+    return max(through, start - timedelta(days=1))

@@ -17,9 +17,25 @@ from babel import Locale, UnknownLocaleError
 from domain.db import write_transaction
 from domain.enums import WorkspaceRole
 from domain.errors import Problem, ValidationFailed
-from domain.models import Brand, Campaign, Channel, Post, Workspace, WorkspaceMember
+from domain.models import (
+    Brand,
+    Campaign,
+    Channel,
+    Post,
+    Report,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
 from domain.services.audit import record
-from domain.services.usecase import Problems, insert_unique, must_exist, update_unique
+from domain.services.usecase import (
+    Problems,
+    insert_unique,
+    lock_row,
+    must_exist,
+    update_unique,
+)
+from domain.settings import get_settings
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 FOOTER_LIMIT = 2000
@@ -72,6 +88,13 @@ async def create_workspace(actor_id: int, *, name: str, slug: str) -> dict[str, 
         problems.extend(_workspace_slug_taken().problems)
     problems.check()
     async with write_transaction():
+        await lock_row(User, actor_id)  # workspaces owned are counted: one at a time
+        limit = get_settings().max_workspaces_per_user
+        owned = await WorkspaceMember.count().where(
+            (WorkspaceMember.user == actor_id) & (WorkspaceMember.role == WorkspaceRole.OWNER))
+        if owned >= limit:
+            problems.limit(None, "max_workspaces_per_user", limit, "workspaces owned per user")
+            problems.check()
         row = await insert_unique(Workspace, asdict(values), _workspace_slug_taken)
         await WorkspaceMember.insert(WorkspaceMember(
             workspace=row["id"], user=actor_id, role=WorkspaceRole.OWNER))
@@ -198,8 +221,12 @@ async def update_brand(actor_id: int, brand_id: int, **changes: str) -> dict[str
     return after
 
 
-async def delete_brand(actor_id: int, brand_id: int) -> None:
-    """Delete a brand and, through the foreign keys, everything it holds; the audit log stays."""
+async def delete_brand(actor_id: int, brand_id: int) -> list[str]:
+    """Delete a brand and, through the foreign keys, everything it holds; the audit log stays.
+
+    Returns the storage keys of its files (reports, logo) for the caller to remove once
+    this commits.
+    """
     async with write_transaction():
         before = await must_exist(Brand, brand_id, "id")
         held = {
@@ -207,7 +234,34 @@ async def delete_brand(actor_id: int, brand_id: int) -> None:
             "campaigns": await Campaign.count().where(Campaign.brand == brand_id),
             "posts": await Post.count().where(Post.brand == brand_id),
         }
+        files = await _files_of([brand_id])
         await Brand.delete().where(Brand.id == brand_id)
         await record(actor_id=actor_id, action="brand.delete", object_type="Brand",
                      object_id=brand_id, workspace_id=before["workspace"], brand_id=brand_id,
                      before={**before, "deleted_with": held})
+    return files
+
+
+async def delete_workspace(actor_id: int, workspace_id: int) -> tuple[list[int], list[str]]:
+    """Delete a workspace with all its brands; returns the brands' ids and every file key
+    (reports, brand logos, the agency logo) for the caller to remove once this commits."""
+    async with write_transaction():
+        await lock_row(Workspace, workspace_id)
+        before = await must_exist(Workspace, workspace_id, "id")
+        brands = [r["id"] for r in await Brand.select(Brand.id).where(
+            Brand.workspace == workspace_id)]
+        files = [*await _files_of(brands), before["agency_logo"]]
+        await Workspace.delete().where(Workspace.id == workspace_id)
+        # Recorded with no workspace: the log row outlives it (its key would be nulled).
+        await record(actor_id=actor_id, action="workspace.delete", object_type="Workspace",
+                     object_id=workspace_id, before={**before, "deleted_brands": brands})
+    return brands, [f for f in files if f]
+
+
+async def _files_of(brand_ids: list[int]) -> list[str]:
+    if not brand_ids:
+        return []
+    reports = await Report.select(Report.storage_key).where(Report.brand.is_in(brand_ids))
+    logos = await Brand.select(Brand.logo).where(Brand.id.is_in(brand_ids))
+    return [r["storage_key"] for r in reports if r["storage_key"]] + [
+        r["logo"] for r in logos if r["logo"]]

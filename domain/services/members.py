@@ -25,21 +25,13 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _email_problems(problems: Problems, field: str, email: str) -> None:
+def email_problems(problems: Problems, field: str, email: str) -> None:
     if not email:
         problems.required(field)
     elif len(email) > MAX_EMAIL_LENGTH:
         problems.too_long(field, MAX_EMAIL_LENGTH)
     elif not (storable(email) and EMAIL.match(email)):
         problems.add(field, "INVALID_EMAIL", f"{email!r} is not an e-mail address")
-
-
-async def user_by_email(email: str) -> dict[str, Any]:
-    """The user with this (normalized) e-mail, created when unknown."""
-    await User.insert(User(email=email)).on_conflict(action="DO NOTHING")
-    row = await User.select().where(User.email == email).first()
-    assert row is not None
-    return row
 
 
 # -- brand roles ---------------------------------------------------------------------------
@@ -51,7 +43,7 @@ async def roles_of(user_id: int, brand_id: int) -> set[Role]:
     return {Role(r["role"]) for r in rows}
 
 
-async def _write_roles(actor_id: int, brand: dict[str, Any], user: dict[str, Any],
+async def _write_roles(actor_id: int | None, brand: dict[str, Any], user: dict[str, Any],
                        before: set[Role], after: set[Role]) -> None:
     added, removed = after - before, before - after
     if not added and not removed:
@@ -71,7 +63,7 @@ async def _write_roles(actor_id: int, brand: dict[str, Any], user: dict[str, Any
                  after={"email": user["email"], "roles": sorted(after)})
 
 
-def _role_problems(problems: Problems, roles: Iterable[str], *, required: bool) -> set[Role]:
+def role_problems(problems: Problems, roles: Iterable[str], *, required: bool) -> set[Role]:
     valid: set[Role] = set()
     invalid = False
     for role in roles:
@@ -85,27 +77,22 @@ def _role_problems(problems: Problems, roles: Iterable[str], *, required: bool) 
     return valid
 
 
-async def add_member(actor_id: int, brand_id: int, email: str,
-                     roles: Iterable[str]) -> tuple[dict[str, Any], list[Role]]:
-    """Give a user (created by e-mail when unknown) these roles on a brand, besides theirs."""
-    email = normalize_email(email)
-    problems = Problems()
-    _email_problems(problems, "email", email)
-    wanted = _role_problems(problems, roles, required=True)
-    problems.check()
+async def grant_roles(actor_id: int | None, brand_id: int, user: dict[str, Any],
+                      roles: Iterable[str]) -> list[Role]:
+    """Give `user` these roles on a brand besides theirs (an accepted invitation, the demo)."""
     async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
-        user = await user_by_email(email)
         before = await roles_of(user["id"], brand_id)
+        wanted = {Role(r) for r in roles}
         await _write_roles(actor_id, brand, user, before, before | wanted)
-    return user, sorted(before | wanted)
+    return sorted(before | wanted)
 
 
 async def set_member_roles(actor_id: int, brand_id: int, user_id: int,
                            roles: Iterable[str]) -> tuple[dict[str, Any], list[Role]]:
     """Replace a member's roles on a brand; no roles removes them from it."""
     problems = Problems()
-    wanted = _role_problems(problems, roles, required=False)
+    wanted = role_problems(problems, roles, required=False)
     problems.check()
     async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
@@ -140,37 +127,54 @@ def _last_owner(field: str) -> ValidationFailed:
                                 "a workspace keeps at least one owner: add another owner first")
 
 
-async def add_workspace_admin(actor_id: int, workspace_id: int, email: str,
-                              role: str = WorkspaceRole.ADMIN) -> tuple[dict[str, Any],
-                                                                         WorkspaceRole]:
-    """Make a user (created by e-mail when unknown) an OWNER or ADMIN of the workspace."""
-    email = normalize_email(email)
-    problems = Problems()
-    _email_problems(problems, "email", email)
+async def grant_workspace_role(actor_id: int | None, workspace_id: int, user: dict[str, Any],
+                               role: str) -> WorkspaceRole:
+    """Make `user` an ADMIN or OWNER (an accepted invitation); never lowers their role."""
+    wanted = WorkspaceRole(role)
+    async with write_transaction():
+        await lock_row(Workspace, workspace_id)
+        await must_exist(Workspace, workspace_id, "workspace")
+        before = await workspace_role(workspace_id, user["id"])
+        if before is not None and (before is WorkspaceRole.OWNER or before == wanted):
+            return before
+        await _set_workspace_role(actor_id, workspace_id, user, before, wanted)
+    return wanted
+
+
+async def set_workspace_admin_role(actor_id: int, workspace_id: int, user_id: int,
+                                   role: str) -> tuple[dict[str, Any], WorkspaceRole]:
+    """Change an owner's or admin's role; the last owner stays one (LAST_OWNER)."""
     if role not in {r.value for r in WorkspaceRole}:
-        problems.add("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
-    problems.check()
+        raise ValidationFailed.one("role", "INVALID_ROLE", f"unknown workspace role {role!r}")
     wanted = WorkspaceRole(role)
     async with write_transaction():
         await lock_row(Workspace, workspace_id)  # owners are counted: one writer at a time
         await must_exist(Workspace, workspace_id, "workspace")
-        user = await user_by_email(email)
-        before = await workspace_role(workspace_id, user["id"])
+        before = await workspace_role(workspace_id, user_id)
+        user = await row_of(User, user_id) if before is not None else None
+        if before is None or user is None:
+            raise ValidationFailed.one("user", "NOT_FOUND",
+                                       "no owner or admin of this workspace with this id")
         if before == wanted:
             return user, wanted
         if before is WorkspaceRole.OWNER and await _owners(workspace_id) <= 1:
             raise _last_owner("role")
-        if before is None:
-            await WorkspaceMember.insert(WorkspaceMember(
-                workspace=workspace_id, user=user["id"], role=wanted.value))
-        else:
-            await WorkspaceMember.update({WorkspaceMember.role: wanted.value}).where(
-                WorkspaceMember.workspace == workspace_id, WorkspaceMember.user == user["id"])
-        await record(actor_id=actor_id, action="workspace_admin.set", object_type="User",
-                     object_id=user["id"], workspace_id=workspace_id,
-                     before={"email": email, "role": before},
-                     after={"email": email, "role": wanted})
+        await _set_workspace_role(actor_id, workspace_id, user, before, wanted)
     return user, wanted
+
+
+async def _set_workspace_role(actor_id: int | None, workspace_id: int, user: dict[str, Any],
+                              before: WorkspaceRole | None, wanted: WorkspaceRole) -> None:
+    if before is None:
+        await WorkspaceMember.insert(WorkspaceMember(
+            workspace=workspace_id, user=user["id"], role=wanted.value))
+    else:
+        await WorkspaceMember.update({WorkspaceMember.role: wanted.value}).where(
+            WorkspaceMember.workspace == workspace_id, WorkspaceMember.user == user["id"])
+    await record(actor_id=actor_id, action="workspace_admin.set", object_type="User",
+                 object_id=user["id"], workspace_id=workspace_id,
+                 before={"email": user["email"], "role": before},
+                 after={"email": user["email"], "role": wanted})
 
 
 async def remove_workspace_admin(actor_id: int, workspace_id: int, user_id: int) -> None:

@@ -17,13 +17,12 @@ from domain.errors import ValidationFailed
 from domain.models import Brand, Report, ReportSchedule
 from domain.services.audit import record
 from domain.services.usecase import KEEP, Keep, Problems, changed, locked
+from domain.settings import get_settings
 
 MAX_PERIOD_DAYS = 366
 EARLIEST_DAY = date(2000, 1, 1)
 # A strategy report plans ahead; nothing further than this is a plausible period.
 MAX_DAYS_AHEAD = 400
-MAX_RECIPIENTS = 50
-MAX_SCHEDULES_PER_BRAND = 20
 LAST_SCHEDULE_DAY = 28  # every month has it
 MAX_EMAIL_LENGTH = 254
 EMAIL = re.compile(r"^[^@\s,;<>()\"'\\]+@[^@\s,;<>()\"'\\]+\.[^@\s,;<>()\"'\\.]+$")
@@ -183,10 +182,10 @@ async def create_schedule(new: NewSchedule, actor_id: int | None) -> dict[str, A
             "locale": _locale(problems, new.locale),
             "active": bool(new.active),
         }
-        if await ReportSchedule.count().where(
-                ReportSchedule.brand == brand["id"]) >= MAX_SCHEDULES_PER_BRAND:
-            problems.add("brand", "TOO_MANY",
-                         f"a brand has at most {MAX_SCHEDULES_PER_BRAND} report schedules")
+        limit = get_settings().max_schedules_per_brand
+        if await ReportSchedule.count().where(ReportSchedule.brand == brand["id"]) >= limit:
+            problems.limit("brand", "max_schedules_per_brand", limit,
+                           "report schedules per brand")
         problems.check()
         row = ReportSchedule(brand=brand["id"], created_by=actor_id, **values)
         await row.save()
@@ -250,8 +249,9 @@ def _day(problems: Problems, value: int) -> int:
 def _recipients(problems: Problems, values: Sequence[str]) -> list[str]:
     if not values:
         problems.add("recipients", "REQUIRED", "a schedule needs at least one recipient")
-    elif len(values) > MAX_RECIPIENTS:
-        problems.add("recipients", "TOO_MANY", f"at most {MAX_RECIPIENTS} recipients")
+    elif len(values) > (limit := get_settings().max_recipients_per_schedule):
+        problems.limit("recipients", "max_recipients_per_schedule", limit,
+                       "recipients per schedule")
         return list(values)
     out: list[str] = []
     seen: set[str] = set()

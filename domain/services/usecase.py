@@ -69,6 +69,12 @@ class Problems:
     def required(self, field: str, *, line: int | None = None) -> None:
         self.add(field, "REQUIRED", f"{field} is required", line=line)
 
+    def limit(self, field: str | None, setting: str, value: int, what: str) -> None:
+        """Over a limit of domain/settings: the code is the setting's name ("MAX_…"), the
+        message gives its value and the variable that changes it."""
+        self.add(field, setting.upper(),
+                 f"at most {value} {what} (the limit COSO_{setting.upper()} is {value})")
+
     def too_long(self, field: str, max_length: int, *, line: int | None = None) -> None:
         self.add(field, "TOO_LONG", f"{field} takes at most {max_length} characters", line=line)
 

@@ -228,24 +228,31 @@ async def test_schedule_validation_reports_every_problem(world):
 
 
 @pytest.mark.parametrize(("recipients", "code"), [([], "REQUIRED"),
-                                                  ([f"u{i}@acme.example" for i in range(51)],
-                                                   "TOO_MANY")])
+                                                  ([f"u{i}@acme.example" for i in range(21)],
+                                                   "MAX_RECIPIENTS_PER_SCHEDULE")])
 async def test_schedule_recipient_count(world, recipients, code):
     result = await gql(CREATE, as_=world.user("manager"), variables={"input": {
         "brand": gid("Brand", world.brand.id), "kind": "ROI", "dayOfMonth": 1,
         "recipients": recipients}})
-    assert [(e["field"], e["code"]) for e in result["createReportSchedule"]["userErrors"]] == [
-        ("recipients", code)]
+    errors = result["createReportSchedule"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("recipients", code)]
+    if code != "REQUIRED":  # the limit's value and its setting, COSO_MAX_…=20 by default
+        assert "at most 20 " in errors[0]["message"]
+        assert "COSO_MAX_RECIPIENTS_PER_SCHEDULE" in errors[0]["message"]
 
 
-async def test_a_brand_has_a_bounded_number_of_schedules(world):
-    for _ in range(20):
+async def test_a_brand_has_a_bounded_number_of_schedules(world, monkeypatch):
+    monkeypatch.setenv("COSO_MAX_SCHEDULES_PER_BRAND", "3")
+    get_settings.cache_clear()
+    for _ in range(3):
         await _schedule(world.brand)
     result = await gql(CREATE, as_=world.user("manager"), variables={"input": {
         "brand": gid("Brand", world.brand.id), "kind": "ROI", "dayOfMonth": 1,
         "recipients": ["a@acme.example"]}})
-    assert [(e["field"], e["code"]) for e in result["createReportSchedule"]["userErrors"]] == [
-        ("brand", "TOO_MANY")]
+    get_settings.cache_clear()
+    errors = result["createReportSchedule"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("brand", "MAX_SCHEDULES_PER_BRAND")]
+    assert "at most 3 report schedules per brand" in errors[0]["message"]
 
 
 async def test_update_keeps_omitted_fields_refuses_nulls_and_clears_locale(world):

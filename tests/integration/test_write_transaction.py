@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.db import current_connection, engine, write_transaction
-from domain.models import Brand
+from domain.db import after_commit, current_connection, engine, write_transaction
+from domain.models import Brand, Workspace
 from tests.factories import make_brand, make_workspace
 
 pytestmark = pytest.mark.storage
@@ -35,3 +35,33 @@ async def test_a_dead_connection_is_released_and_the_next_write_works() -> None:
     async with write_transaction():
         brand = await make_brand(name="After")
     assert await Brand.exists().where(Brand.id == brand.id)
+
+
+async def test_after_commit_runs_once_the_outermost_commits() -> None:
+    """What the database cannot undo (removing files) waits for the commit."""
+    ran: list[str] = []
+    async with write_transaction():
+        async with write_transaction():
+            after_commit(lambda: ran.append("inner"))
+            await make_workspace()
+        assert ran == []  # the inner block ended, but nothing is committed yet
+        after_commit(lambda: ran.append("outer"))
+    assert ran == ["inner", "outer"]
+    after_commit(lambda: ran.append("outside"))  # no transaction: at once
+    assert ran == ["inner", "outer", "outside"]
+
+
+async def test_after_commit_never_runs_on_rollback() -> None:
+    ran: list[str] = []
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            after_commit(lambda: ran.append("x"))
+            raise RuntimeError("rolled back")
+    assert ran == []
+    # A failing step is logged; the others still run and the commit stands.
+    async with write_transaction():
+        after_commit(lambda: 1 / 0)
+        after_commit(lambda: ran.append("y"))
+        workspace = await make_workspace()
+    assert ran == ["y"]
+    assert await Workspace.exists().where(Workspace.id == workspace.id)

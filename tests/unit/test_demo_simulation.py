@@ -144,3 +144,17 @@ def test_the_italian_copy_uses_articulated_prepositions():
     sentences = [s for texts in IT_POSTS.values() for s in texts]
     assert [s for s in sentences if ITALIAN_GLUE.search(s)] == []
     assert "Dalla pianta alla tazzina: oggi parliamo della crema dell'espresso." in sentences
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_no_channel_metric_is_a_constant_zero_the_platform_does_not_report(platform):
+    """A metric the platform does not report is missing (no row), not 0 every day: TikTok
+    has no account-level saves, so the demo stores none (issue 14)."""
+    if platform not in CHANNEL_RAW:
+        pytest.skip("not simulated")
+    days = channel_days("@x", platform, 200_000, PUBLISHED, LAST, {},
+                        CHANNEL_RAW[platform].keys())
+    for name in CHANNEL_RAW[platform]:
+        values = [d.counts[name] for d in days if name in d.counts]
+        assert not values or any(values), f"{platform} {name} is 0 every day"
+    assert "saves" not in CHANNEL_RAW[Platform.TIKTOK]

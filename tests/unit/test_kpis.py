@@ -43,12 +43,18 @@ TOTALS = {
 }
 
 
-def kpis(totals=None, *, start=4800, end=5000, production_cost=PRODUCTION_COST) -> Kpis:
+def kpis(totals=None, *, start=4800, end=5000, production_cost=PRODUCTION_COST,
+         paid=None) -> Kpis:
+    """KPIs of `totals`; paid content defaults to all of it (every impression bought)."""
+    totals = TOTALS if totals is None else totals
+    paid = paid if paid is not None else totals
     return compute_kpis(
-        TOTALS if totals is None else totals,
+        totals,
         followers_start=None if start is None else D(start),
         followers_end=None if end is None else D(end),
         production_cost=production_cost,
+        paid_impressions=(paid.get("spend"), paid.get("impressions")),
+        paid_clicks=(paid.get("spend"), paid.get("clicks")),
     )
 
 
@@ -319,7 +325,7 @@ def test_roi_can_be_negative():
 
 
 def test_roi_with_zero_revenue_is_minus_one():
-    k = kpis({"revenue": D(0), "spend": D("50.00")}, production_cost=None)
+    k = kpis({"revenue": D(0), "spend": D("50.00")}, production_cost=D("0.00"))
     assert k.roi == D(-1)
     assert k.roas == D(0)
 
@@ -332,10 +338,27 @@ def test_total_cost_with_only_production_cost_organic_work():
     assert k.roas is None  # no media spend recorded
 
 
-def test_total_cost_with_only_media_spend():
+def test_unknown_production_cost_makes_total_cost_and_roi_unknown_not_free():
     k = kpis({"revenue": D("300.00"), "spend": D("200.00")}, production_cost=None)
-    assert k.total_cost == D("200.00")
-    assert k.roi == D("0.5")
+    assert k.total_cost is None
+    assert k.roi is None
+    assert k.roas == D("1.5")  # media spend only: still known
+    known = kpis({"revenue": D("300.00"), "spend": D("200.00")}, production_cost=D("0.00"))
+    assert known.total_cost == D("200.00") and known.roi == D("0.5")
+
+
+def test_cpm_and_cpc_divide_spend_by_paid_impressions_and_clicks_only():
+    totals = {"spend": D("50.00"), "impressions": D(100000), "clicks": D(1000)}
+    k = kpis(totals, paid={"spend": D("50.00"), "impressions": D(10000), "clicks": D(100)})
+    assert k.cpm == D(5)  # 50 / 10,000 paid impressions × 1000, not 50 / 100,000
+    assert k.cpc == D("0.5")
+    # Spend on content that reports no clicks (Instagram) is left out of CPC, not added.
+    part = compute_kpis(totals, followers_start=None, followers_end=None,
+                        paid_clicks=(D("20.00"), D(100)))
+    assert part.cpc == D("0.2") and part.cpm is None
+    assert k.ctr == D("0.01")  # CTR stays all clicks / all impressions
+    none_paid = kpis(totals, paid={})
+    assert none_paid.cpm is None and none_paid.cpc is None
 
 
 def test_total_cost_and_roi_unknown_when_both_costs_missing():

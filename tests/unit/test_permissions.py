@@ -110,6 +110,8 @@ WORKSPACE_EXPECTED: dict[WorkspaceAction, set[WorkspaceRole]] = {
     WorkspaceAction.CREATE_BRAND: {OWNER, ADMIN},
     # who else owns or administers the workspace: owners only
     WorkspaceAction.MANAGE_ADMINS: {OWNER},
+    # the workspace itself, with every brand and file in it: owners only
+    WorkspaceAction.DELETE_WORKSPACE: {OWNER},
 }
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.pofile import read_po
 
 from domain.enums import ReportKind
@@ -20,15 +20,16 @@ from reporting.narrative import _engagement_rate, _followers, _money, _reach
 from reporting.periods import default_period, previous_period
 
 REPORTING = Path(__file__).resolve().parents[2] / "reporting"
+DEFINITIONS_PY = REPORTING.parent / "domain" / "rules" / "definitions.py"
 
 
 def test_numbers_money_and_rates_follow_the_locale():
     it, en = Formatter("it_IT", "EUR"), Formatter("en_GB", "GBP")
     assert it.count(D("1234567")) == "1.234.567" and en.count(D("1234567")) == "1,234,567"
     assert it.money(D("1234.5")) == "1.234,50\xa0€" and en.money(D("1234.5")) == "£1,234.50"
-    assert it.percent(D("0.04567")) == "4,57%" and en.percent(D("2.451")) == "245.1%"
+    assert it.percent(D("0.04567")) == "4,57%" and en.roi(D("2.451")) == "245.1%"
     assert en.ratio(D("3.216")) == "3.22×" and it.ratio(D("3.216")) == "3,22×"
-    assert en.change(D("-0.04")) == "-4.0%" and en.change(D("0.123")) == "+12.3%"
+    assert en.change(D("-0.04")) == "\u22124.0%" and en.change(D("0.123")) == "+12.3%"
     assert en.points(D("0.0123")) == "1.23"
 
 
@@ -86,11 +87,13 @@ def test_summary_states_the_movement_of_reach_in_its_direction():
     down = Compared(_kpis({"reach": D(900)}), _kpis({"reach": D(1000)}))
     flat = Compared(_kpis({"reach": D(1005)}), _kpis({"reach": D(1000)}))
     new = Compared(_kpis({"reach": D(10)}), _kpis({}))
-    assert _reach(up).key.startswith("Reach rose") and _reach(up).tone == "good"
+    assert _reach(up).key.startswith("Reach (daily reach, summed) rose")
+    assert _reach(up).tone == "good"
     assert dict(_reach(up).params)["change"] == ("change", D("0.1"))
-    assert _reach(down).key.startswith("Reach fell") and _reach(down).tone == "bad"
-    assert _reach(flat).key.startswith("Reach held steady")
-    assert _reach(new).key == "The content reached %(value)s accounts."
+    assert _reach(down).key.startswith("Reach (daily reach, summed) fell")
+    assert _reach(down).tone == "bad"
+    assert _reach(flat).key.startswith("Reach (daily reach, summed) held steady")
+    assert _reach(new).key == "Reach, the sum of daily reach, was %(value)s."
 
 
 def test_summary_falls_back_to_impressions_where_reach_is_missing():
@@ -115,24 +118,36 @@ def test_summary_money_sentences_only_with_the_figures_they_need():
     k = Compared(_kpis({"revenue": D(300), "spend": D(100)}, cost=D(50)), _kpis({}))
     keys = [s.key for s in _money(k)]
     assert keys[0].startswith("Each %(unit)s") and keys[1].startswith("Return on investment was")
-    loss = Compared(_kpis({"revenue": D(10), "spend": D(100)}), _kpis({}))
+    loss = Compared(_kpis({"revenue": D(10), "spend": D(100)}, cost=D(0)), _kpis({}))
+    unknown_cost = Compared(_kpis({"revenue": D(10), "spend": D(100)}), _kpis({}))
+    assert [s.key for s in _money(unknown_cost)] == [keys[0]]  # no ROI sentence
     assert "negative" in _money(loss)[1].key and _money(loss)[0].tone == "bad"
 
 
 def _extracted() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2"),
                   ("**/templates/**.css", "jinja2")]
-    keywords = {"_": None, "gettext": None, "N_": None}
-    return {message for _, _, message, *_ in extract_from_dir(
-        str(REPORTING), method_map, keywords=keywords) if isinstance(message, str)}
+    keywords = {"_": None, "gettext": None, "N_": None, "_n": (1, 2), "ngettext": (1, 2)}
+    found = {message[0] if isinstance(message, tuple) else message
+             for _, _, message, *_ in extract_from_dir(
+                 str(REPORTING), method_map, keywords=keywords)}
+    # The definitions the appendix prints live beside the KPI formulas.
+    with open(DEFINITIONS_PY, "rb") as f:
+        found |= {message for _, _, message, _ in extract_python(f, ["N_"], [], {})
+                  if isinstance(message, str)}
+    return found
 
 
 def test_every_word_of_the_templates_and_rules_has_an_italian_translation():
     with (LOCALE_DIR / "it" / "LC_MESSAGES" / "reports.po").open("rb") as f:
-        italian = {m.id: m.string for m in read_po(f) if m.id}
+        italian = {m.id[0] if isinstance(m.id, tuple) else m.id: m.string
+                   for m in read_po(f) if m.id}
     used = _extracted()
     assert len(used) > 150
-    missing = sorted(m for m in used if not italian.get(m))
+    def done(string: str | tuple[str, ...] | None) -> bool:
+        return all(string) if isinstance(string, tuple) else bool(string)
+
+    missing = sorted(m for m in used if not done(italian.get(m)))
     assert not missing, f"untranslated: {missing[:5]}"
 
 

@@ -13,9 +13,17 @@ from datetime import date
 
 from strawberry.dataloader import DataLoader
 
-from domain.services.analytics import Series, Subject, SubjectSeries, exact_decimal, load_series
+from domain.services.analytics import (
+    Series,
+    Subject,
+    SubjectSeries,
+    complete_through,
+    exact_decimal,
+    load_series,
+)
 
-__all__ = ["SeriesKey", "Series", "Subject", "SubjectSeries", "exact_decimal", "series_loader"]
+__all__ = ["CompleteKey", "SeriesKey", "Series", "Subject", "SubjectSeries", "exact_decimal",
+           "complete_loader", "series_loader"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +33,41 @@ class SeriesKey:
     start: date
     end: date
     names: tuple[str, ...] | None = None  # None: every metric
+    paid: bool = False  # also the paid:* series CPM and CPC read
 
 
 def series_loader() -> DataLoader[SeriesKey, SubjectSeries]:
     async def load(keys: Sequence[SeriesKey]) -> list[SubjectSeries]:
         groups: dict[tuple, set[int]] = defaultdict(set)
         for key in keys:
-            groups[(key.subject, key.start, key.end, key.names)].add(key.id)
+            groups[(key.subject, key.start, key.end, key.names, key.paid)].add(key.id)
         found: dict[tuple, SubjectSeries] = {}
-        for (subject, start, end, names), ids in groups.items():
-            by_id = await load_series(subject, sorted(ids), start, end, names)
+        for (subject, start, end, names, paid), ids in groups.items():
+            by_id = await load_series(subject, sorted(ids), start, end, names, paid=paid)
             for subject_id, by_metric in by_id.items():
-                found[(subject, start, end, names, subject_id)] = by_metric
-        return [found[(k.subject, k.start, k.end, k.names, k.id)] for k in keys]
+                found[(subject, start, end, names, paid, subject_id)] = by_metric
+        return [found[(k.subject, k.start, k.end, k.names, k.paid, k.id)] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteKey:
+    subject: Subject
+    id: int
+    today: date
+
+
+def complete_loader() -> DataLoader[CompleteKey, date]:
+    """The last day each subject's data is complete through (see analytics.complete_through)."""
+    async def load(keys: Sequence[CompleteKey]) -> list[date]:
+        groups: dict[tuple[Subject, date], set[int]] = defaultdict(set)
+        for key in keys:
+            groups[(key.subject, key.today)].add(key.id)
+        found: dict[tuple[Subject, date, int], date] = {}
+        for (subject, today), ids in groups.items():
+            for pk, through in (await complete_through(subject, sorted(ids), today)).items():
+                found[(subject, today, pk)] = through
+        return [found[(k.subject, k.today, k.id)] for k in keys]
 
     return DataLoader(load_fn=load)

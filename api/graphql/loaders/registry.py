@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
-from api.graphql.loaders.metrics import SeriesKey, SubjectSeries, series_loader
+from api.graphql.loaders.metrics import (
+    CompleteKey,
+    SeriesKey,
+    SubjectSeries,
+    complete_loader,
+    series_loader,
+)
 from api.graphql.loaders.reports import ReportLoaders
 from api.graphql.loaders.rows import (
     ChildrenLoader,
@@ -87,5 +94,6 @@ class Loaders:
         default_factory=lambda: {p: count_loader(Post, p) for p in _POST_PARENTS})
 
     series: DataLoader[SeriesKey, SubjectSeries] = field(default_factory=series_loader)
+    complete: DataLoader[CompleteKey, date] = field(default_factory=complete_loader)
     sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)

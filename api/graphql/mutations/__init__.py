@@ -6,6 +6,7 @@ from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
 from api.graphql.mutations.imports import ImportMutations
+from api.graphql.mutations.invitations import InvitationMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
 from api.graphql.mutations.posts import PostMutations
@@ -18,6 +19,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ChannelMutations,
     StrategyMutations,
     MemberMutations,
+    InvitationMutations,
     MetricMutations,
     PostMutations,
     CampaignMutations,

@@ -21,6 +21,7 @@ from api.graphql.mutations.base import (
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.brand import Brand
 from api.graphql.types.workspace import Workspace
+from api.reports.storage import brand_folders, remove_after_commit
 from domain.rules.permissions import Action, WorkspaceAction
 from domain.services import brands as service
 
@@ -97,6 +98,17 @@ class DeleteBrandPayload(Payload):
 
 
 @strawberry.type
+class DeleteWorkspacePayload(Payload):
+    deleted_id: strawberry.ID | None = None
+
+
+def _drop_replaced(before: str | None, after: str) -> None:
+    """A logo removed or replaced: its old file goes once the change is committed."""
+    if before and before != after:
+        remove_after_commit(keys=[before])
+
+
+@strawberry.type
 class BrandMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="A new workspace (agency or company); the viewer owns it.")
@@ -120,14 +132,35 @@ class BrandMutations:
         async def work() -> WorkspacePayload:
             pk = await workspace_for(info, id, WorkspaceAction.EDIT_WORKSPACE, field="id")
             label = white_label or WhiteLabelInput()
+            before = await info.context.loaders.workspace.load(pk)
             row = await service.update_workspace(
                 user_id, pk, **given(name=name, agency_name=label.agency_name,
                                      agency_logo=label.agency_logo,
                                      report_footer=label.report_footer))
             forget(info.context.loaders.workspace, pk)
+            _drop_replaced(before and before["agency_logo"], row["agency_logo"])
             return WorkspacePayload(workspace=Workspace.from_row(row))
 
         return await run(WorkspacePayload, work)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Delete a workspace with all its brands and their files "
+                                     "(reports, logos). Owners.")
+    async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
+        user_id = info.context.user_id
+
+        async def work() -> DeleteWorkspacePayload:
+            pk = await workspace_for(info, id, WorkspaceAction.DELETE_WORKSPACE, field="id")
+            brands, files = await service.delete_workspace(user_id, pk)
+            remove_after_commit(keys=files, folders=[
+                f"workspaces/{pk}", *(f for b in brands for f in brand_folders(b))])
+            forget(info.context.loaders.workspace, pk)
+            forget(info.context.loaders.brand, *brands)
+            await refresh_access(info)
+            return DeleteWorkspacePayload(
+                deleted_id=strawberry.ID(str(global_id("Workspace", pk))))
+
+        return await run(DeleteWorkspacePayload, work)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="A new brand in a workspace. Workspace owners and admins.")
@@ -152,10 +185,11 @@ class BrandMutations:
 
         async def work() -> BrandPayload:
             pk = decode(input.id, "Brand")
-            await load_for(info, info.context.loaders.brand, pk, Action.EDIT_BRAND, field="id",
-                           type_name="Brand", brand=lambda row: row["id"])
+            before = await load_for(info, info.context.loaders.brand, pk, Action.EDIT_BRAND,
+                                    field="id", type_name="Brand", brand=lambda row: row["id"])
             row = await service.update_brand(user_id, pk, **_brand_fields(input))
             forget(info.context.loaders.brand, pk)
+            _drop_replaced(before["logo"], row["logo"])
             return BrandPayload(brand=Brand.from_row(row))
 
         return await run(BrandPayload, work)
@@ -170,7 +204,8 @@ class BrandMutations:
             pk = decode(id, "Brand")
             await load_for(info, info.context.loaders.brand, pk, Action.EDIT_BRAND, field="id",
                            type_name="Brand", brand=lambda row: row["id"])
-            await service.delete_brand(user_id, pk)
+            files = await service.delete_brand(user_id, pk)
+            remove_after_commit(keys=files, folders=brand_folders(pk))
             forget(info.context.loaders.brand, pk)
             await refresh_access(info)
             return DeleteBrandPayload(deleted_id=strawberry.ID(str(global_id("Brand", pk))))

@@ -16,7 +16,6 @@ from api.graphql.types.enums import Role, WorkspaceRole
 from api.graphql.types.member import Member
 from api.graphql.types.user import User
 from api.graphql.types.workspace import Workspace
-from domain.enums import WorkspaceRole as DomainWorkspaceRole
 from domain.rules.permissions import Action, WorkspaceAction
 from domain.services import members as service
 
@@ -82,24 +81,6 @@ async def _workspace(info: Info, pk: int) -> Workspace:
 @strawberry.type
 class MemberMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Give a user these roles on a brand, besides any they "
-                                     "hold; an unknown e-mail creates the user. Workspace "
-                                     "owners and admins.")
-    async def add_member(self, info: Info, brand: strawberry.ID, email: str,
-                         roles: list[Role]) -> MemberPayload:
-        user_id = info.context.user_id
-
-        async def work() -> MemberPayload:
-            brand_id = require(info, decode(brand, "Brand", field="brand"),
-                               Action.MANAGE_MEMBERS, field="brand", type_name="Brand")
-            user, now_roles = await service.add_member(user_id, brand_id, email, roles)
-            forget(info.context.loaders.members_of_brand, brand_id)
-            await refresh_access(info)
-            return MemberPayload(member=_member(user, now_roles))
-
-        return await run(MemberPayload, work)
-
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="Replace a member's roles on a brand; an empty list "
                                      "removes them. Workspace owners and admins.")
     async def set_member_roles(self, info: Info, brand: strawberry.ID, user: strawberry.ID,
@@ -136,21 +117,22 @@ class MemberMutations:
         return await run(RemoveMemberPayload, work)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Make a user (created by e-mail when unknown) an owner or "
-                                     "admin of the workspace, or change their role. Owners.")
-    async def add_workspace_admin(
-        self, info: Info, workspace: strawberry.ID, email: str,
-        role: WorkspaceRole = DomainWorkspaceRole.ADMIN,
-    ) -> WorkspaceAdminPayload:
+                         description="Change an owner's or admin's role; the last owner "
+                                     "stays one (LAST_OWNER). New ones are invited: "
+                                     "inviteWorkspaceAdmin. Owners.")
+    async def set_workspace_admin_role(self, info: Info, workspace: strawberry.ID,
+                                       user: strawberry.ID,
+                                       role: WorkspaceRole) -> WorkspaceAdminPayload:
         user_id = info.context.user_id
 
         async def work() -> WorkspaceAdminPayload:
             pk = await workspace_for(info, workspace, WorkspaceAction.MANAGE_ADMINS,
                                      field="workspace")
-            user, now_role = await service.add_workspace_admin(user_id, pk, email, role)
+            admin_id = decode(user, "User", field="user", label=ADMIN)
+            row, now_role = await service.set_workspace_admin_role(user_id, pk, admin_id, role)
             await refresh_access(info)
             return WorkspaceAdminPayload(
-                admin=WorkspaceAdmin(user=User.from_row(user), role=now_role),
+                admin=WorkspaceAdmin(user=User.from_row(row), role=now_role),
                 workspace=await _workspace(info, pk))
 
         return await run(WorkspaceAdminPayload, work)

@@ -14,6 +14,7 @@ from api.graphql.mutations.base import Payload, require, run, user_errors
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.report import Report, ReportFormat, ReportKind, ReportSchedule
 from api.jobs.queues import job_queue
+from api.links import mail_recipient_links
 from api.reports.jobs import fail_unqueued, queue_report
 from api.reports.storage import Storage
 from domain import enums
@@ -21,6 +22,7 @@ from domain.errors import Problem, ValidationFailed
 from domain.jobs import QueueUnavailable
 from domain.models import Report as ReportTable
 from domain.rules.permissions import Action
+from domain.services import recipients
 from domain.services import reports as service
 from domain.services.usecase import KEEP, Problems
 
@@ -168,10 +170,14 @@ class ReportMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="E-mail last month's report on a day of each month "
-                                     "(STRATEGIST, MANAGER).")
+                                     "(STRATEGIST, MANAGER). Recipients who are not members "
+                                     "of the brand get a confirmation link and nothing else "
+                                     "until they confirm.")
     async def create_report_schedule(self, info: Info, input: CreateReportScheduleInput
                                      ) -> CreateReportSchedulePayload:
         user_id = info.context.user_id
+
+        links: list[tuple[int, list[tuple[str, str]]]] = []
 
         async def work() -> CreateReportSchedulePayload:
             brand_id = require(info, decode_id(input.brand, "Brand", field="brand"),
@@ -180,9 +186,13 @@ class ReportMutations:
                 brand_id=brand_id, kind=input.kind, format=input.format,
                 day_of_month=input.day_of_month, recipients=input.recipients,
                 locale=input.locale or "", active=input.active), user_id)
+            links.append((brand_id, await recipients.links_to_send(brand_id, row["recipients"])))
             return CreateReportSchedulePayload(schedule=ReportSchedule.from_row(row))
 
-        return await run(CreateReportSchedulePayload, work)
+        payload = await run(CreateReportSchedulePayload, work)
+        if links and not payload.user_errors:
+            await mail_recipient_links(*links[0])
+        return payload
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="Change a report schedule (STRATEGIST, MANAGER).")
@@ -203,9 +213,15 @@ class ReportMutations:
             )
             problems.check()
             row = await service.update_schedule(pk, changes, user_id)
+            links.append((row["brand"],
+                          await recipients.links_to_send(row["brand"], row["recipients"])))
             return UpdateReportSchedulePayload(schedule=ReportSchedule.from_row(row))
 
-        return await run(UpdateReportSchedulePayload, work)
+        links: list[tuple[int, list[tuple[str, str]]]] = []
+        payload = await run(UpdateReportSchedulePayload, work)
+        if links and not payload.user_errors:
+            await mail_recipient_links(*links[0])
+        return payload
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="Stop and delete a report schedule; the reports it made "

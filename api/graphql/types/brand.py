@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from api.graphql.types.calendar import CalendarDay
     from api.graphql.types.campaign import Campaign, CampaignFilter
     from api.graphql.types.channel import Channel
+    from api.graphql.types.invitation import Invitation
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
     from api.graphql.types.report import Report, ReportFilter, ReportSchedule
@@ -150,6 +151,15 @@ class Brand(relay.Node):
 
         return await load_members(info, self.id)
 
+    @strawberry.field(description="Invitations to this brand not yet answered, oldest first. "
+                                  "Workspace owners and admins.")
+    async def pending_invitations(
+        self, info: Info
+    ) -> list[Annotated[Invitation, strawberry.lazy(f"{_types}.invitation")]]:
+        from api.graphql.types.invitation import brand_invitations
+
+        return await brand_invitations(info, self.id)
+
     @strawberry.field(description="The BRIEF's KPIs over a period, all channels together.")
     async def kpis(
         self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
@@ -157,8 +167,9 @@ class Brand(relay.Node):
         from api.graphql.types.campaign import prorated_production_cost
 
         campaigns = await info.context.loaders.campaigns_of_brand.load(self.id)
-        cost = prorated_production_cost(campaigns, from_, to)
-        return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency, cost)
+        return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency,
+                               lambda s, e: prorated_production_cost(campaigns, s, e),
+                               brand_id=self.id)
 
     @strawberry.field(description="Daily series of canonical metrics, all channels together.")
     async def metrics(

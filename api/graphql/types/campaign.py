@@ -101,9 +101,10 @@ class Campaign(InBrand, relay.Node):
     async def kpis(
         self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
     ) -> Kpis:
-        cost = prorated_production_cost([self._row], from_, to)
-        return await load_kpis(info, Subject.CAMPAIGN, self.id, from_, to,
-                               self._row["currency"], cost)
+        row = self._row
+        return await load_kpis(info, Subject.CAMPAIGN, self.id, from_, to, row["currency"],
+                               lambda s, e: prorated_production_cost([row], s, e),
+                               brand_id=row["brand"])
 
     @strawberry.field
     async def metrics(

@@ -83,7 +83,8 @@ class Channel(InBrand, relay.Node):
         self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
     ) -> Kpis:
         brand = await info.context.loaders.brand.load(self._row["brand"])
-        return await load_kpis(info, Subject.CHANNEL, self.id, from_, to, brand["currency"])
+        return await load_kpis(info, Subject.CHANNEL, self.id, from_, to, brand["currency"],
+                               brand_id=brand["id"])
 
     @strawberry.field
     async def metrics(

@@ -34,3 +34,5 @@ Action = _Action
 strawberry.enum(Action, description="Something a viewer may do on a brand.")
 Transition = _Transition
 strawberry.enum(Transition, name="PostTransitionKind")
+InvitationStatus = enums.InvitationStatus
+strawberry.enum(InvitationStatus)

@@ -18,6 +18,7 @@ from api.graphql.types.in_brand import InBrand
 from api.graphql.types.node import load_visible
 from api.graphql.types.user import User
 from domain import enums
+from domain.services import recipients
 
 # A plain alias (a type to mypy), then registered: strawberry.enum() marks the class
 # itself and returns it, so the alias is the GraphQL enum.
@@ -151,6 +152,12 @@ class ReportSchedule(InBrand, relay.Node):
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:
         return await _user(info, self._row["created_by"])
+
+    @strawberry.field(description="Recipients mailed nothing until they confirm through the "
+                                  "link e-mailed to them: neither members of the brand nor "
+                                  "confirmed.")
+    async def unconfirmed_recipients(self) -> list[str]:
+        return await recipients.unconfirmed(self._row["brand"], self.recipients)
 
     @strawberry.field(description="Its e-mails, latest month first.")
     async def deliveries(self, info: Info, last: int = 12) -> list[ReportDelivery]:

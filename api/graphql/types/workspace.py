@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -11,6 +11,9 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.types.enums import WorkspaceRole
 from api.graphql.types.node import node_keys
+
+if TYPE_CHECKING:
+    from api.graphql.types.invitation import Invitation
 
 
 @strawberry.type(description="The agency's white-label for reports.")
@@ -43,6 +46,15 @@ class Workspace(relay.Node):
         visible = info.context.access.workspace_ids
         rows = await info.context.loaders.workspace.load_many(node_keys(node_ids))
         return [cls.from_row(r) if r and r["id"] in visible else None for r in rows]
+
+    @strawberry.field(description="Invitations to be an owner or admin not yet answered, "
+                                  "oldest first. Owners.")
+    async def pending_invitations(
+        self, info: Info
+    ) -> list[Annotated[Invitation, strawberry.lazy("api.graphql.types.invitation")]]:
+        from api.graphql.types.invitation import workspace_invitations
+
+        return await workspace_invitations(info, self.id)
 
     @strawberry.field(description="The viewer's role in this workspace, if owner or admin.")
     def viewer_role(self, info: Info) -> WorkspaceRole | None:

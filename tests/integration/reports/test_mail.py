@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from api.reports.schedules import MAX_ATTEMPTS, send_scheduled_reports
-from domain.enums import DeliveryStatus, ReportFormat, ReportKind
-from domain.models import Report, ReportDelivery, ReportSchedule
-from tests.factories import make_brand, make_channel, make_workspace
+from domain.enums import DeliveryStatus, ReportFormat, ReportKind, Role
+from domain.models import RecipientConfirmation, Report, ReportDelivery, ReportSchedule
+from tests.factories import make_brand, make_channel, make_membership, make_user, make_workspace
 from tests.integration.reports.jobs_support import (
     TEST_LIMITS,
     SmtpServer,
@@ -49,10 +49,16 @@ async def _brand(agency, **values):
     return brand
 
 
-async def _schedule(brand, **values) -> ReportSchedule:
+async def _schedule(brand, *, confirmed: bool = True, **values) -> ReportSchedule:
+    """A schedule whose recipients (unless not `confirmed`) confirmed their address."""
     row = ReportSchedule(**{"brand": brand.id, "kind": ReportKind.ROI, "day_of_month": 3,
                             "recipients": ["ceo@acme.example", "cmo@acme.example"], **values})
     await row.save()
+    if confirmed:
+        for i, email in enumerate(row.recipients):
+            await RecipientConfirmation.insert(RecipientConfirmation(
+                brand=brand.id, email=email.lower(), token_hash=f"{row.id}-{i}",
+                expires_at=NOW, confirmed_at=NOW)).on_conflict(action="DO NOTHING")
     return row
 
 
@@ -217,3 +223,30 @@ async def test_a_report_that_cannot_render_fails_the_delivery(agency, storage, s
     assert delivery["status"] == "FAILED"
     assert delivery["error"] == ("the report could not be rendered: "
                                  "FAILED: ValueError: template said no")
+
+
+async def test_only_members_and_confirmed_addresses_are_mailed(agency, storage, smtp):
+    """Issue 13: a schedule is no mail relay. A stranger listed by a manager receives
+    nothing until they confirm; the brand's members need no confirmation."""
+    brand = await _brand(agency)
+    member = await make_user("cmo@acme.example")
+    await make_membership(member, brand, Role.CLIENT)
+    await _schedule(brand, confirmed=False,
+                    recipients=["stranger@elsewhere.example", "CMO@acme.example"])
+    summary = await _run(smtp, storage)
+    assert summary.sent == 1
+    [(_, recipients, _)] = smtp.inbox.messages
+    assert recipients == ["CMO@acme.example"]
+
+    # Nobody mailable: the month is not claimed, so it goes out once someone confirms.
+    other = await _brand(agency, slug="other")
+    await _schedule(other, confirmed=False, recipients=["stranger@elsewhere.example"])
+    summary = await _run(smtp, storage)
+    assert (summary.sent, summary.skipped) == (0, 2)
+    assert len(smtp.inbox.messages) == 1
+    await RecipientConfirmation.insert(RecipientConfirmation(
+        brand=other.id, email="stranger@elsewhere.example", token_hash="x", expires_at=NOW,
+        confirmed_at=NOW))
+    summary = await _run(smtp, storage)
+    assert summary.sent == 1
+    assert smtp.inbox.messages[-1][1] == ["stranger@elsewhere.example"]
