@@ -11,16 +11,8 @@ and any argument the generator cannot guess (`Ref("Post:approved")` is the tenan
 approved post, `Known("member_email")` a value of the tenant a caller may know). A new
 table or Node type needs its victim rows in tests/api/sweep_seed.py (`_tenant`): the sweep
 fails naming its text columns without a marker, or the Node type without a victim row.
-For example, invitations replacing addMember would be:
-
-    "inviteMember": M(Action.MANAGE_MEMBERS),   # its email: a victim member's, generated
-    "revokeInvitation": M(Action.MANAGE_MEMBERS, {"id": Ref("Invitation")}),
-    "acceptInvitation": M(SELF, {"id": Ref("Invitation")}, who="client"),
-    "declineInvitation": M(SELF, {"id": Ref("Invitation")}, who="client"),
-
-with `_tenant` inserting a pending Invitation (its texts marked) addressed to the
-tenant's `client` user, `put("Invitation", …)`; an accept by a signed link token is
-`{"token": Known("invitation_token")}` with that value in `seed.values`.
+The invitation mutations below are an example: `_tenant` inserts a pending Invitation
+(`put("Invitation", …)`) addressed to the tenant's `client`, whose SELF rule names them.
 """
 
 from __future__ import annotations
@@ -73,7 +65,7 @@ class Known:
 ID_FIELDS = {"brand": "Brand", "channel": "Channel", "channels": "Channel",
              "campaign": "Campaign", "post": "Post", "workspace": "Workspace", "user": "User"}
 # Types with global ids besides the Node types.
-OTHER_ID_TYPES = ("User", "ApiToken")
+OTHER_ID_TYPES = ("User", "ApiToken", "Invitation")
 RECENT = date.today() - timedelta(days=10)  # a whole day every platform still keeps
 
 
@@ -97,7 +89,8 @@ def scalar_value(type_name: str, name: str) -> Any:
 
 # Required arguments of non-root fields, by (name, type): the period every seeded row is in.
 NESTED_ARGS: dict[tuple[str, str], str] = {
-    ("from", "Date!"): '"2026-10-01"', ("to", "Date!"): '"2026-10-31"'}
+    ("from", "Date!"): '"2026-10-01"', ("to", "Date!"): '"2026-10-31"',
+    ("kpi", "String!"): '"engagement"'}
 
 
 # -- root query fields ----------------------------------------------------------------------
@@ -128,6 +121,8 @@ class M:
     who: str = "owner"
     """For SELF: the victim viewer whose row the arguments name (the seed's ApiToken is the
     owner's); every other viewer must get NOT_FOUND."""
+    open: bool = False
+    """Callable without a token (by a link's token): an anonymous caller gets userErrors."""
 
 
 def _move(transition: Transition, post: str, **args: Any) -> M:
@@ -149,11 +144,19 @@ MUTATIONS: dict[str, M] = {
     "createStrategy": M(Action.EDIT_STRATEGY),
     "updateStrategy": M(Action.EDIT_STRATEGY, {"input": {"name": "Renamed"}}),
     "deleteStrategy": M(Action.EDIT_STRATEGY),
-    "addMember": M(Action.MANAGE_MEMBERS),
+    "deleteWorkspace": M(WorkspaceAction.DELETE_WORKSPACE),
     "setMemberRoles": M(Action.MANAGE_MEMBERS),
     "removeMember": M(Action.MANAGE_MEMBERS),
-    "addWorkspaceAdmin": M(WorkspaceAction.MANAGE_ADMINS),
+    "setWorkspaceAdminRole": M(WorkspaceAction.MANAGE_ADMINS, {"user": Ref("User:admin")}),
     "removeWorkspaceAdmin": M(WorkspaceAction.MANAGE_ADMINS, {"user": Ref("User:admin")}),
+    # Their e-mail is a victim member's (generated): an outsider inviting it learns nothing.
+    "inviteMember": M(Action.MANAGE_MEMBERS),
+    "inviteWorkspaceAdmin": M(WorkspaceAction.MANAGE_ADMINS),
+    "revokeInvitation": M(Action.MANAGE_MEMBERS, {"id": Ref("Invitation")}),
+    # The seeded invitation is the client's; by the link's token is not swept (its clear
+    # text exists only in the e-mail).
+    "acceptInvitation": M(SELF, {"id": Ref("Invitation")}, who="client", open=True),
+    "declineInvitation": M(SELF, {"id": Ref("Invitation")}, who="client", open=True),
     "createApiToken": M(NO_TARGET),
     "revokeApiToken": M(SELF),
     "recordMetrics": M(Action.RECORD_METRICS, {"input": [
@@ -264,8 +267,10 @@ def _merge(generated: Any, override: Any) -> Any:
     return override
 
 
-def selection(schema: GraphQLSchema, type_: Any, depth: int, path: tuple[str, ...] = ()) -> str:
-    """Every field of an output type, objects `depth` levels down, no type twice on a path."""
+def selection(schema: GraphQLSchema, type_: Any, depth: int, path: tuple[str, ...] = (),
+              skip: frozenset[str] = frozenset()) -> str:
+    """Every field of an output type (but those named in `skip`), objects `depth` levels
+    down, no type twice on a path."""
     type_ = _unwrap(type_)
     if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
         return ""
@@ -275,7 +280,7 @@ def selection(schema: GraphQLSchema, type_: Any, depth: int, path: tuple[str, ..
             parts += [f for f, d in type_.fields.items()
                       if isinstance(_unwrap(d.type), GraphQLScalarType | GraphQLEnumType)]
         for possible in schema.get_possible_types(type_):
-            inner = selection(schema, possible, depth, path)
+            inner = selection(schema, possible, depth, path, skip)
             if inner:
                 parts.append(f"... on {possible.name} {inner}")
         return "{ " + " ".join(parts) + " }"
@@ -283,6 +288,8 @@ def selection(schema: GraphQLSchema, type_: Any, depth: int, path: tuple[str, ..
     path = (*path, type_.name)
     parts = ["__typename"]
     for fname, fdef in type_.fields.items():
+        if fname in skip:
+            continue
         args = []
         for aname, arg in fdef.args.items():
             if not _required(arg):
@@ -299,24 +306,27 @@ def selection(schema: GraphQLSchema, type_: Any, depth: int, path: tuple[str, ..
             continue
         if depth <= 0 or inner_type.name in path:
             continue
-        inner = selection(schema, inner_type, depth - 1, path)
+        inner = selection(schema, inner_type, depth - 1, path, skip)
         if inner:
             parts.append(f"{call} {inner}")
     return "{ " + " ".join(parts) + " }"
 
 
 def _document(schema: GraphQLSchema, kind: str, fname: str, fdef: Any,
-              args: dict[str, Any], depth: int, sel: str | None = None) -> str:
+              args: dict[str, Any], depth: int, sel: str | None = None,
+              skip: frozenset[str] = frozenset()) -> str:
     declared = ", ".join(f"${a}: {fdef.args[a].type}" for a in args)
     passed = ", ".join(f"{a}: ${a}" for a in args)
-    sel = sel if sel is not None else selection(schema, fdef.type, depth)
+    sel = sel if sel is not None else selection(schema, fdef.type, depth, skip=skip)
     head = f"{kind} Sweep({declared})" if declared else kind
     return f"{head} {{ {fname}{f'({passed})' if passed else ''} {sel} }}"
 
 
-def query_operations(schema: GraphQLSchema, depth: int = 3) -> list[Operation]:
+def query_operations(schema: GraphQLSchema, depth: int = 3,
+                     skip: frozenset[str] = frozenset()) -> list[Operation]:
     """One read per root query field and argument set; node-returning fields once per Node
-    type, each with an inline fragment of that type only."""
+    type, each with an inline fragment of that type only. Fields named in `skip` are left
+    out wherever they are."""
     ops = []
     query = schema.query_type
     assert query is not None
@@ -330,7 +340,7 @@ def query_operations(schema: GraphQLSchema, depth: int = 3) -> list[Operation]:
                     if _unwrap(arg.type).name != "ID":
                         raise Unknown(f"Query.{fname}({aname}) is not an id: add it to the sweep")
                     args[aname] = [Ref(type_name)] if is_list else Ref(type_name)
-                inner = selection(schema, schema.get_type(type_name), depth)
+                inner = selection(schema, schema.get_type(type_name), depth, skip=skip)
                 sel = f"{{ __typename id ... on {type_name} {inner} }}"
                 ops.append(Operation(f"Query.{fname}({type_name})",
                                      _document(schema, "query", fname, fdef, args, depth, sel),
@@ -340,7 +350,8 @@ def query_operations(schema: GraphQLSchema, depth: int = 3) -> list[Operation]:
             raise Unknown(f"no arguments for the root field Query.{fname}: add it to QUERY_ARGS")
         for args in QUERY_ARGS[fname]:
             ops.append(Operation(f"Query.{fname}({', '.join(args)})",
-                                 _document(schema, "query", fname, fdef, args, depth), args))
+                                 _document(schema, "query", fname, fdef, args, depth,
+                                           skip=skip), args))
     return ops
 
 

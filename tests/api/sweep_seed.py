@@ -43,10 +43,12 @@ from domain.models import (
     CampaignChannel,
     Channel,
     ChannelMetric,
+    Invitation,
     Membership,
     Post,
     PostMetric,
     PostTransition,
+    RecipientConfirmation,
     Report,
     ReportDelivery,
     ReportSchedule,
@@ -87,6 +89,8 @@ NO_MARKER = {
     "report": {"locale", "storage_key", "job_id"},
     "sync_run": {"job_id", "api_version", "error_code"},
     "post": {"publish_claim"},
+    "invitation": {"roles", "token_hash"},
+    "recipient_confirmation": {"token_hash"},
 }
 
 
@@ -230,6 +234,15 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
                            after={"text": mark("audit after")}))
     for viewer, role in ROLE_VIEWERS.items():
         await _insert(Membership(user=users[f"{tenant}:{viewer}"], brand=brand, role=role))
+    # A pending invitation of the tenant's client to one more role: theirs to answer.
+    client = await User.select(User.email).where(User.id == users[f"{tenant}:client"]).first()
+    week = datetime.now(UTC) + timedelta(days=7)
+    put("Invitation", await _insert(Invitation(
+        workspace=workspace_id, brand=brand, email=client["email"], roles=["STRATEGIST"],
+        inviter=creator, token_hash=f"{tenant}-invitation".ljust(64, "0"), expires_at=week)))
+    put("RecipientConfirmation", await _insert(RecipientConfirmation(
+        brand=brand, email=mark("confirm") + "@client.example",
+        token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))
 
 
 async def _user(seed: Seed, mark: _Marks, key: str) -> int:
