@@ -30,6 +30,10 @@ Proved to catch leaks, each sabotage made by hand and undone (2026-12-05):
   attacker and for the sibling brand's member.
 - `GET /reports/{id}` without `can_read`: named with the marker in the file and the slug in
   its Content-Disposition.
+- `revokeInvitation` without its manage check (api/graphql/mutations/invitations.py):
+  named with the names and e-mails it leaked and the invitation row it changed.
+- Before invitations, `addMember(brand: own, email: a victim member's)` was named for the
+  attacker with the member's name and user id (issue 13 items 1-2).
 """
 
 from __future__ import annotations
