@@ -13,6 +13,7 @@ from datetime import date
 
 from strawberry.dataloader import DataLoader
 
+from api.graphql.loaders.shielded import Loader
 from domain.services.analytics import (
     Series,
     Subject,
@@ -48,7 +49,7 @@ def series_loader() -> DataLoader[SeriesKey, SubjectSeries]:
                 found[(subject, start, end, names, paid, subject_id)] = by_metric
         return [found[(k.subject, k.start, k.end, k.names, k.paid, k.id)] for k in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +71,4 @@ def complete_loader() -> DataLoader[CompleteKey, date]:
                 found[(subject, today, pk)] = through
         return [found[(k.subject, k.today, k.id)] for k in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)

@@ -28,6 +28,7 @@ from api.graphql.loaders.rows import (
     page_loader,
     row_loader,
 )
+from api.graphql.loaders.shielded import Loader
 from api.graphql.loaders.sql import Cond, fetch, where
 from api.graphql.loaders.sync_runs import SyncLoaders
 from domain.models import (
@@ -56,7 +57,7 @@ def children_loader(table: type[Table], parent: str) -> ChildrenLoader:
             grouped[row[parent]].append(row)
         return [grouped.get(pk, []) for pk in parents]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 _POST_PARENTS = ("brand", "campaign", "channel")

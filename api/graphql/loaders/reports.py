@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from api.graphql.loaders.rows import (
     ChildrenLoader,
     CountLoader,
@@ -18,6 +16,7 @@ from api.graphql.loaders.rows import (
     page_loader,
     row_loader,
 )
+from api.graphql.loaders.shielded import Loader
 from api.graphql.loaders.sql import Cond, fetch, where
 from domain.models import Report, ReportDelivery, ReportSchedule
 
@@ -34,7 +33,7 @@ def deliveries_loader() -> ChildrenLoader:
             grouped[row["schedule"]].append(row)
         return [grouped.get(pk, []) for pk in schedules]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
+from api.graphql.loaders.shielded import Loader
 from api.graphql.loaders.sql import Cond, Filter, fetch, where
 from api.graphql.pagination import PageRequest
 
@@ -29,7 +30,7 @@ def row_loader(table: type[Table]) -> RowLoader:
         by_id = {row["id"]: row for row in rows}
         return [by_id.get(pk) for pk in ids]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 def _in(column: str, values: Sequence[Any]) -> Cond:
@@ -79,7 +80,7 @@ def page_loader(table: type[Table], parent: str, *, newest_first: bool = False) 
                 found[(filter_, page, row[parent])].append(row)
         return [found.get((key.filter, key.page, key.parent_id), []) for key in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,4 +114,4 @@ def count_loader(table: type[Table], parent: str) -> CountLoader:
                 counts[(filter_, row["parent"])] = row["n"]
         return [counts.get((key.filter, key.parent_id), 0) for key in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)

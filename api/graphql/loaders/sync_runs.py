@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from api.graphql.loaders.rows import (
     CountLoader,
     PageLoader,
@@ -17,6 +15,7 @@ from api.graphql.loaders.rows import (
     row_loader,
     windowed,
 )
+from api.graphql.loaders.shielded import Loader
 from api.graphql.loaders.sql import Cond, fetch
 from domain.enums import SyncKind
 from domain.models import SyncRun
@@ -32,7 +31,7 @@ def last_sync_loader() -> RowLoader:
         by_channel = {row["channel"]: row for row in rows}
         return [by_channel.get(pk) for pk in channels]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 @dataclass(slots=True)
