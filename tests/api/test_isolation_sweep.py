@@ -172,11 +172,13 @@ async def _flush_queue() -> None:
 async def world(database, tmp_path_factory) -> AsyncIterator[World]:
     if get_settings().uses_sqlite:
         pytest.skip("the sweep restores its world with PostgreSQL's COPY")
-    # The sweep's reads select every field at once: far past the per-request limits, which
-    # tests of their own cover. Files go to a folder of the module's.
+    # The sweep's reads select every field at once: far past the per-request limits (size,
+    # cost, rates), which tests of their own cover. Files go to a folder of the module's.
     # Invitations are e-mailed: to an SMTP server of the module's own.
     smtp = SmtpServer().start()
     env = {"COSO_MAX_QUERY_TOKENS": "100000", "COSO_MAX_QUERY_DEPTH": "30",
+           "COSO_MAX_QUERY_NODES": "0", "COSO_COST_BUDGET_PER_MINUTE": "0",
+           "COSO_RATE_LIMIT_PER_MINUTE": "0", "COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0",
            "COSO_STORAGE_DIR": str(tmp_path_factory.mktemp("sweep-files")),
            "COSO_SMTP_HOST": "127.0.0.1", "COSO_SMTP_PORT": str(smtp.port),
            "COSO_PUBLIC_URL": "http://coso.test"}
@@ -434,6 +436,7 @@ ROUTES: dict[str, list[tuple[str, str, bytes, bool]] | None] = {
     "/graphql": None,
     "/graphiql/{name}": None,
     "/health": None,
+    "/metrics": None,  # counts only, no tenant data; loopback or a token (test_metrics_http)
     "/reports/{id}": [("GET", "Report", b"", False)],
     "/brands/{id}/logo": [("PUT", "Brand", b"not an image", False)],
     "/workspaces/{id}/logo": [("PUT", "Workspace", b"not an image", False)],
