@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from zipfile import BadZipFile
 
 import orjson
@@ -104,6 +104,14 @@ def open_rows(path: str | Path, fmt: Format | None = None, *, encoding: str = "u
     return reader
 
 
+def check_encoding(encoding: str) -> str:
+    """The codec's canonical name; ImportFileError UNKNOWN_ENCODING for an unknown one."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ImportFileError(0, "UNKNOWN_ENCODING", f"unknown encoding {encoding!r}") from None
+
+
 class _Lines:
     """Physical lines of a binary stream, decoded a block at a time; bad bytes are replaced
     and noted.
@@ -114,25 +122,24 @@ class _Lines:
     which line and byte went wrong.
     """
 
-    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+    def __init__(self, stream: IO[bytes], encoding: str, *, line: int = 0,
+                 offset: int = 0) -> None:
         self.stream = stream
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ImportFileError(0, "UNKNOWN_ENCODING",
-                                  f"unknown encoding {encoding!r}") from None
+        check_encoding(encoding)
         self.encoding = encoding
-        self.offset = 0
+        self.offset = offset
         """Bytes decoded so far (whole blocks: progress bars need no more)."""
-        self.line = 0
+        self.line = line
         """Lines decoded so far (at block boundaries)."""
+        self._at_start = not offset
+        """Whether the stream starts at the file's start (where a BOM may be)."""
         self.bad: deque[tuple[int, str]] = deque()
         """(line, message) for lines with undecodable bytes, not yet claimed by a row."""
 
     def __iter__(self) -> Iterator[str]:
         read = self.stream.read
         pending = b""
-        first = True
+        first = self._at_start
         while True:
             block = read(BLOCK_BYTES)
             data = pending + block if pending else block
@@ -200,21 +207,58 @@ def _sniff(first_line: str) -> str:
 
 def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
              delimiter: str | None = None) -> RowReader:
-    """CSV with a header row; quoted cells may hold delimiters, quotes and new lines."""
-    lines = _Lines(stream, encoding)
-    physical = iter(lines)
-    first = next(physical, None)
-    if first is None:
-        raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
-    delimiter = delimiter or _sniff(first)
+    """CSV with a header row; quoted cells may hold delimiters, quotes and new lines.
 
-    reader = csv.reader(itertools.chain((first,), physical), delimiter=delimiter, strict=True)
-    header_line, header = _next_record(reader)
+    Read in record-aligned blocks by pyarrow (domain.imports.columnar), which the
+    columnar import takes as they are; from the first block pyarrow cannot read exactly
+    as the rules below do (bad bytes, blank lines, a stray quote...) to the end of the
+    file, by Python's csv module (`python_csv_rows`)."""
+    from domain.imports.columnar import ColumnarCsv
+
+    return ColumnarCsv.open(stream, encoding=encoding, delimiter=delimiter)
+
+
+class CsvHeader(NamedTuple):
+    """A CSV file's header as read: its delimiter, cells and the named ones."""
+
+    delimiter: str
+    cells: list[str]
+    named: list[tuple[int, str]]
+    """(position, name) of the cells with a name."""
+
+
+def header_of(cells: list[str], delimiter: str) -> CsvHeader:
+    return CsvHeader(delimiter, cells, [(i, name.strip()) for i, name in enumerate(cells)
+                                        if name.strip()])
+
+
+def python_csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
+                    delimiter: str | None = None, header: CsvHeader | None = None,
+                    line: int = 0, offset: int = 0) -> tuple[RowReader, CsvHeader]:
+    """The rows of a CSV stream by Python's csv module, the reference for every rule:
+    from the file's start (reading its header), or from a record boundary `offset` bytes
+    into the file, `line` lines in, with the header already read."""
+    lines = _Lines(stream, encoding, line=line, offset=offset)
+    physical = iter(lines)
     if header is None:
-        raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
-    named = [(i, name.strip()) for i, name in enumerate(header) if name.strip()]
+        first = next(physical, None)
+        if first is None:
+            raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
+        delimiter = delimiter or _sniff(first)
+        reader = csv.reader(itertools.chain((first,), physical), delimiter=delimiter,
+                            strict=True)
+        header_line, cells = _next_record(reader)
+        if cells is None:
+            raise ImportFileError(1, "EMPTY_FILE", "the file is empty: it needs a header row")
+        header = header_of(cells, delimiter)
+        if problem := lines.claim(header_line):
+            raise ImportFileError(header_line, problem[0], problem[1])
+    else:
+        reader = csv.reader(physical, delimiter=header.delimiter, strict=True)
+    base = line
+    cells_of_header, named = header.cells, header.named
     names = [name for _, name in named]
-    width = len(header)
+    width = len(cells_of_header)
     plain = len(named) == width
 
     def rows() -> Iterator[RawRow]:
@@ -222,8 +266,8 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
         before = reader.line_num
         try:
             for cells in reader:
-                start, before = before + 1, reader.line_num
-                problem = lines.claim(before) if bad else None
+                start, before = base + before + 1, reader.line_num
+                problem = lines.claim(base + before) if bad else None
                 if len(cells) == usual:  # the usual row: one cell per named column
                     if cells[0].strip() or "".join(cells).strip():
                         # strict=False: the lengths were just compared.
@@ -235,20 +279,18 @@ def csv_rows(stream: IO[bytes], *, encoding: str = "utf-8",
                 values = {name: cells[i] if i < len(cells) else None for i, name in named}
                 if problem is None and (len(cells) > width or len(named) < width):
                     extra = [c for i, c in enumerate(cells) if c.strip() and (
-                        i >= width or not header[i].strip())]
+                        i >= width or not cells_of_header[i].strip())]
                     if extra:
                         problem = ("EXTRA_CELLS", (
                             f"the row has {len(extra)} cell(s) outside the named columns "
                             f"(first: {extra[0][:40]!r}); is a delimiter or a quote missing?"))
                 yield RawRow(start, values, problem)
         except csv.Error as error:
-            raise _malformed(error, before + 1, reader.line_num) from None
+            raise _malformed(error, base + before + 1, base + reader.line_num) from None
 
-    result = RowReader([name for _, name in named], rows(), delimiter=delimiter)
+    result = RowReader(names, rows(), delimiter=header.delimiter)
     result._lines = lines
-    if problem := lines.claim(header_line):
-        raise ImportFileError(header_line, problem[0], problem[1])
-    return result
+    return result, header
 
 
 def _next_record(reader: Any) -> tuple[int, list[str] | None]:
