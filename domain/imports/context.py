@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+import numpy as np
+import pyarrow as pa
+
 from domain.enums import Platform
 from domain.imports.base import RawRow
 from domain.imports.schema import Entity, Header
 from domain.imports.store import Store, Target
 from domain.imports.values import CellError, as_text
+from domain.imports.vector import Certified
 from domain.models import Brand, Channel
 
 
@@ -133,6 +137,15 @@ class Handler:
         columns renamed to Coso's, then `parse`). A handler may take the usual rows faster
         itself."""
         return [one(row) for row in rows]
+
+    def certify(self, table: pa.Table, lines: np.ndarray) -> Certified:
+        """The block's rows `parse` would take without a problem, with the records it would
+        make (domain.imports.vector); pure, run beside the event loop. `table` has Coso's
+        column names, cells as text. Certifying none is always right."""
+        return Certified.none(table.num_rows)
+
+    async def finish(self, store: Store, certified: Certified) -> None:
+        """Complete a certification with what needs the database (`Certified.later`)."""
 
     async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
         """Fill in what needs a query per chunk before staging (e.g. post refs)."""

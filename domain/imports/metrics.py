@@ -15,12 +15,17 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from domain.enums import SourceKind
 from domain.imports.base import RawRow
 from domain.imports.context import ChannelIndex, Handler, Parsed
 from domain.imports.schema import Entity, Header
 from domain.imports.store import Field, Fixed, Store, Target
 from domain.imports.values import (
+    UNREFERENCED_PREFIX,
     CellError,
     as_text,
     coso_id,
@@ -28,6 +33,8 @@ from domain.imports.values import (
     parse_date,
     parse_number,
 )
+from domain.imports.vector import NO, Certified, distinct, matches, staged
+from domain.imports.vector import column as column_of
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
 from domain.services.metrics import Observation, validate_observation
 
@@ -94,6 +101,17 @@ def _metric_name(cell: Any) -> str:
 @lru_cache(maxsize=256)
 def _metric_text(text: str) -> str:
     return _SEPARATORS.sub("_", as_text(text)).lower()
+
+
+def _day_or_no(cell: Any) -> Any:
+    day = _iso_day(cell) if type(cell) is str else None
+    return NO if day is None else day
+
+
+def _ref_or_no(cell: Any) -> Any:
+    """The post ref as `parse` reads it; NO for a `coso:<id>` ref (`resolve` reads those)."""
+    ref = as_text(cell)
+    return NO if ref[:5].lower() == UNREFERENCED_PREFIX else ref
 
 
 class MetricsHandler(Handler):
@@ -277,6 +295,91 @@ class MetricsHandler(Handler):
                          observation.raw_metric, observation.note]
         if post_ref:
             self._refs[parsed.row.line] = (post_ref, channel_id)  # type: ignore[assignment]
+
+    def certify(self, table: pa.Table, lines: np.ndarray) -> Certified:
+        """The usual rows, as `parse_chunk` takes them (its docstring says why each is
+        valid), column by column; post refs are looked up in `finish`."""
+        rows = table.num_rows
+        channel, platform, post, day, metric, value = (column_of(table, c) for c in (
+            "channel", "platform", "post", "day", "metric", "value"))
+        if channel is None or day is None or metric is None or value is None:
+            return Certified.none(rows)
+        none = pa.nulls(rows, pa.string())
+        ok = matches(value, r"^[0-9]{1,16}$")
+        day_ok, days = distinct([day], _day_or_no, pa.date32())
+        channel_ok, channel_ids = distinct(
+            [channel, platform if platform is not None else none],
+            lambda c, p: self._channel_id(c, p) or NO, pa.int64())
+        name_ok, names = distinct([metric], lambda c: _metric_name(c) or NO, pa.string())
+        ok &= day_ok & channel_ok & name_ok
+        refs: pa.Array = pa.array([""] * rows, pa.string())
+        if post is not None:
+            ref_ok, refs = distinct([post], _ref_or_no, pa.string())
+            ok &= ref_ok
+        extras = []
+        for name, read in (("currency", lambda c: as_text(c).upper() or None),
+                           ("raw_metric", as_text), ("note", as_text)):
+            cells = column_of(table, name)
+            extras.append(distinct([cells], read, pa.string())[1] if cells is not None
+                          else pa.array([None if name == "currency" else ""] * rows,
+                                        pa.string()))
+        is_post = pc.not_equal(refs, "")
+        check_ok, currency = distinct(
+            [names, is_post, *extras],
+            lambda n, p, c, r, t: NO if n is None or p is None else self._currency_or_no(
+                (n, p, c, r, t)), pa.string())
+        ok &= check_ok
+        values = pc.cast(pc.if_else(pa.array(ok), value, "0"), pa.int64())
+        later = {"lines": lines, "channel": channel_ids, "metric": names, "day": days,
+                 "value": values, "currency": currency, "raw_metric": extras[1],
+                 "note": extras[2], "refs": refs,
+                 "is_post": np.asarray(is_post.fill_null(False).to_numpy(
+                     zero_copy_only=False), bool)}
+        return Certified(ok, later=later)
+
+    def _currency_or_no(self, key: tuple[Any, ...]) -> Any:
+        currency = self._checked.get(key, _UNCHECKED)
+        if currency is _UNCHECKED:
+            currency = self._check(key, 1, _PLACEHOLDER_DAY)
+        return NO if currency is _INVALID else currency
+
+    async def finish(self, store: Store, certified: Certified) -> None:
+        later = certified.later
+        if later is None:
+            return
+        mask, is_post = certified.mask, later["is_post"]
+        wanted = mask & is_post
+        found: dict[str, tuple[int, int]] = {}
+        if wanted.any():
+            refs = later["refs"].filter(pa.array(wanted))
+            found = await self._post_ids(store, sorted(set(pc.unique(refs).to_pylist())))
+        self.apply_posts(certified, found)
+
+    def apply_posts(self, certified: Certified, found: dict[str, tuple[int, int]]) -> None:
+        """Post rows certified only for a post of the brand on the row's channel; the
+        staging records of the certified rows, per target."""
+        later = certified.later
+        certified.later = None
+        mask, is_post = certified.mask, later["is_post"]
+        post_ok, post_ids = distinct(
+            [later["refs"], later["channel"]],
+            lambda r, c: found[r][0] if r in found and found[r][1] == c else NO, pa.int64())
+        mask &= ~is_post | post_ok
+        values = {**later, "post": post_ids}
+        for target, rows in ((CHANNEL_METRICS, mask & ~is_post), (POST_METRICS, mask & is_post)):
+            if rows.any():
+                certified.tables[target.table] = staged(target, later["lines"], values, rows)
+
+    async def _post_ids(self, store: Store, refs: list[str]) -> dict[str, tuple[int, int]]:
+        """Ref -> (post id, channel id) of the brand's posts with these refs."""
+        found: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(refs), 5000):
+            condition, args = store.is_in("ref", refs[start:start + 5000], "text")
+            rows = await store.fetch(
+                f"SELECT ref, id, channel FROM post WHERE brand = ? AND {condition}",
+                self.ctx.id, *args)
+            found.update({ref: (post_id, channel) for ref, post_id, channel in rows})
+        return found
 
     async def resolve(self, store: Store, chunk: list[Parsed]) -> None:
         waiting = [p for p in chunk if p.target is POST_METRICS]

@@ -14,7 +14,10 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.imports.by_id import resolve_by_id
@@ -30,8 +33,29 @@ from domain.imports.values import (
     parse_enum,
     parse_list,
 )
+from domain.imports.vector import (
+    NO,
+    Certified,
+    blank,
+    column,
+    distinct,
+    instants,
+    length,
+    matches,
+    plain,
+    staged,
+    without_nul,
+)
 from domain.models import Campaign
-from domain.rules.content import MAX_URL_LENGTH, MediaItem, is_web_url, storable
+from domain.rules.content import (
+    MAX_URL_LENGTH,
+    MediaItem,
+    clean_tags,
+    is_web_url,
+    media_problems,
+    storable,
+    text_limit,
+)
 from domain.rules.workflow import is_editable
 from domain.services.posts import check_content
 from domain.services.usecase import Problems
@@ -191,6 +215,107 @@ class PostsHandler(Handler):
             external_id, permalink, post_id,
         ]
 
+    def certify(self, table: pa.Table, lines: np.ndarray) -> Certified:
+        """Rows `parse` takes as they are: plain refs (no `coso:`), known channels and
+        campaigns, texts within the channel's limit, known enum spellings, ISO instants
+        (others through `parse_datetime` once per distinct value), clean tags and media."""
+        rows = table.num_rows
+        has = self.present
+        ref, channel, text = (column(table, c) for c in ("ref", "channel", "text"))
+        if ref is None or channel is None or text is None:
+            return Certified.none(rows)
+        platform = column(table, "platform")
+        ok = (plain(ref) & (length(ref) <= MAX_REF_LENGTH) & without_nul(ref)
+              & ~matches(ref, "(?i)^coso:"))
+        channel_ok, channel_ids = distinct(
+            [channel, platform if platform is not None else pa.nulls(rows, pa.string())],
+            self._channel_or_no, pa.int64())
+        platforms = {i: p for found in self.channels.by_handle.values() for i, p in found}
+        limit_ok, limits = distinct([channel_ids], lambda i: NO if i is None else text_limit(
+            platforms[i]), pa.int64())
+        limit = np.asarray(limits.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+        ok &= channel_ok & limit_ok & plain(text) & without_nul(text) & (length(text) <= limit)
+        values: dict[str, Any] = {"ref": ref, "channel": channel_ids, "text": text,
+                                  "id": pa.nulls(rows, pa.int64())}
+        for name, read, kind, absent in (
+                ("campaign", self._campaign_or_no, pa.int64(), None),
+                ("media", _media_or_no, pa.string(), "[]"),
+                ("tags", _tags_or_no, pa.string(), "[]"),
+                ("permalink", _permalink_or_no, pa.string(), "")):
+            cells = column(table, name) if name in has else None
+            if cells is None:
+                values[name] = pa.array([absent] * rows, kind)
+                continue
+            cell_ok, values[name] = distinct([cells], read, kind)
+            ok &= cell_ok
+        for name, enum, default in _CHOICES:
+            cells = column(table, name) if name in has else None
+            if cells is None:
+                values[name] = pa.array([default] * rows, pa.string())
+                continue
+            cell_ok, values[name] = distinct(
+                [cells], lambda c, n=name, e=enum, d=default: self._choice_or_no(n, e, d, c),
+                pa.string())
+            ok &= cell_ok
+        for name in ("scheduled_at", "published_at"):
+            cells = column(table, name) if name in has else None
+            if cells is None:
+                values[name] = pa.nulls(rows, pa.timestamp("us", "UTC"))
+                continue
+            cell_ok, values[name] = self._instants(cells)
+            ok &= cell_ok
+        cells = column(table, "platform_id") if "platform_id" in has else None
+        if cells is None:
+            values["external_id"] = pa.nulls(rows, pa.string())
+        else:
+            empty = blank(cells)
+            ok &= empty | (plain(cells) & (length(cells) <= 200) & without_nul(cells))
+            values["external_id"] = pc.if_else(pa.array(empty), None, cells)
+        return Certified(ok, {POSTS.table: staged(POSTS, lines, values, ok)})
+
+    def _channel_or_no(self, cell: Any, platform: Any) -> Any:
+        try:
+            return self.channels.find(cell, platform)[0]
+        except CellError:
+            return NO
+
+    def _campaign_or_no(self, cell: Any) -> Any:
+        if is_empty(cell):
+            return None
+        try:
+            return self.campaigns.find(cell)
+        except CellError:
+            return NO
+
+    def _choice_or_no(self, name: str, enum: type[StrEnum], default: str, cell: Any) -> Any:
+        if is_empty(cell):
+            return default
+        try:
+            return self._choice(name, enum, cell)
+        except CellError:
+            return NO
+
+    def _instants(self, cells: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """`_when` over a column: ISO instants by Arrow, other spellings by `parse_datetime`
+        once per distinct value."""
+        empty = blank(cells)
+        iso, when = instants(cells)
+        other = ~empty & ~iso
+        ok = empty | iso
+        if other.any():
+            where = pa.array(other)
+            other_ok, other_when = distinct([cells.filter(where)], self._instant_or_no,
+                                            pa.timestamp("us", "UTC"))
+            ok[other] = other_ok
+            when = pc.replace_with_mask(when, where, other_when)
+        return ok, when
+
+    def _instant_or_no(self, cell: Any) -> Any:
+        try:
+            return parse_datetime(cell, self.ctx.locale, self.ctx.timezone)
+        except (CellError, ValueError, OverflowError):
+            return NO
+
     def _when(self, parsed: Parsed, name: str, get: Callable[[str], Any]) -> datetime | None:
         cell = get(name)
         if is_empty(cell):
@@ -271,6 +396,33 @@ class PostsHandler(Handler):
         ctx = self.ctx
         return {"brand": ctx.id, "created_by": ctx.actor_id, "created_at": ctx.now,
                 "updated_at": ctx.now}
+
+
+def _media_or_no(cell: Any) -> Any:
+    """The media JSON `check_content` would store, NO if it finds a problem."""
+    if is_empty(cell):
+        return "[]"
+    try:
+        items = _media(cell)
+    except CellError:
+        return NO
+    items = [MediaItem(url=m.url.strip(), kind=m.kind.strip().upper(), alt=m.alt.strip())
+             for m in items]
+    return NO if media_problems(items) else _json([m.as_json() for m in items])
+
+
+def _tags_or_no(cell: Any) -> Any:
+    try:
+        tags = [as_text(t) for t in parse_list(cell)]
+    except CellError:
+        return NO
+    cleaned, problems = clean_tags(tags)
+    return NO if problems else _json(cleaned)
+
+
+def _permalink_or_no(cell: Any) -> Any:
+    text = as_text(cell)
+    return text if not text or _web_url(text) else NO
 
 
 def _json(value: Any) -> str:
