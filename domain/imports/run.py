@@ -28,16 +28,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import numpy as np
 
 from domain.errors import Problem, ValidationFailed
 from domain.imports.base import ImportFileError, ImportSummary, RawRow
 from domain.imports.campaigns import CampaignsHandler
+from domain.imports.columnar import Block, ColumnarCsv
 from domain.imports.context import BrandContext, Handler, Parsed, load_brand
 from domain.imports.metrics import MetricsHandler
 from domain.imports.posts import PostsHandler
 from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, resolve_header
 from domain.imports.store import Store, StoreConflict, Target, open_store, write
 from domain.imports.values import UNREFERENCED_PREFIX, as_text
+from domain.imports.vector import Certified
 from domain.services.audit import record
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
@@ -122,9 +125,10 @@ async def import_rows(
             handler = HANDLERS[entity](ctx, header.present())
             await handler.prepare()
             try:
+                chunks = (_blocks(rows.items(), chunk_size) if isinstance(rows, ColumnarCsv)
+                          else _chunks(first, source, chunk_size))
                 with _prompt_thread_handoff(not store.postgres):
-                    await run.stream(store, handler, header,
-                                     _chunks(first, source, chunk_size), progress)
+                    await run.stream(store, handler, header, chunks, progress)
             except ImportFileError as error:
                 summary.aborted = True
                 run.add(error.problem)
@@ -139,10 +143,46 @@ async def import_rows(
 
 
 @dataclass(slots=True)
+class _Chunk:
+    """Rows checked together: those parsed row by row, and a block's certified rows."""
+
+    parsed: list[Parsed]
+    """Rows through `parse`, and certified rows brought back as Parsed (`materialise`),
+    in file order."""
+    count: int
+    lines: tuple[int, int]
+    """Its first and last line."""
+    block: Block | None = None
+    certified: Certified | None = None
+
+    def materialise(self, target: Target, lines: Sequence[int] | None = None) -> list[Parsed]:
+        """Certified rows of `target` (those at `lines`, or all) as Parsed rows, taken into
+        `parsed`; all of them: the target's certified table is gone too."""
+        assert self.block is not None and self.certified is not None
+        table = self.certified.tables.get(target.table)
+        if table is None:
+            return []
+        staged = np.asarray(table.column("_line").to_numpy(), np.int64)
+        if lines is None:
+            del self.certified.tables[target.table]
+            at = np.arange(len(staged))
+        else:
+            at = np.nonzero(np.isin(staged, np.asarray(lines, np.int64)))[0]
+        if not len(at):
+            return []
+        records = [c.to_pylist() for c in table.take(at).columns]
+        raw = self.block.rows(np.searchsorted(self.block.lines, staged[at]))
+        found = [Parsed(row, target, list(record))
+                 for row, record in zip(raw, zip(*records, strict=True), strict=True)]
+        self.parsed = sorted([*self.parsed, *found], key=lambda p: p.row.line)
+        return found
+
+
+@dataclass(slots=True)
 class _Staging:
     """A chunk on its way into the staging tables."""
 
-    chunk: list[Parsed]
+    chunk: _Chunk
     ready: list[tuple[Target, list[Parsed]]]
     """Each target's rows without problems, staged in this order."""
     done: asyncio.Future[list[bool]]
@@ -186,6 +226,8 @@ class _Run:
         self.max_errors = max_errors
         self.on_reject = on_reject
         self.staging: dict[str, str] = {}
+        self.interleaved: set[str] = set()
+        """Targets a chunk staged in two statements (certified rows, then the others)."""
         self._identity: tuple[dict[str, str], bool] | None = None
         """(header columns, whether each file column is named as its Coso column)."""
 
@@ -195,7 +237,7 @@ class _Run:
             self.summary.problems.append(problem)
 
     async def stream(self, store: Store, handler: Handler, header: Header,
-                     chunks: Iterator[list[Any]] | AsyncIterator[list[Any]],
+                     chunks: Iterator[Any] | AsyncIterator[Any],
                      progress: Callable[[int], None] | None) -> None:
         checked = type(handler).verify is not Handler.verify
         for target in handler.targets:
@@ -204,22 +246,30 @@ class _Run:
         # The database stages chunk n while chunk n + 1 is parsed. Staging is one statement
         # per target (COPY; on SQLite, one INSERT from a JSON text, which runs without the
         # GIL); the few short queries around it run while parsing waits, since a thread's
-        # round trip would otherwise queue behind the parsing for the GIL.
+        # round trip would otherwise queue behind the parsing for the GIL. A file read in
+        # Arrow blocks is read and certified a block ahead in a thread (pyarrow lets go of
+        # the GIL), so reading, checking and writing overlap.
         staging: _Staging | None = None
         try:
             one = functools.partial(self.parse, handler, header)
-            async for chunk in _each(chunks):
-                parsed = []
-                for start in range(0, len(chunk), PARSE_SLICE):
-                    parsed += handler.parse_chunk(chunk[start:start + PARSE_SLICE], header, one)
-                    # A turn for the event loop: the staging of the chunk before goes on
-                    # (a COPY's next buffer, aiosqlite's reply) while this one is parsed.
-                    await asyncio.sleep(0)
+            async for item, certified in _ahead(chunks, handler, header):
+                chunk = await self.parse_chunk(handler, header, one, item, certified)
                 if staging is not None:
                     await self.settle(store, handler, header, staging, progress)
                     staging = None
-                await handler.resolve(store, parsed)
-                staging = self.stage(store, handler, parsed)
+                if chunk.certified is not None and chunk.block is not None:
+                    # The lookups certification left for the database (the connection is
+                    # free now); rows they do not certify go row by row too.
+                    before = chunk.certified.mask.copy()
+                    await handler.finish(store, chunk.certified)
+                    dropped = np.nonzero(before & ~chunk.certified.mask)[0]
+                    if len(dropped):
+                        chunk.parsed = sorted(
+                            chunk.parsed + handler.parse_chunk(chunk.block.rows(dropped),
+                                                               header, one),
+                            key=lambda p: p.row.line)
+                await handler.resolve(store, chunk.parsed)
+                staging = self.stage(store, handler, chunk)
             if staging is not None:
                 await self.settle(store, handler, header, staging, progress)
                 staging = None
@@ -228,17 +278,52 @@ class _Run:
                 with contextlib.suppress(Exception):
                     await staging.done
 
-    def stage(self, store: Store, handler: Handler, chunk: list[Parsed]) -> _Staging:
-        """Start staging the chunk's good rows, one statement per target."""
+    async def parse_chunk(self, handler: Handler, header: Header,
+                          one: Callable[[Any], Parsed], item: Block | list[Any],
+                          certified: Certified | None) -> _Chunk:
+        """The rows no certification took, parsed row by row."""
+        if isinstance(item, Block):
+            rows: list[Any] = item.rows(np.nonzero(~certified.mask)[0]) if (
+                certified is not None) else item.rows()
+            lines = (int(item.lines[0]), int(item.lines[-1]))
+            chunk = _Chunk([], len(item), lines, item, certified)
+        else:
+            rows = item
+            chunk = _Chunk([], len(item), (_line(item[0]), _line(item[-1])))
+        parsed = chunk.parsed
+        for start in range(0, len(rows), PARSE_SLICE):
+            parsed += handler.parse_chunk(rows[start:start + PARSE_SLICE], header, one)
+            # A turn for the event loop: the staging of the chunk before goes on
+            # (a COPY's next buffer, aiosqlite's reply) while this one is parsed.
+            await asyncio.sleep(0)
+        return chunk
+
+    def stage(self, store: Store, handler: Handler, chunk: _Chunk) -> _Staging:
+        """Start staging the chunk's good rows, one statement per target (two with
+        certified rows: their Arrow columns, then the others)."""
         by_target: dict[str, list[Parsed]] = {}
-        for parsed in chunk:
+        for parsed in chunk.parsed:
             if parsed.target is not None and not parsed.problems:
                 by_target.setdefault(parsed.target.table, []).append(parsed)
         ready = [(target, by_target.get(target.table, [])) for target in handler.targets]
+        tables = chunk.certified.tables if chunk.certified is not None else {}
+
+        async def stage_one(target: Target, rows: list[Parsed]) -> bool:
+            name = self.staging[target.table]
+            table = tables.get(target.table)
+            if table is None:
+                return await store.stage(name, target, [p.record for p in rows])
+            if not await store.stage_table(name, target, table):
+                return False
+            if rows:
+                self.interleaved.add(target.table)
+            if rows and not await store.stage(name, target, [p.record for p in rows]):
+                await store.unstage(name, table.column("_line").to_pylist())
+                return False
+            return True
 
         async def stage_all() -> list[bool]:
-            return [await store.stage(self.staging[target.table], target,
-                                      [p.record for p in rows]) for target, rows in ready]
+            return [await stage_one(target, rows) for target, rows in ready]
 
         return _Staging(chunk, ready, asyncio.ensure_future(stage_all()))
 
@@ -249,23 +334,29 @@ class _Run:
         chunk = staging.chunk
         for (target, ready), staged in zip(staging.ready, await staging.done, strict=True):
             if not staged:
+                # A repeated key: the certified rows too are checked one by one.
+                ready = sorted([*ready, *(chunk.materialise(target) if chunk.block else [])],
+                               key=lambda p: p.row.line)
                 await self.deduplicate(store, target, self.staging[target.table], ready)
-        staged_lines = (chunk[0].row.line, chunk[-1].row.line)
-        found = await handler.verify(store, self.staging, staged_lines)
+        found = await handler.verify(store, self.staging, chunk.lines)
         if found:
-            by_line = {p.row.line: p for p in chunk}
+            by_line = {p.row.line: p for p in chunk.parsed}
+            missing = sorted({line for line, *_ in found if line not in by_line})
+            if missing and chunk.block is not None:
+                for target in handler.targets:
+                    by_line.update((p.row.line, p) for p in chunk.materialise(target, missing))
             for line, column, code, message in found:
                 by_line[line].fail(column, code, message)
-        await self.repeated_refs(store, handler, header, chunk)
+        await self.repeated_refs(store, handler, header, chunk.parsed)
         refused: dict[str, list[int]] = {}
-        for parsed in chunk:
+        for parsed in chunk.parsed:
             if parsed.problems:
                 self.reject(parsed, header)
                 if parsed.target is not None:
                     refused.setdefault(parsed.target.table, []).append(parsed.row.line)
         for table, lines in refused.items():
             await store.unstage(self.staging[table], lines)
-        self.summary.rows += len(chunk)
+        self.summary.rows += chunk.count
         if progress is not None:
             progress(self.summary.rows)
 
@@ -279,7 +370,8 @@ class _Run:
             async with write(store):
                 for target in handler.targets:
                     counts = await store.upsert(self.staging[target.table], target, present,
-                                                handler.fixed(target))
+                                                handler.fixed(target),
+                                                ordered=target.table in self.interleaved)
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:
@@ -399,16 +491,6 @@ async def _audit(ctx: BrandContext, summary: ImportSummary, skip_invalid: bool) 
                  after={**summary.as_dict(), "skip_invalid": skip_invalid})
 
 
-async def _each(chunks: Iterator[list[Any]] | AsyncIterator[list[Any]]
-                ) -> AsyncIterator[list[Any]]:
-    if isinstance(chunks, AsyncIterator):
-        async for chunk in chunks:
-            yield chunk
-    else:
-        for chunk in chunks:
-            yield chunk
-
-
 def _chunks(first: AnyRow | None, rows: Iterator[Any] | AsyncIterator[Any],
             size: int) -> Iterator[list[Any]] | AsyncIterator[list[Any]]:
     """Lists of `size` rows (the peeked first row included), sync or async like `rows`."""
@@ -435,3 +517,62 @@ async def _async_chunks(first: AnyRow | None, rows: AsyncIterator[Any],
             chunk = []
     if chunk:
         yield chunk
+
+
+def _line(row: Any) -> int:
+    return int(row[0])
+
+
+def _blocks(items: Iterator[Block | list[RawRow]], size: int
+            ) -> Iterator[Block | list[RawRow]]:
+    """A columnar reader's items, blocks cut to at most `size` rows when it is smaller than
+    a block (tests choose tiny chunks to cross their boundaries)."""
+    for item in items:
+        if isinstance(item, Block) and len(item) > size and size < CHUNK_SIZE:
+            for start in range(0, len(item), size):
+                yield Block(item.table.slice(start, size), item.lines[start:start + size],
+                            item.end_offset)
+        else:
+            yield item
+
+
+def _certify(handler: Handler, header: Header, block: Block) -> Certified | None:
+    """The block's certification with Coso's column names; None when a column of the file
+    is neither a Coso column nor ignored (the per-row path words that)."""
+    names = block.table.column_names
+    if not all(n in header.columns or n in header.ignored for n in names):
+        return None
+    keep = [n for n in names if n in header.columns]
+    table = block.table.select(keep).rename_columns([header.columns[n] for n in keep])
+    return handler.certify(table, block.lines)
+
+
+async def _ahead(chunks: Iterator[Any] | AsyncIterator[Any], handler: Handler,
+                 header: Header) -> AsyncIterator[tuple[Any, Certified | None]]:
+    """(item, its certification) of each chunk; a sync source is read and certified one
+    item ahead in a thread while the caller works on the item before."""
+    if isinstance(chunks, AsyncIterator):
+        async for chunk in chunks:
+            yield chunk, None
+        return
+    loop = asyncio.get_running_loop()
+    done = object()
+
+    def step() -> Any:
+        item = next(chunks, done)
+        if isinstance(item, Block):
+            return item, _certify(handler, header, item)
+        return item, None
+
+    pending = loop.run_in_executor(None, step)
+    try:
+        while True:
+            result = await pending
+            if result[0] is done:
+                return
+            pending = loop.run_in_executor(None, step)
+            yield result
+    finally:
+        # The thread's item is dropped with the import (an error, or an early end).
+        with contextlib.suppress(Exception):
+            await pending
