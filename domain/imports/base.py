@@ -48,6 +48,11 @@ class ImportSummary:
     written: bool = False
     aborted: bool = False
     """The file could not be read to the end (a file-level problem): nothing was written."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Where the time went, per stage, for benchmarks: `read` and `certify` (in a thread, a
+    block ahead), `rows` (per-row checks), `lookups` (queries per chunk), `stage` (staging
+    statements, while the next chunk is worked on), `write` (the final upsert), and the
+    event loop's waits: `wait_read` for the thread, `wait_stage` for staging."""
 
     @property
     def ok(self) -> bool:

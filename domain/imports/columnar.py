@@ -29,7 +29,7 @@ from domain.imports import readers
 from domain.imports.base import ImportFileError, RawRow
 from domain.imports.readers import CsvHeader, RowReader, check_encoding, header_of
 
-BATCH_BYTES = 4 * 1024 * 1024
+BATCH_BYTES = 1024 * 1024
 """Bytes of the file in one Arrow block (about 80,000 metric rows, 40,000 posts)."""
 CHUNK_ROWS = 5000
 """Rows a block of the reference reader holds (the row import's chunk size)."""

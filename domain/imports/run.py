@@ -14,6 +14,7 @@ import functools
 import itertools
 import sqlite3
 import sys
+import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -133,7 +134,10 @@ async def import_rows(
                 summary.aborted = True
                 run.add(error.problem)
             if not summary.aborted and (skip_invalid or not summary.problem_count):
-                await run.write(store, handler, skip_invalid)
+                with run.timed("write"):
+                    await run.write(store, handler, skip_invalid)
+            if not summary.written:
+                await run.undo_direct(store)
             # Not on an unexpected error: the transaction's rollback (or the connection's
             # close) takes the TEMP tables with it.
             await run.drop(store)
@@ -228,8 +232,20 @@ class _Run:
         self.staging: dict[str, str] = {}
         self.interleaved: set[str] = set()
         """Targets a chunk staged in two statements (certified rows, then the others)."""
+        self.direct: dict[str, bool] = {}
+        """Per target: whether every row so far went straight into it (`insert_direct`)."""
+        self.written_direct: dict[str, int] = {}
+        self.direct_savepoint: str | None = None
         self._identity: tuple[dict[str, str], bool] | None = None
         """(header columns, whether each file column is named as its Coso column)."""
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            _add_time(self.summary, stage, time.perf_counter() - started)
 
     def add(self, problem: Problem) -> None:
         self.summary.problem_count += 1
@@ -242,6 +258,10 @@ class _Run:
         checked = type(handler).verify is not Handler.verify
         for target in handler.targets:
             self.staging[target.table] = await store.create_staging(target, by_line=checked)
+            # PostgreSQL, in the import's transaction; SQLite stages in autocommit (its one
+            # write transaction must not last the whole import).
+            self.direct[target.table] = store.postgres
+            self.written_direct[target.table] = 0
 
         # The database stages chunk n while chunk n + 1 is parsed. Staging is one statement
         # per target (COPY; on SQLite, one INSERT from a JSON text, which runs without the
@@ -252,23 +272,23 @@ class _Run:
         staging: _Staging | None = None
         try:
             one = functools.partial(self.parse, handler, header)
-            async for item, certified in _ahead(chunks, handler, header):
-                chunk = await self.parse_chunk(handler, header, one, item, certified)
+            async for item, certified in _ahead(chunks, handler, header, self.summary):
+                with self.timed("rows"):
+                    chunk = await self.parse_chunk(handler, header, one, item, certified)
                 if staging is not None:
                     await self.settle(store, handler, header, staging, progress)
                     staging = None
-                if chunk.certified is not None and chunk.block is not None:
-                    # The lookups certification left for the database (the connection is
-                    # free now); rows they do not certify go row by row too.
-                    before = chunk.certified.mask.copy()
-                    await handler.finish(store, chunk.certified)
-                    dropped = np.nonzero(before & ~chunk.certified.mask)[0]
-                    if len(dropped):
-                        chunk.parsed = sorted(
-                            chunk.parsed + handler.parse_chunk(chunk.block.rows(dropped),
-                                                               header, one),
-                            key=lambda p: p.row.line)
-                await handler.resolve(store, chunk.parsed)
+                with self.timed("lookups"):
+                    if chunk.certified is not None and chunk.block is not None:
+                        # The lookups certification left for the database (the connection
+                        # is free now); rows they do not certify go row by row too.
+                        before = chunk.certified.mask.copy()
+                        await handler.finish(store, chunk.certified)
+                        dropped = np.nonzero(before & ~chunk.certified.mask)[0]
+                        if len(dropped):
+                            chunk.parsed = sorted(chunk.parsed + handler.parse_chunk(
+                                chunk.block.rows(dropped), header, one), key=lambda p: p.row.line)
+                    await handler.resolve(store, chunk.parsed)
                 staging = self.stage(store, handler, chunk)
             if staging is not None:
                 await self.settle(store, handler, header, staging, progress)
@@ -312,7 +332,14 @@ class _Run:
             name = self.staging[target.table]
             table = tables.get(target.table)
             if table is None:
+                if rows:
+                    self.direct[target.table] = False
                 return await store.stage(name, target, [p.record for p in rows])
+            if (self.direct[target.table] and not rows and handler.direct_ok(target, table)
+                    and await self.insert_direct(store, handler, target, table)):
+                return True
+            # From the first row staged on, all are: new rows keep the file's order.
+            self.direct[target.table] = False
             if not await store.stage_table(name, target, table):
                 return False
             if rows:
@@ -323,16 +350,54 @@ class _Run:
             return True
 
         async def stage_all() -> list[bool]:
-            return [await stage_one(target, rows) for target, rows in ready]
+            with self.timed("stage"):
+                return [await stage_one(target, rows) for target, rows in ready]
 
         return _Staging(chunk, ready, asyncio.ensure_future(stage_all()))
+
+    async def insert_direct(self, store: Store, handler: Handler, target: Target,
+                            table: Any) -> bool:
+        """Certified rows of a chunk with no other rows of the target: their keys staged
+        (for the file's duplicates), the rows COPYed straight into the target, saving
+        staging them whole and the INSERT ... SELECT at the end. False when a key repeats
+        one staged or a row is not new after all: they are staged then, as usual."""
+        name = self.staging[target.table]
+        if self.direct_savepoint is None:
+            self.direct_savepoint = await store.direct_savepoint()
+        with self.timed("keys"):
+            keys = await store.stage_keys(name, target, table)
+        if not keys:
+            return False
+        with self.timed("direct"):
+            direct = await store.insert_direct(target, table, handler.fixed(target))
+        if direct:
+            self.written_direct[target.table] += table.num_rows
+            return True
+        await store.unstage(name, table.column("_line").to_pylist())
+        return False
+
+    async def undo_direct(self, store: Store) -> None:
+        """Nothing written after all: the rows written straight into targets go too."""
+        if self.direct_savepoint is not None:
+            await store.undo_direct(self.direct_savepoint)
+            self.direct_savepoint = None
 
     async def settle(self, store: Store, handler: Handler, header: Header, staging: _Staging,
                      progress: Callable[[int], None] | None) -> None:
         """Once the chunk is staged: its duplicate keys, the checks against stored rows, and
         its refused rows reported and taken out of staging again."""
         chunk = staging.chunk
-        for (target, ready), staged in zip(staging.ready, await staging.done, strict=True):
+        with self.timed("wait_stage"):
+            done = await staging.done
+        with self.timed("lookups"):
+            await self._settle(store, handler, header, chunk, staging, done)
+        self.summary.rows += chunk.count
+        if progress is not None:
+            progress(self.summary.rows)
+
+    async def _settle(self, store: Store, handler: Handler, header: Header, chunk: _Chunk,
+                      staging: _Staging, done: list[bool]) -> None:
+        for (target, ready), staged in zip(staging.ready, done, strict=True):
             if not staged:
                 # A repeated key: the certified rows too are checked one by one.
                 ready = sorted([*ready, *(chunk.materialise(target) if chunk.block else [])],
@@ -356,9 +421,6 @@ class _Run:
                     refused.setdefault(parsed.target.table, []).append(parsed.row.line)
         for table, lines in refused.items():
             await store.unstage(self.staging[table], lines)
-        self.summary.rows += chunk.count
-        if progress is not None:
-            progress(self.summary.rows)
 
     async def write(self, store: Store, handler: Handler, skip_invalid: bool) -> None:
         """One upsert per target and the audit row, together; a conflict with rows changed
@@ -372,10 +434,12 @@ class _Run:
                     counts = await store.upsert(self.staging[target.table], target, present,
                                                 handler.fixed(target),
                                                 ordered=target.table in self.interleaved)
+                    counts = (counts[0] + self.written_direct.get(target.table, 0), counts[1])
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:
-                        await store.analyze(target.table)
+                        with self.timed("analyze"):
+                            await store.analyze(target.table)
                 summary.inserted, summary.updated = inserted, updated
                 summary.unchanged = summary.rows - summary.rejected - inserted - updated
                 summary.written = True
@@ -547,8 +611,13 @@ def _certify(handler: Handler, header: Header, block: Block) -> Certified | None
     return handler.certify(table, block.lines)
 
 
+def _add_time(summary: ImportSummary, stage: str, seconds: float) -> None:
+    summary.seconds[stage] = summary.seconds.get(stage, 0.0) + seconds
+
+
 async def _ahead(chunks: Iterator[Any] | AsyncIterator[Any], handler: Handler,
-                 header: Header) -> AsyncIterator[tuple[Any, Certified | None]]:
+                 header: Header, summary: ImportSummary
+                 ) -> AsyncIterator[tuple[Any, Certified | None]]:
     """(item, its certification) of each chunk; a sync source is read and certified one
     item ahead in a thread while the caller works on the item before."""
     if isinstance(chunks, AsyncIterator):
@@ -559,15 +628,22 @@ async def _ahead(chunks: Iterator[Any] | AsyncIterator[Any], handler: Handler,
     done = object()
 
     def step() -> Any:
+        started = time.perf_counter()
         item = next(chunks, done)
+        read = time.perf_counter()
+        _add_time(summary, "read", read - started)
         if isinstance(item, Block):
-            return item, _certify(handler, header, item)
+            certified = _certify(handler, header, item)
+            _add_time(summary, "certify", time.perf_counter() - read)
+            return item, certified
         return item, None
 
     pending = loop.run_in_executor(None, step)
     try:
         while True:
+            started = time.perf_counter()
             result = await pending
+            _add_time(summary, "wait_read", time.perf_counter() - started)
             if result[0] is done:
                 return
             pending = loop.run_in_executor(None, step)

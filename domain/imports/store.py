@@ -29,6 +29,9 @@ from domain.db import current_connection, engine, task_connection, write_transac
 
 PG_TYPES = {"int": "integer", "text": "text", "date": "date", "numeric": "numeric",
             "timestamptz": "timestamptz", "json": "text"}
+STAGED = "s._direct IS NOT TRUE"
+"""A staged row the upsert writes (not one `insert_direct` wrote already)."""
+ARROW_TYPES = {"int": pa.int64(), "text": pa.string(), "timestamptz": pa.timestamp("us", "UTC")}
 SQLITE_TYPES = {"int": "INTEGER", "text": "TEXT", "date": "TEXT", "numeric": "REAL",
                 "timestamptz": "TEXT", "json": "TEXT"}
 
@@ -166,18 +169,20 @@ class Store:
 
     async def create_staging(self, target: Target, *, by_line: bool = False) -> str:
         """A TEMP table for the target's rows; `by_line` indexes the line (for the checks
-        that read a chunk's rows back), which SQLite does for free (it is the rowid)."""
+        that read a chunk's rows back), which SQLite does for free (it is the rowid).
+        `_direct` marks rows written straight into the target (`insert_direct`): only
+        their keys are staged, for the file's duplicates; the upsert skips them."""
         name = f"coso_stage_{uuid.uuid4().hex[:12]}"
         types = PG_TYPES if self.postgres else SQLITE_TYPES
         columns = ", ".join(f"{q(f.name)} {types[f.kind]}" for f in target.fields)
         if self.postgres:
             # ON COMMIT DROP is the backstop; the import drops it itself when done.
             line = "integer PRIMARY KEY" if by_line else "integer NOT NULL"
-            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}) "
-                               "ON COMMIT DROP")
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}, "
+                               "_direct boolean) ON COMMIT DROP")
         else:
             await self.execute(f"CREATE TEMP TABLE {q(name)} (_line INTEGER PRIMARY KEY, "
-                               f"{columns})")
+                               f"{columns}, _direct INTEGER)")
         for i, key in enumerate(target.keys):
             await self.execute(f"CREATE UNIQUE INDEX {q(f'{name}_k{i}')} ON {q(name)} "
                                f"({', '.join(q(c) for c in key)})")
@@ -225,23 +230,58 @@ class Store:
         columns = ["_line", *target.field_names()]
         table = table.select(columns)
         if self.postgres:
-            import asyncpg
-
-            out = pa.BufferOutputStream()
-            pcsv.write_csv(table, out, write_options=pcsv.WriteOptions(include_header=False))
-            try:
-                async with self.savepoint():
-                    await self.connection.copy_to_table(
-                        name, source=memoryview(out.getvalue()), columns=columns,
-                        format="csv")
-            except asyncpg.UniqueViolationError:
-                return False
-            return True
+            return await self._copy(name, table, unique_only=True)
         # Days as the text SQLite stores (`stage` would convert each in Python).
         cast = [pc.cast(c, pa.string()) if pa.types.is_date(c.type) else c
                 for c in table.columns]
         return await self.stage(name, target, list(zip(*(c.to_pylist() for c in cast),
                                                        strict=True)))
+
+    async def stage_keys(self, name: str, target: Target, table: pa.Table) -> bool:
+        """Stage only the keys of rows `insert_direct` writes, marked `_direct`; False (and
+        nothing staged) when one repeats a key already staged."""
+        keys = list(dict.fromkeys(c for key in target.keys for c in key))
+        table = table.select(["_line", *keys]).append_column(
+            "_direct", pa.array([True] * table.num_rows, pa.bool_()))
+        return await self._copy(name, table, unique_only=True)
+
+    async def insert_direct(self, target: Target, table: pa.Table,
+                            fixed: dict[str, Any]) -> bool:
+        """COPY rows proven new straight into the target table (PostgreSQL), inside the
+        import's transaction; False (and nothing written) when a row is not new after all
+        or the table refuses one: the caller stages them instead."""
+        rows = table.num_rows
+        columns = {f.name: pa.array([fixed[f.name]] * rows, ARROW_TYPES[f.kind])
+                   for f in target.fixed}
+        columns.update({f.name: table.column(f.name) for f in target.insert_fields()})
+        return await self._copy(target.table, pa.table(columns), unique_only=False)
+
+    async def _copy(self, table_name: str, table: pa.Table, *, unique_only: bool) -> bool:
+        import asyncpg
+
+        out = pa.BufferOutputStream()
+        pcsv.write_csv(table, out, write_options=pcsv.WriteOptions(include_header=False))
+        refused = (asyncpg.UniqueViolationError if unique_only else
+                   (asyncpg.IntegrityConstraintViolationError, asyncpg.DeadlockDetectedError))
+        try:
+            async with self.savepoint():
+                await self.connection.copy_to_table(
+                    table_name, source=memoryview(out.getvalue()),
+                    columns=table.column_names, format="csv")
+        except refused:
+            return False
+        return True
+
+    async def direct_savepoint(self) -> str:
+        """A savepoint before the first `insert_direct`: an import that ends up writing
+        nothing rolls back to it."""
+        name = f"coso_direct_{uuid.uuid4().hex[:12]}"
+        await self.execute(f"SAVEPOINT {name}")
+        return name
+
+    async def undo_direct(self, savepoint: str) -> None:
+        await self.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        await self.execute(f"RELEASE SAVEPOINT {savepoint}")
 
     async def staged_lines(self, name: str, target: Target, key: tuple[str, ...],
                            values: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
@@ -285,7 +325,8 @@ class Store:
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if self.postgres and f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = f"s.{q(target.ident)} IS NULL" if target.ident else "true"
+        new_rows = (f"s.{q(target.ident)} IS NULL" if target.ident else "true") + (
+            f" AND {STAGED}")
         args = [fixed[f.name] for f in fixed_columns]
         updated = target.updated(present)
         sets = [f"{q(f.name)} = excluded.{q(f.name)}" for f in updated]
@@ -392,13 +433,14 @@ class Store:
         if sets and changed:
             updated = await self.execute(
                 f"UPDATE {table} t SET {', '.join(sets)} FROM {q(name)} s "
-                f"WHERE {matched} AND ({changed})", *set_args, *match_args)
+                f"WHERE {matched} AND {STAGED} AND ({changed})", *set_args, *match_args)
         fixed_columns = list(target.fixed)
         columns = [*(f.name for f in fixed_columns), *(f.name for f in target.insert_fields())]
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = f"s.{q(target.ident)} IS NULL AND " if target.ident else ""
+        new_rows = (f"s.{q(target.ident)} IS NULL AND " if target.ident else "") + (
+            f"{STAGED} AND ")
         import asyncpg
 
         try:
