@@ -231,10 +231,13 @@ class ColumnarCsv(RowReader):
                 return None
         lines = line + 1 + np.concatenate(([0], np.cumsum(spans[:-1]))) if len(spans) else (
             np.zeros(0, np.int64))
+        # Rows with a cell that is not white space; the first column nearly always says.
         filled = None
         for column in table.columns:
             mark = pc.match_substring_regex(column, NOT_BLANK)
             filled = mark if filled is None else pc.or_(filled, mark)
+            if pc.all(filled).as_py():
+                break
         named = dict(self.header.named)
         unnamed = [i for i in range(table.num_columns) if i not in named]
         for i in unnamed:

@@ -87,6 +87,17 @@ def distinct(arrays: Sequence[pa.Array], function: Callable[..., Any],
     rows = len(arrays[0])
     if not rows:
         return np.zeros(0, bool), pa.array([], kind)
+    if len(arrays) == 1:  # the dictionary's positions are the distinct values already
+        encoded = pc.dictionary_encode(arrays[0])
+        values = encoded.dictionary.to_pylist()
+        answers = [function(v) for v in values]
+        if encoded.indices.null_count:
+            answers.append(function(None))
+        inverse = np.asarray(encoded.indices.fill_null(len(values)).to_numpy(
+            zero_copy_only=False), np.int64)
+        ok = np.array([a is not NO for a in answers], bool)
+        results = pa.array([None if a is NO else a for a in answers], kind)
+        return ok[inverse], results.take(pa.array(inverse, pa.int64()))
     columns = []
     codes = np.zeros(rows, np.int64)
     for array in arrays:
@@ -106,20 +117,40 @@ def distinct(arrays: Sequence[pa.Array], function: Callable[..., Any],
 
 
 def instants(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """ISO 8601 instants with an offset (`2026-09-01T08:00:00+02:00`, `...Z`), read by Arrow
-    where Python's `datetime.fromisoformat` reads them the same: (which, UTC timestamps)."""
+    """ISO 8601 instants with an offset (`2026-09-01T08:00:00+02:00`, `...Z`) where Python's
+    `datetime.fromisoformat` reads them: (which, their UTC timestamps). The fields are cut
+    out and checked (a real day of the month, hours, minutes, seconds) with numpy."""
     iso = matches(array, _ISO_INSTANT)
+    rows = len(array)
     if not iso.any():
-        return iso, pa.nulls(len(array), pa.timestamp("us", "UTC"))
-    local = pc.utf8_slice_codeunits(array, 0, 19)
-    # Arrow's strptime rolls 2026-02-30 over to March: only a value that prints back as
-    # written is a real day and time.
-    back = pc.strftime(pc.strptime(local, format="%Y-%m-%dT%H:%M:%S", unit="s",
-                                   error_is_null=True), format="%Y-%m-%dT%H:%M:%S")
-    iso &= _bools(pc.equal(back, local))
-    when = pc.strptime(array, format="%Y-%m-%dT%H:%M:%S%z", unit="us", error_is_null=True)
-    iso &= _bools(pc.is_valid(when))
-    return iso, pc.if_else(pa.array(iso), when, pa.scalar(None, when.type))
+        return iso, pa.nulls(rows, pa.timestamp("us", "UTC"))
+    text = pc.replace_substring(pc.if_else(pa.array(iso), array, "2000-01-01T00:00:00Z"),
+                                "Z", "+00:00")
+
+    def part(start: int, stop: int) -> np.ndarray:
+        return np.asarray(pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
+                          .to_numpy(zero_copy_only=False), np.int64)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    hour, minute, second = part(11, 13), part(14, 16), part(17, 19)
+    sign = np.where(_bools(pc.equal(pc.utf8_slice_codeunits(text, 19, 20), "-")), -1, 1)
+    offset = sign * (part(20, 22) * 60 + part(23, 25))
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.where((month == 2) & leap, 29,
+                          _MONTH_DAYS[np.clip(month, 1, 12) - 1])
+    iso &= ((month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (hour <= 23)
+            & (minute <= 59) & (second <= 59))
+    # Days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's days_from_civil).
+    y = year - (month <= 2)
+    era = y // 400
+    of_era = y - era * 400
+    of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+    seconds = ((days * 24 + hour) * 60 + minute) * 60 + second - offset * 60
+    return iso, pa.array(seconds * 1_000_000, pa.timestamp("us", "UTC"), mask=~iso)
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
 
 
 def staged(target: Target, line: np.ndarray, values: dict[str, Any],
