@@ -19,6 +19,7 @@ from domain.db import raw_rows
 from domain.enums import ChannelStatus
 from domain.models import ChannelMetric, PostMetric
 from domain.rules import kpis as rules
+from domain.rules.metric_catalog import CANONICAL_METRICS, Aggregation
 
 _EXACT = Decimal("0.0001")
 _WHOLE = Decimal(1)
@@ -188,34 +189,56 @@ def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, An
         + account
 
 
+async def _paid_rows(column: str, scope: str, ids: Sequence[int], start: date, end: date,
+                     *, daily: bool = True) -> list[dict[str, Any]]:
+    """Paid impressions and clicks with the spend of the same post-days, per `column`
+    (over `s`, the spend rows, and `p`, their posts) and metric: per day, or (`daily`
+    False) over the whole window (day NULL)."""
+    marks = ", ".join("{}" for _ in ids)
+    day = 's."day"' if daily else "NULL"
+    by_day = ', s."day"' if daily else ""
+    return await raw_rows(
+        PostMetric,
+        f'SELECT {scope} AS scope, {column} AS subject, x."metric" AS metric, {day} AS day, '
+        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
+        'FROM post_metric s JOIN post p ON p."id" = s."post" '
+        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
+        f'WHERE {scope} IN ({marks}) AND s."metric" = \'spend\' '
+        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
+        'AND s."day" >= {} AND s."day" <= {} '
+        f'GROUP BY {scope}, {column}, x."metric"{by_day}',
+        *ids, *PAID_METRICS, start, end)
+
+
+def _paid_collect(rows: list[dict[str, Any]], key: str = "subject", dated: date | None = None
+                  ) -> dict[Any, SubjectSeries]:
+    """paid:* series per row[key] ("subject", or "pair": (scope, subject)); rows without a
+    day are dated `dated`."""
+    out: dict[Any, SubjectSeries] = defaultdict(dict)
+    for row in rows:
+        row["pair"] = (row["scope"], row["subject"])
+        day = dated if row["day"] is None else row["day"] if isinstance(
+            row["day"], date) else date.fromisoformat(str(row["day"])[:10])
+        assert day is not None
+        for name, value, currency in ((row["metric"], row["value"], None),
+                                      (f"spend/{row['metric']}", row["spend"],
+                                       row["currency"])):
+            name_key = PAID_PREFIX + name
+            series = out[row[key]].setdefault(name_key, Series(name_key, currency=currency))
+            series.points.append((day, exact_decimal(value)))
+    for by_metric in out.values():
+        for series in by_metric.values():
+            series.points.sort()
+    return out
+
+
 async def _paid_series(subject: Subject, ids: Sequence[int], start: date, end: date
                        ) -> dict[int, SubjectSeries]:
     """paid:impressions, paid:clicks and the spend of the same post-days (paid:spend/…)."""
     if not ids:
         return {}
     column = _PAID_LEVEL[subject][0]
-    marks = ", ".join("{}" for _ in ids)
-    rows = await raw_rows(
-        PostMetric,
-        f'SELECT {column} AS subject, x."metric" AS metric, s."day" AS day, '
-        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
-        'FROM post_metric s JOIN post p ON p."id" = s."post" '
-        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
-        f'WHERE {column} IN ({marks}) AND s."metric" = \'spend\' '
-        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
-        'AND s."day" >= {} AND s."day" <= {} '
-        f'GROUP BY {column}, x."metric", s."day" ORDER BY 1, 2, 3',
-        *ids, *PAID_METRICS, start, end)
-    out: dict[int, SubjectSeries] = defaultdict(dict)
-    for row in rows:
-        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-        for name, value, currency in ((row["metric"], row["value"], None),
-                                      (f"spend/{row['metric']}", row["spend"],
-                                       row["currency"])):
-            key = PAID_PREFIX + name
-            series = out[row["subject"]].setdefault(key, Series(key, currency=currency))
-            series.points.append((day, exact_decimal(value)))
-    return out
+    return _paid_collect(await _paid_rows(column, column, ids, start, end))
 
 
 async def load_series(
@@ -326,6 +349,87 @@ async def subject_kpis(
     costs = production_cost or {}
     return {pk: period_kpis(by_metric, start, end, costs.get(pk))
             for pk, by_metric in series.items()}
+
+
+def kpi_value(period: PeriodKpis, name: str) -> Decimal | None:
+    """A KPI of the BRIEF, a canonical metric's period total, production cost, or a paid
+    figure ("paid:impressions", "paid:spend/clicks"), by its snake_case name."""
+    if name.startswith(PAID_PREFIX):
+        return period.paid.get(name.removeprefix(PAID_PREFIX))
+    if hasattr(period.kpis, name):
+        value: Decimal | None = getattr(period.kpis, name)
+        return value
+    if name == "production_cost":
+        return period.production_cost
+    return period.total(name)
+
+
+# Post columns a subject's posts can be grouped by: dimension → column of `post`.
+GROUP_COLUMNS = {"channel": "channel", "format": "format", "pillar": "pillar",
+                 "media_type": "media_type", "campaign": "campaign", "post": "id"}
+_SCOPE_COLUMN = {Subject.BRAND: 'p."brand"', Subject.CAMPAIGN: 'p."campaign"',
+                 Subject.CHANNEL: 'p."channel"', Subject.POST: 'p."id"'}
+# Stocks (followers) are not summed over days, and are channel-level only anyway.
+_FLOWS = tuple(n for n, m in CANONICAL_METRICS.items() if m.aggregation is Aggregation.SUM)
+
+
+async def load_group_totals(
+    scope: Subject, ids: Sequence[int], by: str, start: date, end: date,
+) -> dict[int, dict[Any, SubjectSeries]]:
+    """Per scope id, its posts grouped by `by` (a GROUP_COLUMNS key; None is the group of
+    posts without a value, e.g. without a campaign): each group's totals over [start, end]
+    of the summed metrics and the paid:* figures, as one point dated `start` per metric,
+    ready for `period_kpis(…, start, end, …)`. Post-level rows only."""
+    id_list = sorted(set(ids))
+    if not id_list:
+        return {}
+    scope_column, column = _SCOPE_COLUMN[scope], f'p."{GROUP_COLUMNS[by]}"'
+    marks = ", ".join("{}" for _ in id_list)
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {scope_column} AS scope, {column} AS subject, m."metric" AS metric, '
+        f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {_JOIN_POST} '
+        f'WHERE {scope_column} IN ({marks}) AND m."day" >= {{}} AND m."day" <= {{}} '
+        f'AND m."metric" IN ({", ".join("{}" for _ in _FLOWS)}) '
+        f'GROUP BY {scope_column}, {column}, m."metric"',
+        *id_list, start, end, *_FLOWS)
+    out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}
+    for row in rows:
+        group = out[row["scope"]].setdefault(row["subject"], {})
+        group[row["metric"]] = Series(row["metric"], [(start, exact_decimal(row["value"]))],
+                                      row["currency"])
+    paid = await _paid_rows(column, scope_column, id_list, start, end, daily=False)
+    for (pk, key), by_metric in _paid_collect(paid, "pair", start).items():
+        out[pk].setdefault(key, {}).update(by_metric)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    post: int
+    channel: int
+    at: datetime
+
+
+async def published_posts(scope: Subject, ids: Sequence[int], lower: datetime, upper: datetime
+                          ) -> dict[int, list[Published]]:
+    """Per scope id, its posts published in [lower, upper), in id order."""
+    id_list = sorted(set(ids))
+    out: dict[int, list[Published]] = {pk: [] for pk in id_list}
+    if not id_list:
+        return out
+    column = _SCOPE_COLUMN[scope]
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS scope, p."id" AS post, p."channel" AS channel, '
+        f'p."published_at" AS at FROM post p WHERE {column} IN '
+        f'({", ".join("{}" for _ in id_list)}) AND p."published_at" >= {{}} '
+        'AND p."published_at" < {} ORDER BY p."id"', *id_list, lower, upper)
+    for row in rows:
+        at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(
+            str(row["at"]))
+        out[row["scope"]].append(Published(row["post"], row["channel"], at))
+    return out
 
 
 # --- completeness -------------------------------------------------------------------------
