@@ -403,3 +403,239 @@ async def test_bad_input_is_a_clear_error_never_a_500(body, start, end, code, fi
     assert len(errors) == 1
     assert errors[0].extensions == {"code": code, "field": field}, errors[0].message
     assert "Internal" not in errors[0].message
+
+
+# --- targets, rankings, heatmap, attribution -------------------------------------------------
+
+CAMPAIGN = """query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on Campaign {
+  analytics(from: $from, to: $to) { completeThrough %s } } } }"""
+
+
+def status_of(kpi: str, target: Decimal, actual: Decimal, done: int, total: int,
+              ceiling: bool = False, cumulative: bool = False) -> str:
+    """The README's rule, written out again here."""
+    expected = target * done / total if cumulative else target
+    if ceiling:
+        return ("ON_TRACK" if actual <= expected else
+                "AT_RISK" if actual <= expected * D("1.1") else "OFF_TRACK")
+    return ("ON_TRACK" if actual >= expected else
+            "AT_RISK" if actual >= expected * D("0.9") else "OFF_TRACK")
+
+
+async def test_campaign_targets_against_actuals_account_for_the_elapsed_share():
+    w = await seed()
+    sep1, oct31 = date(2026, 9, 1), date(2026, 10, 31)
+    await type(w["fb"]).update({"metrics_watermark": date(2026, 10, 20)}).where(
+        type(w["fb"]).id == w["fb"].id)
+    through = date(2026, 10, 20)
+    campaign = 'p."campaign" = {}'
+    impressions = await post_sum("impressions", sep1, through, campaign, w["launch"].id)
+    assert impressions is not None
+    # A target the campaign is 5% behind on, for the days measured (50 of 61): AT_RISK.
+    target = (impressions / D("0.95") * 61 / 50).quantize(D(1))
+    launch = type(w["launch"])
+    await launch.update({"kpi_targets": [
+        {"kpi": "impressions", "target": float(target)},
+        {"kpi": "engagement_rate", "target": 0.05}, {"kpi": "cpc", "target": 1.0},
+        {"kpi": "saves", "target": 10}]}).where(launch.id == w["launch"].id)
+    data, errors = await run(CAMPAIGN % """targets { kpi target actual expected daysMeasured
+        daysTotal lowerIsBetter status }""", w["user"], id=gid("Campaign", w["launch"].id),
+        **{"from": sep1.isoformat(), "to": oct31.isoformat()})
+    assert not errors, errors
+    a = data["node"]["analytics"]
+    assert a["completeThrough"] == "2026-10-20"
+    targets = {t["kpi"]: t for t in a["targets"]}
+    imp = targets["impressions"]
+    assert (imp["daysMeasured"], imp["daysTotal"]) == (50, 61)
+    assert close(imp["actual"], impressions) and close(imp["expected"], target * 50 / 61)
+    assert imp["status"] == status_of("impressions", target, impressions, 50, 61,
+                                      cumulative=True) == "AT_RISK"
+    engagement = sum([await post_sum(m, sep1, through, campaign, w["launch"].id) or D(0)
+                      for m in ("reactions", "comments", "shares")], D(0))
+    reach = await post_sum("reach", sep1, through, campaign, w["launch"].id)
+    assert reach
+    rate = targets["engagement_rate"]
+    assert close(rate["actual"], engagement / reach) and close(rate["expected"], D("0.05"))
+    assert rate["status"] == status_of("engagement_rate", D("0.05"), engagement / reach, 50, 61)
+    spend = await post_sum("spend", sep1, through, campaign, w["launch"].id)
+    clicks = await post_sum("clicks", sep1, through, campaign, w["launch"].id)
+    assert spend and clicks
+    cpc = targets["cpc"]
+    assert cpc["lowerIsBetter"] is True and close(cpc["actual"], spend / clicks)
+    assert cpc["status"] == status_of("cpc", D(1), spend / clicks, 50, 61, ceiling=True)
+    # No saves were ever reported: no data, not "0 saves, off track".
+    assert targets["saves"]["actual"] is None and targets["saves"]["status"] == "NO_DATA"
+
+
+async def test_top_and_bottom_posts_by_a_metric_or_a_kpi():
+    w = await seed()
+    oct1, oct31 = date(2026, 10, 1), date(2026, 10, 31)
+    a = await brand_analytics(w, oct1, oct31, """
+        top: topPosts(metric: "reactions", n: 2) { rank value post { id } }
+        bottom: bottomPosts(metric: "reactions", n: 2) { rank value post { id } }
+        cheapest: topPosts(metric: "cpc", n: 3) { value post { id } }
+        dearest: bottomPosts(metric: "cpc", n: 3) { value }""")
+    totals = {}
+    for post in w["posts"]:
+        value = await post_sum("reactions", oct1, oct31, 'p."id" = {}', post.id)
+        if value is not None:
+            totals[gid("Post", post.id)] = value
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert len(ordered) == 4  # the 2025 post has no October rows
+    assert [(m["post"]["id"], D(m["value"])) for m in a["top"]] == ordered[:2]
+    assert [m["rank"] for m in a["top"]] == [1, 2]
+    assert [(m["post"]["id"], D(m["value"])) for m in a["bottom"]] == ordered[:1:-1]
+    (paid,) = a["cheapest"]  # only the paid post has clicks and spend
+    assert paid["post"]["id"] == gid("Post", w["posts"][1].id)
+    assert a["dearest"] == []  # on one list only
+
+
+async def test_heatmap_in_the_brand_timezone_and_best_times_need_enough_posts(settings_env):
+    w = await seed()
+    oct1, oct31 = date(2026, 10, 1), date(2026, 10, 31)
+    body = """heatmap { weekday hour posts measuredPosts engagement averageEngagement }
+        bestTimes { minPosts channel { platform } slots { weekday hour measuredPosts
+          averageEngagement } }"""
+    a = await brand_analytics(w, oct1, oct31, body)
+
+    async def engagement(post: Any) -> Decimal:
+        return sum([await post_sum(m, oct1, oct31, 'p."id" = {}', post.id) or D(0)
+                    for m in ("reactions", "comments", "shares")], D(0))
+
+    # Monday 9:xx in Rome: posts 0 (Facebook), 2 and 4; Monday 18:10: post 1.
+    nine = [await engagement(w["posts"][i]) for i in (0, 2, 4)]
+    slots = {(s["weekday"], s["hour"]): s for s in a["heatmap"]}
+    assert set(slots) == {(0, 9), (0, 18)}
+    assert slots[(0, 9)]["posts"] == 3 == slots[(0, 9)]["measuredPosts"]
+    assert close(slots[(0, 9)]["engagement"], sum(nine, D(0)))
+    assert close(slots[(0, 9)]["averageEngagement"], sum(nine, D(0)) / 3)
+    assert close(slots[(0, 18)]["engagement"], await engagement(w["posts"][1]))
+    # Three posts a slot are needed for advice (COSO_BEST_TIME_MIN_POSTS): none has that
+    # many on one channel.
+    assert {b["channel"]["platform"]: b["slots"] for b in a["bestTimes"]} == {
+        "FACEBOOK": [], "INSTAGRAM": []}
+    assert a["bestTimes"][0]["minPosts"] == 3
+    settings_env(COSO_BEST_TIME_MIN_POSTS="2")
+    a = await brand_analytics(w, oct1, oct31, body)
+    best = {b["channel"]["platform"]: b["slots"] for b in a["bestTimes"]}
+    assert best["FACEBOOK"] == []
+    (slot,) = best["INSTAGRAM"]
+    assert (slot["weekday"], slot["hour"], slot["measuredPosts"]) == (0, 9, 2)
+    assert close(slot["averageEngagement"], (nine[1] + nine[2]) / 2)
+    # 23:30 on Monday 6 October 2025 in Rome is 21:30 UTC: the slot is Rome's.
+    a = await brand_analytics(w, date(2025, 10, 1), date(2025, 10, 31), "heatmap { weekday hour }")
+    assert a["heatmap"] == [{"weekday": 0, "hour": 23}]
+
+
+async def test_change_attribution_sums_to_the_change():
+    w = await seed()
+    oct1, oct31 = date(2026, 10, 1), date(2026, 10, 31)
+    sep1, sep30 = date(2026, 9, 1), date(2026, 9, 30)
+    a = await brand_analytics(w, oct1, oct31, """
+        channels: attribution(metric: "impressions", by: CHANNEL) { base { start end }
+          before after change totalMembers members { key before after contribution
+          channel { platform } } }
+        posts: attribution(metric: "engagement_rate", by: POST, first: 50) { before after change
+          totalMembers members { key before after contribution rateEffect mixEffect } }
+        year: attribution(metric: "spend", by: CAMPAIGN, against: YEAR_EARLIER) {
+          base { start end } before after change members { key } }""")
+    channels = a["channels"]
+    assert channels["base"] == {"start": "2026-09-01", "end": "2026-09-30"}
+    now = await brand_total(w, "impressions", oct1, oct31)
+    then = await brand_total(w, "impressions", sep1, sep30)
+    assert now is not None and then is not None
+    assert close(channels["change"], now - then) and close(channels["before"], then)
+    assert channels["totalMembers"] == 3
+    by_platform = {m["channel"]["platform"]: m for m in channels["members"]}
+    fb = (await account_sum(w["fb"].id, "impressions", oct1, oct31) or D(0)) - (
+        await account_sum(w["fb"].id, "impressions", sep1, sep30) or D(0))
+    assert close(by_platform["FACEBOOK"]["contribution"], fb)
+    assert close(sum(D(m["contribution"]) for m in channels["members"]), now - then)
+    # Engagement rate over posts: before and after are the posts' own totals.
+    posts = a["posts"]
+
+    async def posts_rate(start: date, end: date) -> Decimal:
+        engagement = sum([await post_sum(m, start, end) or D(0)
+                          for m in ("reactions", "comments", "shares")], D(0))
+        reach = await post_sum("reach", start, end)
+        assert reach
+        return engagement / reach
+
+    assert close(posts["before"], await posts_rate(sep1, sep30), "1e-9")
+    assert close(posts["after"], await posts_rate(oct1, oct31), "1e-9")
+    assert posts["totalMembers"] == len(posts["members"]) == 4
+    assert close(sum(D(m["contribution"]) for m in posts["members"]), D(posts["change"]),
+                 "1e-9")
+    for m in posts["members"]:
+        assert close(D(m["rateEffect"]) + D(m["mixEffect"]), D(m["contribution"]), "1e-9")
+    sizes = [abs(D(m["contribution"])) for m in posts["members"]]
+    assert sizes == sorted(sizes, reverse=True)
+    # Post 4 was published in October: no rate in September, all of its part is mix.
+    new = next(m for m in posts["members"] if m["key"] == gid("Post", w["posts"][4].id))
+    assert new["before"] is None and D(new["rateEffect"]) == 0
+    # No spend a year earlier: the change is unknown and nothing is attributed.
+    year = a["year"]
+    assert year["base"] == {"start": "2025-10-01", "end": "2025-10-31"}
+    assert year["before"] is None and year["change"] is None and year["members"] == []
+
+
+async def test_attribution_refuses_a_kpi_it_cannot_split():
+    w = await seed()
+    data, errors = await run(BRAND % 'attribution(metric: "roi", by: CHANNEL) { change }',
+                             w["user"], slug="torre", **{"from": "2026-10-01",
+                                                         "to": "2026-10-31"})
+    assert errors[0].extensions == {"code": "UNSUPPORTED_METRIC", "field": "metric"}
+
+
+async def test_campaign_dashboards_in_one_query_do_not_multiply_the_sql():
+    from domain.db import query_count
+
+    w = await seed()
+    query = """{ brand(slug: "torre") { campaigns(first: 10) { nodes { analytics(
+      from: "2026-10-01", to: "2026-10-31") {
+        series(metric: "reach", granularity: WEEK) { buckets { value } }
+        breakdown(metric: "reach", by: CHANNEL) { members { value channel { handle } } }
+        comparison(metrics: ["reach"]) { figures { previous } }
+        targets { status }
+        topPosts(metric: "reach", n: 3) { post { text } }
+        heatmap { posts }
+        attribution(metric: "reach", by: POST) { members { post { text } } } } } } } }"""
+
+    async def count() -> int:
+        context = await context_for(f"Bearer {await token_for(w['user'])}")
+        before = query_count()
+        result = await schema.execute(query, context_value=context)
+        assert not result.errors, result.errors
+        return query_count() - before
+
+    few = await count()
+    for n in range(4):
+        await make_campaign(w["brand"], name=f"More {n}", starts_on=date(2026, 10, 1),
+                            ends_on=date(2026, 10, 31),
+                            kpi_targets=[{"kpi": "reach", "target": 100}])
+        await make_post(w["brand"], w["ig"], campaign=None)
+    assert await count() == few
+
+
+def test_analytics_fields_are_priced_by_what_they_may_return():
+    from graphql import parse
+
+    from api.graphql.cost import estimate
+
+    def cost(body: str, start: str = "2026-10-01", end: str = "2026-10-31") -> int:
+        query = (f'{{ brand(slug: "a") {{ analytics(from: "{start}", to: "{end}") '
+                 f'{{ {body} }} }} }}')
+        return estimate(schema._schema, parse(query), None, None).nodes
+
+    base = cost("isPartial")
+    assert base == 31  # a read a day of the period
+    # A bucket a day at most; the heatmap's 7 × 24 slots; n posts; `first` members.
+    assert cost('series(metric: "reach", granularity: DAY) { buckets { value } }') == \
+        base + 31
+    assert cost("heatmap { posts }") == base + 168
+    assert cost('topPosts(metric: "reach", n: 40) { post { id } }') == base + 40
+    assert cost('attribution(metric: "reach", by: POST, first: 30) { members { key } }') == \
+        base + 30
+    assert cost('series(metric: "reach", granularity: DAY) { buckets { value } }',
+                "2025-01-01", "2026-12-31") > cost(
+        'series(metric: "reach", granularity: DAY) { buckets { value } }')

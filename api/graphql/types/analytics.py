@@ -430,10 +430,10 @@ class Analytics:
         by_metric = await self._series(info, series_window(self.start))
         results = dash.evaluate_targets(self._scope.targets, by_metric, self.start, self.end,
                                         self._measured, self._scope.cost_of)
-        return [TargetProgress(kpi=r.kpi, target=r.target, actual=shown(r.actual),
-                               expected=shown(r.expected), days_measured=r.days_measured,
-                               days_total=r.days_total, lower_is_better=r.lower_is_better,
-                               status=r.status) for r in results]
+        return [TargetProgress(kpi=r.kpi, target=shown(r.target) or r.target,
+                               actual=shown(r.actual), expected=shown(r.expected),
+                               days_measured=r.days_measured, days_total=r.days_total,
+                               lower_is_better=r.lower_is_better, status=r.status) for r in results]
 
     async def _ranked(self, info: Info, metric: str, n: int
                       ) -> tuple[list[tuple[int, Decimal]], list[tuple[int, Decimal]]]:
