@@ -253,16 +253,85 @@ async def load_series(
     """
     id_list = sorted(set(ids))
     split = subject in _ACCOUNT_LEVEL
-    rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names, by_channel=split)
+    if subject is Subject.POST:
+        rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names)
+    else:  # brands, channels and campaigns read the daily rollups (domain.services.rollups)
+        rows = await _rollup_rows(subject, id_list, start, end, names, "POST", split)
     if split:
-        account = await _level_rows(_ACCOUNT_LEVEL, subject, id_list, start, end, names,
-                                    by_channel=True)
+        account = await _rollup_rows(subject, id_list, start, end, names, "ACCOUNT", True)
         rows = _per_channel_fallback(rows, account)
     merged = _collect(rows)
     if paid:
-        for subject_id, by_metric in (await _paid_series(subject, id_list, start, end)).items():
+        paid_series = (await _paid_series(subject, id_list, start, end)
+                       if subject is Subject.POST
+                       else await _rollup_paid(subject, id_list, start, end))
+        for subject_id, by_metric in paid_series.items():
             merged.setdefault(subject_id, {}).update(by_metric)
     return {pk: merged.get(pk, {}) for pk in id_list}
+
+
+_ROLLUP_COLUMN = {Subject.BRAND: 'r."brand"', Subject.CHANNEL: 'r."channel"',
+                  Subject.CAMPAIGN: 'r."campaign"'}
+_ROLLUP_PROVENANCE = ", ".join(
+    [f'MIN(r."{c}_lo") AS {c}_lo, MAX(r."{c}_hi") AS {c}_hi'
+     for c in ("source_kind", "source_name", "source_version", "raw_metric")]
+    + ['SUM(r."row_count") AS n', 'MAX(r."fetched_at") AS fetched_at'])
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+async def _rollup_rows(subject: Subject, ids: Sequence[int], start: date, end: date,
+                       names: tuple[str, ...] | None, level: str, by_channel: bool
+                       ) -> list[dict[str, Any]]:
+    """Rows shaped as `_level_rows` gives them, from the daily rollups of one level."""
+    if not ids or names == ():
+        return []
+    column = _ROLLUP_COLUMN[subject]
+    args: list[Any] = [*ids, level, start, end]
+    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'", 'r."level" = {}',
+             'r."period_start" >= {}', 'r."period_start" <= {}',
+             "r.\"metric\" NOT LIKE 'paid:%'"]
+    if names is not None:
+        conds.append(f'r."metric" IN ({_marks(names)})')
+        args += names
+    part = 'r."channel"' if by_channel else "NULL"
+    group = f"{column}, {part}" if by_channel else column
+    return await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, {part} AS part, r."metric" AS metric, '
+        f'r."period_start" AS day, SUM(r."value") AS value, MAX(r."currency") AS currency, '
+        f'{_ROLLUP_PROVENANCE} FROM metric_rollup r WHERE {" AND ".join(conds)} '
+        f'GROUP BY {group}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
+
+
+async def _rollup_paid(subject: Subject, ids: Sequence[int], start: date, end: date
+                       ) -> dict[int, SubjectSeries]:
+    """The paid:* series (see PAID_PREFIX) from the daily rollups."""
+    if not ids:
+        return {}
+    column = _ROLLUP_COLUMN[subject]
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, r."metric" AS metric, r."period_start" AS day, '
+        'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
+        f"WHERE {column} IN ({_marks(ids)}) AND r.\"grain\" = 'DAY' "
+        "AND r.\"level\" = 'POST' AND r.\"metric\" LIKE 'paid:%' "
+        'AND r."period_start" >= {} AND r."period_start" <= {} '
+        f'GROUP BY {column}, r."metric", r."period_start" ORDER BY 1, 2, 3',
+        *ids, start, end)
+    out: dict[int, SubjectSeries] = defaultdict(dict)
+    for row in rows:
+        series = out[row["subject"]].setdefault(
+            row["metric"], Series(row["metric"], currency=row["currency"]))
+        series.currency = series.currency or row["currency"]
+        series.points.append((_as_day(row["day"]), exact_decimal(row["value"])))
+    return dict(out)
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def prorated_production_cost(
@@ -379,11 +448,46 @@ async def load_group_totals(
     """Per scope id, its posts grouped by `by` (a GROUP_COLUMNS key; None is the group of
     posts without a value, e.g. without a campaign): each group's totals over [start, end]
     of the summed metrics and the paid:* figures, as one point dated `start` per metric,
-    ready for `period_kpis(…, start, end, …)`. Post-level rows only."""
+    ready for `period_kpis(…, start, end, …)`. Post-level rows only: from the rollups
+    (whole months and weeks from theirs, the days around them from the daily ones), but
+    per post from the raw rows."""
     id_list = sorted(set(ids))
     if not id_list:
         return {}
-    scope_column, column = _SCOPE_COLUMN[scope], f'p."{GROUP_COLUMNS[by]}"'
+    if by == "post":
+        return await _post_totals(scope, id_list, start, end)
+    from domain.services.rollups import cover  # rollups reads no analytics: no cycle
+
+    column, group = _ROLLUP_COLUMN[scope], f'r."{GROUP_COLUMNS[by]}"'
+    pieces: list[str] = []
+    args: list[Any] = [*id_list, *_STOCKS]
+    for grain, starts in cover(start, end).items():
+        if starts:
+            pieces.append(f"(r.\"grain\" = '{grain}' AND r.\"period_start\" IN "
+                          f"({_marks(starts)}))")
+            args += starts
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS scope, {group} AS subject, r."metric" AS metric, '
+        'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
+        f"WHERE {column} IN ({_marks(id_list)}) AND r.\"level\" = 'POST' "
+        f'AND r."metric" NOT IN ({_marks(_STOCKS)}) AND ({" OR ".join(pieces)}) '
+        f'GROUP BY {column}, {group}, r."metric"', *args)
+    out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}
+    for row in rows:
+        key = None if by == "campaign" and row["subject"] == 0 else row["subject"]
+        out[row["scope"]].setdefault(key, {})[row["metric"]] = Series(
+            row["metric"], [(start, exact_decimal(row["value"]))], row["currency"])
+    return out
+
+
+_STOCKS = tuple(n for n, m in CANONICAL_METRICS.items() if m.aggregation is Aggregation.LAST)
+
+
+async def _post_totals(scope: Subject, id_list: list[int], start: date, end: date
+                       ) -> dict[int, dict[Any, SubjectSeries]]:
+    """`load_group_totals` per post, from the raw rows."""
+    scope_column, column = _SCOPE_COLUMN[scope], 'p."id"'
     marks = ", ".join("{}" for _ in id_list)
     rows = await raw_rows(
         PostMetric,
