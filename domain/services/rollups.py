@@ -204,6 +204,7 @@ async def refresh(sql: Sql, channel_days: ChannelDays) -> None:
     """Compute again every rollup row of these channels' days (both levels) and of the weeks
     and months holding them: four statements a channel (per 400 days). Call it inside the
     transaction that wrote the raw rows."""
+    await _lock(sql, sorted(channel_days))
     for channel, days in sorted(channel_days.items()):
         ordered = sorted(set(days))
         for i in range(0, len(ordered), _DAYS_PER_STATEMENT):
@@ -213,6 +214,21 @@ async def refresh(sql: Sql, channel_days: ChannelDays) -> None:
         for i in range(0, max(len(weeks), len(months)), _DAYS_PER_STATEMENT):
             await _refresh_buckets(sql, channel, weeks[i:i + _DAYS_PER_STATEMENT],
                                    months[i:i + _DAYS_PER_STATEMENT])
+
+
+LOCK_SPACE = 7_001
+"""The first key of the PostgreSQL advisory locks that serialise refreshes per channel."""
+
+
+async def _lock(sql: Sql, channels: Sequence[int]) -> None:
+    """Wait for any other transaction refreshing these channels to end (PostgreSQL).
+
+    Two writers of the same channel-day would each delete and insert its rows from what
+    they see: the later insert would collide with the earlier's, or leave out its raw
+    rows. Taken in channel order, until the transaction ends; SQLite has one writer."""
+    if sql.postgres:
+        for channel in channels:
+            await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, ?::int)", channel)
 
 
 async def _refresh_days(sql: Sql, channel: int, days: Sequence[date]) -> None:
@@ -304,6 +320,9 @@ async def refresh_keys(sql: Sql, keys: str) -> None:
     """`refresh` of the (channel, day) pairs in the table `keys` (columns "channel", "day"),
     set-based: however many pairs, eight statements and nothing held in memory."""
     pairs = f'(SELECT "channel", "day" FROM "{keys}")'
+    if sql.postgres:
+        await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, k.\"channel\") FROM "
+                        f'(SELECT DISTINCT "channel" FROM "{keys}" ORDER BY 1) k')
     await sql.execute(f"DELETE FROM {TABLE} WHERE \"grain\" = 'DAY' AND "
                       f'("channel", "period_start") IN {pairs}')
     selects = _raw_selects(sql, "DAY", f'(p."channel", m."day") IN {pairs}',

@@ -146,6 +146,17 @@ async def test_deleting_a_channel_deletes_its_rollups():
     assert await differences() == []
 
 
+async def test_concurrent_writers_of_one_channel_day_both_count():
+    brand, fb, ig, _, posts = await world()
+    extra = [await make_post(brand, ig) for _ in range(6)]
+    # Seven writers of the same Instagram day at once, each its own post and transaction.
+    await asyncio.gather(*(upsert_post_metrics([obs(p.id, "reach", START, 10 + n)])
+                           for n, p in enumerate([posts[1], *extra])))
+    assert await differences() == []
+    series = await load_series(Subject.CHANNEL, [ig.id], START, START)
+    assert series[ig.id]["reach"].points == [(START, D(sum(10 + n for n in range(7))))]
+
+
 @pytest.fixture
 def coso(database):
     """`coso …` in its own thread and event loop (see tests/integration/test_cli.py)."""
