@@ -157,6 +157,22 @@ async def test_concurrent_writers_of_one_channel_day_both_count():
     assert series[ig.id]["reach"].points == [(START, D(sum(10 + n for n in range(7))))]
 
 
+async def test_the_publishing_merge_of_a_synced_twin_moves_its_rollups():
+    from domain.sync.publish import _absorb_synced_twin
+
+    brand, fb, ig, campaign, posts = await world()
+    ours = await make_post(brand, ig, external_id=None, format=PostFormat.REEL)
+    twin = await make_post(brand, ig, external_id="ig-1", format=PostFormat.IMAGE)
+    await upsert_post_metrics([obs(twin.id, "reach", START + timedelta(days=i), 40 + i)
+                               for i in range(3)])
+    async with write_transaction():
+        await _absorb_synced_twin({"id": ours.id, "channel": ig.id}, "ig-1")
+    assert await differences() == []
+    formats = {r["format"] for r in await MetricRollup.select(MetricRollup.format).where(
+        MetricRollup.channel == ig.id)}
+    assert formats == {"REEL"}
+
+
 @pytest.fixture
 def coso(database):
     """`coso …` in its own thread and event loop (see tests/integration/test_cli.py)."""
