@@ -23,6 +23,8 @@ def print_report(name: str, result: Result, show_misses: bool) -> None:
     for gold in sentiment.LABELS:
         print(f"  {gold:<17}" + "".join(f"{result.confusion[gold, p]:>10}"
                                         for p in sentiment.LABELS))
+    print("  right by kind: " + ", ".join(
+        f"{kind} {right}/{total}" for kind, (right, total) in sorted(result.by_kind.items())))
     if show_misses:
         for row, guess in result.misses:
             print(f"    {row.label[:3]}->{guess[:3]} [{row.kind}] {row.text}")

@@ -25,6 +25,8 @@ class Result:
     confusion: Counter[tuple[str, str]]
     """(gold, predicted) -> count; a prediction of None counts as "None"."""
     misses: list[tuple[Row, str]] = field(default_factory=list)
+    by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """kind -> (right, total)."""
 
 
 def load(path: Path) -> list[Row]:
@@ -47,6 +49,10 @@ def evaluate(rows: list[Row], language: str | None) -> Result:
         fp = sum(n for (gold, guess), n in confusion.items() if guess == label and gold != label)
         fn = sum(n for (gold, guess), n in confusion.items() if gold == label and guess != label)
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    by_kind: dict[str, tuple[int, int]] = {}
+    for row, guess in zip(rows, predicted, strict=True):
+        right, total = by_kind.get(row.kind, (0, 0))
+        by_kind[row.kind] = (right + (guess == row.label), total + 1)
     correct = sum(confusion[label, label] for label in LABELS)
     return Result(len(rows), correct / len(rows) if rows else 0.0,
-                  sum(f1s) / len(f1s), confusion, misses)
+                  sum(f1s) / len(f1s), confusion, misses, by_kind)

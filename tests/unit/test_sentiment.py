@@ -18,7 +18,7 @@ DATA = ROOT / "tests" / "data" / "sentiment"
 
 # Regression guards, set a little below what scripts/bench_sentiment.py measured on the committed
 # evaluation set (README, "Sentiment"); the set is never used to tune the model.
-FLOORS = {"it": (0.38, 0.30), "en": (0.62, 0.60)}  # (accuracy, macro-F1)
+FLOORS = {"it": (0.81, 0.81), "en": (0.77, 0.76)}  # measured: .833/.830, .792/.787
 
 
 def _run(code: str, **env: str) -> str:
@@ -34,6 +34,22 @@ def test_labels_for_clear_texts() -> None:
     assert sentiment.classify("Terrible service, I hate it", "en") == sentiment.NEGATIVE
     assert sentiment.classify("What time do you open?", "en") == sentiment.NEUTRAL
     assert sentiment.classify("anything at all") in sentiment.LABELS
+
+
+@pytest.mark.parametrize(("text", "language", "label"), [
+    ("Il cornetto è buono", "it", sentiment.POSITIVE),
+    ("Il cornetto non è buono", "it", sentiment.NEGATIVE),  # negation
+    ("Consegna lentissima", "it", sentiment.NEGATIVE),  # superlative of a listed adjective
+    ("Bellooooo", "it", sentiment.POSITIVE),  # elongation
+    ("Non funziona niente, sono stufa", "it", sentiment.NEGATIVE),  # "niente" completes "non"
+    ("Il servizio era lento ma il barista è stato gentilissimo", "it", sentiment.POSITIVE),
+    ("🔥🔥🔥", None, sentiment.POSITIVE),  # praise on social media, not danger
+    ("👎", None, sentiment.NEGATIVE),
+    ("❤️", None, sentiment.POSITIVE),  # with its presentation selector
+    ("Never again.", "en", sentiment.NEGATIVE),
+])
+def test_rules(text: str, language: str | None, label: str) -> None:
+    assert sentiment.classify(text, language) == label
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", None, "@marco", "https://coso.example/x",
@@ -94,7 +110,7 @@ def test_runs_offline() -> None:
         "socket.create_connection = refuse\n"
         "socket.getaddrinfo = refuse\n"
         "import domain.sentiment as s\n"
-        "print(s.classify('Terrible service, I hate it', 'en'), s.detect_language("
+        "print(s.classify('Che schifo di servizio', 'it'), s.detect_language("
         "'Il caffè era ottimo, grazie'))\n",
         HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     assert out.split() == [sentiment.NEGATIVE, "it"]
