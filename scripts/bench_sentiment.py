@@ -40,6 +40,23 @@ def throughput(texts: list[str], languages: list[str | None], seconds: float) ->
     return done / (time.perf_counter() - start)
 
 
+def detection(rows_by_language: dict[str, list[str]]) -> None:
+    """How often detect_language names the file's language, says nothing, or names another."""
+    right = unsure = other = 0
+    texts = [text for texts in rows_by_language.values() for text in texts]
+    sentiment.detect_language(texts[0])  # load lingua's models before timing
+    start = time.perf_counter()
+    for language, lang_texts in rows_by_language.items():
+        for text in lang_texts:
+            guess = sentiment.detect_language(text)
+            right += guess == language
+            unsure += guess is None
+            other += guess not in (language, None)
+    rate = len(texts) / (time.perf_counter() - start)
+    print(f"\nlanguage detection: {right} right, {unsure} unsure (None), {other} another "
+          f"language, of {len(texts)}; {rate:,.0f} texts/s")
+
+
 def reference(texts: list[str], seconds: float) -> float:
     """Texts a second of the cheapest work on them: lower-casing and splitting on blanks."""
     done, start = 0, time.perf_counter()
@@ -65,14 +82,17 @@ def main() -> None:
           f"{time.perf_counter() - started:.2f} s")
     all_texts: list[str] = []
     all_langs: list[str | None] = []
+    by_language: dict[str, list[str]] = {}
     for language in ("it", "en"):
         rows = load(DATA / f"{args.set}_{language}.csv")
         print_report(f"{args.set}_{language} (language given)",
                      evaluate(rows, language), args.misses)
         print_report(f"{args.set}_{language} (language detected)", evaluate(rows, None), False)
         all_texts += [row.text for row in rows]
+        by_language[language] = [row.text for row in rows]
         all_langs += [language] * len(rows)
 
+    detection(by_language)
     sentiment.classify_many(all_texts, all_langs)  # warm caches before timing
     sentiment.classify_many(all_texts, None)
     given = throughput(all_texts, all_langs, args.seconds)

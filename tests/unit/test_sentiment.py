@@ -99,9 +99,11 @@ def test_import_is_cheap_and_models_load_lazily() -> None:
     assert out.splitlines() == ["[]", "True True"]
 
 
-def test_runs_offline() -> None:
-    """Every model file ships with the installed packages: with sockets refused, classifying
-    and detecting still work, and nothing asks a model hub."""
+def test_runs_offline(tmp_path: Path) -> None:
+    """Every model file ships with the installed packages: with sockets refused and a fresh
+    home and cache, classifying and detecting work and leave no file behind (no download)."""
+    home = tmp_path / "home"
+    home.mkdir()
     out = _run(
         "import socket\n"
         "def refuse(*a, **k):\n"
@@ -110,10 +112,12 @@ def test_runs_offline() -> None:
         "socket.create_connection = refuse\n"
         "socket.getaddrinfo = refuse\n"
         "import domain.sentiment as s\n"
-        "print(s.classify('Che schifo di servizio', 'it'), s.detect_language("
-        "'Il caffè era ottimo, grazie'))\n",
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    assert out.split() == [sentiment.NEGATIVE, "it"]
+        "print(s.classify('Che schifo di servizio', 'it'), s.classify('Top 🔥'), "
+        "s.detect_language('Il caffè era ottimo, grazie'))\n",
+        HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1")
+    assert out.split() == [sentiment.NEGATIVE, sentiment.POSITIVE, "it"]
+    assert list(home.rglob("*")) == []
 
 
 class _Always:
