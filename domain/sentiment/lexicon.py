@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from domain.sentiment import NEGATIVE, NEUTRAL, POSITIVE, detect_language
@@ -22,6 +23,11 @@ _RUN = re.compile(r"(\w)\1{2,}")  # "bellooo", "siiiii", "sooo"
 _ELISION = re.compile(r"\b(" + "|".join(w.ELISIONS) + r")['’](?=\w)", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(" + "|".join(w.CONTRAST) + r")\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
+_CLAUSE_END = re.compile(r"[,;:.!?]+(?=\s|$)")
+# VADER looks up to three words back for a negation, across commas and full stops (it drops
+# punctuation): three words no lexicon knows, after each clause, keep "non"/"never" in its
+# clause ("nessuno mi ha risposto, vergognoso"). Capitals, so VADER's capitals rule is unmoved.
+_BARRIER = " QXQ QXQ QXQ "
 _PHRASE = re.compile(r"\b(" + "|".join(map(re.escape, w.PHRASES)) + r")\b", re.IGNORECASE)
 
 
@@ -29,7 +35,7 @@ class LexiconModel:
     """VADER (vaderSentiment, MIT) with Coso's Italian word list, slang and emoji readings.
 
     One analyzer per language of priority: both read Italian and English (comments mix them),
-    and the text's language decides the few words the two spell alike ("male", "fine")."""
+    and the text's language decides the few words the two read differently ("care", "top")."""
 
     name = "lexicon"
 
@@ -56,24 +62,48 @@ class LexiconModel:
 
     def score(self, text: str, language: str | None = None) -> float:
         """VADER's compound score of `text`, -1 (most negative) to 1 (most positive)."""
-        if language is None and not self._ambiguous.isdisjoint(_WORD.findall(text.lower())):
+        lowered = text.lower()
+        words = set(_WORD.findall(lowered))
+        if language is None and not self._ambiguous.isdisjoint(words):
             language = detect_language(text)
         primary = "it" if language == "it" else "en"
-        return float(self._analyzer(primary).polarity_scores(_prepare(text, primary))["compound"])
+        analyzer = self._analyzer(primary)
+        negated = "n't" in lowered or not _negations().isdisjoint(words)
+        prepared = _prepare(text, primary, analyzer, negated)
+        return float(analyzer.polarity_scores(prepared)["compound"])
 
     def classify_many(self, texts: Sequence[str],
                       languages: Sequence[str | None]) -> list[str | None]:
         return [_label(self.score(text, lang)) for text, lang in zip(texts, languages, strict=True)]
 
 
-def _prepare(text: str, primary: str) -> str:
+def _prepare(text: str, primary: str, analyzer: Any, negated: bool) -> str:
     text = _VARIATION.sub("", text)
     text = _RUN.sub(r"\1", text)  # elongation is emphasis, not a new word
     text = _PHRASE.sub(lambda m: w.PHRASES[m.group(1).lower()], text)
     text = _ELISION.sub(r"\1' ", text)
     if primary == "it":
         text = _CONTRAST.sub("but", text)  # VADER weighs what follows "but" more
-    return text
+    if negated:  # the barriers cost time and matter only to a negation
+        text = _CLAUSE_END.sub(lambda m: m.group(0) + _BARRIER, text)
+    lexicon, spelling = analyzer.lexicon, analyzer.coso_spelling
+
+    def respell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 5 or word.lower() in lexicon:
+            return word
+        return spelling.get(_skeleton(word.lower()), word)
+
+    return _WORD.sub(respell, text)
+
+
+@lru_cache(maxsize=65536)
+def _skeleton(word: str) -> str:
+    """The word without accents and with doubled letters single: the commonest misspellings
+    ("pesimo", "perfeto", "disponibbile", "horible", "disgracefull", "velocita") share the
+    skeleton of the word meant."""
+    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return re.sub(r"(\w)\1+", r"\1", plain)
 
 
 def _build(primary: str) -> Any:
@@ -90,10 +120,25 @@ def _build(primary: str) -> Any:
         lexicon[token] = valence
     analyzer.lexicon = {word: value * NEGATIVE_WEIGHT if value < 0 else value
                         for word, value in lexicon.items()}
+    # Misspelling -> word: by skeleton, for words of five letters or more whose skeleton no
+    # other listed word shares (so "caro" and "carro" never swap).
+    skeletons: dict[str, list[str]] = {}
+    for word in analyzer.lexicon:
+        if len(word) >= 5 and word.isalpha():
+            skeletons.setdefault(_skeleton(word), []).append(word)
+    analyzer.coso_spelling = {key: found[0] for key, found in skeletons.items()
+                              if len(found) == 1}
     return analyzer
 
 
 _extended = False
+
+
+@lru_cache(maxsize=1)
+def _negations() -> frozenset[str]:
+    from vaderSentiment import vaderSentiment as vader
+    _extend_rules(vader)
+    return frozenset(vader.NEGATE)
 
 
 def _extend_rules(vader: Any) -> None:

@@ -18,7 +18,7 @@ DATA = ROOT / "tests" / "data" / "sentiment"
 
 # Regression guards, set a little below what scripts/bench_sentiment.py measured on the committed
 # evaluation set (README, "Sentiment"); the set is never used to tune the model.
-FLOORS = {"it": (0.81, 0.81), "en": (0.77, 0.76)}  # measured: .833/.830, .792/.787
+FLOORS = {"it": (0.82, 0.82), "en": (0.79, 0.78)}  # measured: .843/.839, .810/.807
 
 
 def _run(code: str, **env: str) -> str:
@@ -43,6 +43,10 @@ def test_labels_for_clear_texts() -> None:
     ("Bellooooo", "it", sentiment.POSITIVE),  # elongation
     ("Non funziona niente, sono stufa", "it", sentiment.NEGATIVE),  # "niente" completes "non"
     ("Il servizio era lento ma il barista è stato gentilissimo", "it", sentiment.POSITIVE),
+    ("Nessuno mi ha mai risposto, vergognoso", "it", sentiment.NEGATIVE),  # clause ends it
+    ("Didn't expect much. Brilliant!", "en", sentiment.POSITIVE),
+    ("Cornetto pesimo", "it", sentiment.NEGATIVE),  # misspelt: one "s"
+    ("absolutely horible", "en", sentiment.NEGATIVE),
     ("🔥🔥🔥", None, sentiment.POSITIVE),  # praise on social media, not danger
     ("👎", None, sentiment.NEGATIVE),
     ("❤️", None, sentiment.POSITIVE),  # with its presentation selector
