@@ -7,10 +7,13 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from domain.sentiment import NEGATIVE, NEUTRAL, POSITIVE, detect_language
 from domain.sentiment import words as w
+
+if TYPE_CHECKING:
+    from vader import SentimentIntensityAnalyzer
 
 # VADER's own cut-off on its compound score (Hutto & Gilbert, 2014): |score| < 0.05 is neutral.
 THRESHOLD = 0.05
@@ -18,7 +21,6 @@ THRESHOLD = 0.05
 # people use positive words more freely, so the same score means less in praise than in blame.
 NEGATIVE_WEIGHT = 1.5
 
-_VARIATION = re.compile("[\ufe0f\ufe0e\u200d]")  # emoji presentation marks: ❤️ is ❤
 _RUN = re.compile(r"(\w)\1{2,}")  # "bellooo", "siiiii", "sooo"
 _ELISION = re.compile(r"\b(" + "|".join(w.ELISIONS) + r")['’](?=\w)", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(" + "|".join(w.CONTRAST) + r")\b", re.IGNORECASE)
@@ -28,11 +30,10 @@ _CLAUSE_END = re.compile(r"[,;:.!?]+(?=\s|$)")
 # punctuation): three words no lexicon knows, after each clause, keep "non"/"never" in its
 # clause ("nessuno mi ha risposto, vergognoso"). Capitals, so VADER's capitals rule is unmoved.
 _BARRIER = " QXQ QXQ QXQ "
-_PHRASE = re.compile(r"\b(" + "|".join(map(re.escape, w.PHRASES)) + r")\b", re.IGNORECASE)
 
 
 class LexiconModel:
-    """VADER (vaderSentiment, MIT) with Coso's Italian word list, slang and emoji readings.
+    """VADER (nltk-vader-sentiment, Apache-2.0) with Coso's Italian words, slang and emoji.
 
     One analyzer per language of priority: both read Italian and English (comments mix them),
     and the text's language decides the few words the two read differently ("care", "top")."""
@@ -41,14 +42,14 @@ class LexiconModel:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._analyzers: dict[str, Any] = {}
+        self._analyzers: dict[str, _Analyzer] = {}
 
-    def _analyzer(self, language: str) -> Any:
-        analyzer = self._analyzers.get(language)
+    def _analyzer(self, primary: str) -> _Analyzer:
+        analyzer = self._analyzers.get(primary)
         if analyzer is None:
-            with self._lock:
-                analyzer = self._analyzers.get(language) or _build(language)
-                self._analyzers[language] = analyzer
+            with self._lock:  # analyzers are immutable once built and shared by threads
+                analyzer = self._analyzers.get(primary) or _Analyzer(primary)
+                self._analyzers[primary] = analyzer
         return analyzer
 
     @cached_property
@@ -62,39 +63,67 @@ class LexiconModel:
 
     def score(self, text: str, language: str | None = None) -> float:
         """VADER's compound score of `text`, -1 (most negative) to 1 (most positive)."""
-        lowered = text.lower()
-        words = set(_WORD.findall(lowered))
+        words = set(_WORD.findall(text.lower()))
         if language is None and not self._ambiguous.isdisjoint(words):
             language = detect_language(text)
-        primary = "it" if language == "it" else "en"
-        analyzer = self._analyzer(primary)
-        negated = "n't" in lowered or not _negations().isdisjoint(words)
-        prepared = _prepare(text, primary, analyzer, negated)
-        return float(analyzer.polarity_scores(prepared)["compound"])
+        return self._analyzer("it" if language == "it" else "en").score(text, words)
 
     def classify_many(self, texts: Sequence[str],
                       languages: Sequence[str | None]) -> list[str | None]:
         return [_label(self.score(text, lang)) for text, lang in zip(texts, languages, strict=True)]
 
 
-def _prepare(text: str, primary: str, analyzer: Any, negated: bool) -> str:
-    text = _VARIATION.sub("", text)
-    text = _RUN.sub(r"\1", text)  # elongation is emphasis, not a new word
-    text = _PHRASE.sub(lambda m: w.PHRASES[m.group(1).lower()], text)
-    text = _ELISION.sub(r"\1' ", text)
-    if primary == "it":
-        text = _CONTRAST.sub("but", text)  # VADER weighs what follows "but" more
-    if negated:  # the barriers cost time and matter only to a negation
-        text = _CLAUSE_END.sub(lambda m: m.group(0) + _BARRIER, text)
-    lexicon, spelling = analyzer.lexicon, analyzer.coso_spelling
+class _Analyzer:
+    """VADER with the merged lexicon of one language of priority, and the text preparation."""
 
-    def respell(match: re.Match[str]) -> str:
+    def __init__(self, primary: str) -> None:
+        from vader import SentimentIntensityAnalyzer
+        from vader import constants as vader_constants
+        from vader.data.emoji import EMOJI
+        from vader.data.lexicon import MULTIWORD
+
+        self.primary = primary
+        english = {**SentimentIntensityAnalyzer().lexicon, **w.ENGLISH}
+        italian = w.italian()
+        lexicon = {**english, **italian} if primary == "it" else {**italian, **english}
+        emoji = dict(EMOJI)
+        for char, valence in w.EMOJI.items():  # read as a word scored here, not a description
+            emoji[char] = token = f"emoji{ord(char):x}"
+            lexicon[token] = valence
+        self.lexicon = {word: _weigh(value) for word, value in lexicon.items()}
+        self.negations = vader_constants.NEGATE | frozenset(w.NEGATIONS)
+        self._vader: SentimentIntensityAnalyzer = SentimentIntensityAnalyzer(
+            lexicon=self.lexicon,
+            booster={**vader_constants.BOOSTER_DICT, **w.BOOSTERS},
+            negations=self.negations,
+            multiword={phrase: _weigh(value)
+                       for phrase, value in {**MULTIWORD, **w.PHRASES}.items()},
+            emoji=emoji)
+        # Misspelling -> word: by skeleton, for words of five letters or more whose skeleton no
+        # other listed word shares (so "caro" and "carro" never swap).
+        skeletons: dict[str, list[str]] = {}
+        for word in self.lexicon:
+            if len(word) >= 5 and word.isalpha():
+                skeletons.setdefault(_skeleton(word), []).append(word)
+        self._spelling = {key: found[0] for key, found in skeletons.items() if len(found) == 1}
+
+    def score(self, text: str, words: set[str]) -> float:
+        return float(self._vader.polarity_scores(self._prepare(text, words))["compound"])
+
+    def _prepare(self, text: str, words: set[str]) -> str:
+        text = _RUN.sub(r"\1", text)  # elongation is emphasis, not a new word
+        text = _ELISION.sub(r"\1' ", text)
+        if self.primary == "it":
+            text = _CONTRAST.sub("but", text)  # VADER weighs what follows "but" more
+        if "n't" in text or not self.negations.isdisjoint(words):  # barriers matter only then
+            text = _CLAUSE_END.sub(lambda m: m.group(0) + _BARRIER, text)
+        return _WORD.sub(self._respell, text)
+
+    def _respell(self, match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or word.lower() in lexicon:
+        if len(word) < 5 or word.lower() in self.lexicon:
             return word
-        return spelling.get(_skeleton(word.lower()), word)
-
-    return _WORD.sub(respell, text)
+        return self._spelling.get(_skeleton(word.lower()), word)
 
 
 @lru_cache(maxsize=65536)
@@ -106,50 +135,8 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(\w)\1+", r"\1", plain)
 
 
-def _build(primary: str) -> Any:
-    from vaderSentiment import vaderSentiment as vader
-
-    _extend_rules(vader)
-    analyzer = vader.SentimentIntensityAnalyzer()
-    english = {**analyzer.lexicon, **w.ENGLISH}
-    italian = w.italian()
-    lexicon = {**english, **italian} if primary == "it" else {**italian, **english}
-    for emoji, valence in w.EMOJI.items():  # read as a word VADER scores, not a description
-        token = f"emoji{ord(emoji):x}"
-        analyzer.emojis[emoji] = token
-        lexicon[token] = valence
-    analyzer.lexicon = {word: value * NEGATIVE_WEIGHT if value < 0 else value
-                        for word, value in lexicon.items()}
-    # Misspelling -> word: by skeleton, for words of five letters or more whose skeleton no
-    # other listed word shares (so "caro" and "carro" never swap).
-    skeletons: dict[str, list[str]] = {}
-    for word in analyzer.lexicon:
-        if len(word) >= 5 and word.isalpha():
-            skeletons.setdefault(_skeleton(word), []).append(word)
-    analyzer.coso_spelling = {key: found[0] for key, found in skeletons.items()
-                              if len(found) == 1}
-    return analyzer
-
-
-_extended = False
-
-
-@lru_cache(maxsize=1)
-def _negations() -> frozenset[str]:
-    from vaderSentiment import vaderSentiment as vader
-    _extend_rules(vader)
-    return frozenset(vader.NEGATE)
-
-
-def _extend_rules(vader: Any) -> None:
-    """Teach VADER's module-level rules Italian negations and intensifiers (additive: English
-    texts read the same)."""
-    global _extended
-    if not _extended:
-        vader.NEGATE.extend(n for n in w.NEGATIONS if n not in vader.NEGATE)
-        for word, step in w.BOOSTERS.items():
-            vader.BOOSTER_DICT.setdefault(word, step)
-        _extended = True
+def _weigh(valence: float) -> float:
+    return valence * NEGATIVE_WEIGHT if valence < 0 else valence
 
 
 def _label(compound: float) -> str:

@@ -198,8 +198,6 @@ disorganizzato -2.0 o
 umiliante -2.8 e
 irraggiungibile -2.2 e
 schifo -3.0
-faschifo -3.2
-fannoschifo -3.2
 vergogna -2.8
 truffa -3.2
 truffatori -3.3
@@ -233,7 +231,6 @@ evitare -1.5
 sconsiglio -2.6
 sconsigliato -2.6
 sconsigliata -2.6
-maipiù -2.2
 peggio -2.1
 male -1.6
 malissimo -2.8
@@ -286,11 +283,9 @@ CONTRAST = ("ma", "però", "pero", "tuttavia", "comunque")
 ELISIONS = ("l", "un", "dell", "all", "dall", "nell", "sull", "quell", "quest", "c", "d", "m",
             "t", "s", "v", "n")
 
-# Set phrases read as one word, before VADER splits the text ("mai più" is not "più" negated).
-PHRASES = {"mai più": "maipiù", "fa schifo": "faschifo", "fanno schifo": "fannoschifo",
-           "never again": "neveragain", "waste of money": "wasteofmoney",
-           "waste of time": "wasteoftime", "limited edition": "limitededition",
-           "fed up": "fedup"}
+# Set phrases, scored as one word (VADER's multiword entries): "mai più" is not "più" negated.
+PHRASES = {"mai più": -2.2, "fa schifo": -3.2, "fanno schifo": -3.2, "never again": -2.2,
+           "waste of money": -2.6, "waste of time": -2.4, "limited edition": 0.0, "fed up": -2.0}
 
 # English slang and shorthand VADER's 2014 lexicon lacks or reads the other way.
 ENGLISH = {
@@ -301,13 +296,15 @@ ENGLISH = {
     "scammers": -3.0, "cheap": -0.5, "filthy": -2.6, "unusable": -2.5, "faulty": -2.0,
     "broken": -1.8, "stale": -1.8, "burnt": -1.6, "rude": -2.4, "unacceptable": -2.8,
     "disgraceful": -3.0, "shambles": -2.8, "meh": -0.8, "ugh": -1.5, "yikes": -1.5,
-    "fed": -0.6, "avoid": -1.6, "cancelled": -1.0, "refund": -0.3, "neveragain": -2.2,
-    "wasteofmoney": -2.6, "wasteoftime": -2.4, "clown": -1.8, "clowns": -2.0, "forgot": -1.2,
+    "fed": -0.6, "avoid": -1.6, "cancelled": -1.0, "refund": -0.3,
+    "clown": -1.8, "clowns": -2.0, "forgot": -1.2,
     "forgotten": -1.2, "yells": -1.6, "yelled": -1.6, "scorched": -1.5, "sour": -1.2,
-    "expensive": -0.8, "limitededition": 0.0, "fedup": -2.0,
+    "expensive": -0.8,
     # Customer-service words VADER scores as in everyday talk: "support", "care" and "number"
     # name things here ("customer support", "order number"); "honestly" is an interjection.
     "support": 0.3, "care": 0.5, "number": 0.0, "honestly": 0.0,
+    # VADER scores a lone "l" +2.0 (an emoticon's remains); here it is a size or "l'".
+    "l": 0.0,
 }
 
 # Emoji as they read in comments, where VADER's reading is missing or wrong (🔥, 👎, 🤮, ...).
