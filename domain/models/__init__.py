@@ -7,7 +7,7 @@ from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
 from domain.models.invitations import Invitation, RecipientConfirmation
-from domain.models.metrics import ChannelMetric, PostMetric
+from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
 from domain.models.sync import SyncRun
@@ -18,7 +18,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     Brand, Membership, Channel, Strategy,
     Campaign, CampaignChannel,
     Post, PostTransition,
-    ChannelMetric, PostMetric,
+    ChannelMetric, PostMetric, MetricRollup,
     AuditLog,
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
@@ -32,7 +32,7 @@ __all__ = [
     "AuditLog",
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
-    "ChannelMetric", "PostMetric",
+    "ChannelMetric", "MetricRollup", "PostMetric",
     "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",

@@ -20,6 +20,7 @@ from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
+from domain.services import rollups
 from domain.services.channels import channel_auth, mark_token_expired
 from domain.services.posts import transition_post
 from domain.services.secrets import TokenUnreadable
@@ -180,8 +181,11 @@ async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
         Post.id != post["id"], Post.publish_claim.is_null())).first()
     if twin is None:
         return
+    sql = rollups.piccolo_sql()
+    was = await rollups.channel_days_of_posts(sql, [twin["id"]])
     await PostMetric.update({PostMetric.post: post["id"]}).where(PostMetric.post == twin["id"])
     await Post.delete().where(Post.id == twin["id"])
+    await rollups.refresh_posts(sql, [post["id"]], was)
 
 
 async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,

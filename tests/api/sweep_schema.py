@@ -90,7 +90,9 @@ def scalar_value(type_name: str, name: str) -> Any:
 # Required arguments of non-root fields, by (name, type): the period every seeded row is in.
 NESTED_ARGS: dict[tuple[str, str], str] = {
     ("from", "Date!"): '"2026-10-01"', ("to", "Date!"): '"2026-10-31"',
-    ("kpi", "String!"): '"engagement"'}
+    ("kpi", "String!"): '"engagement"', ("metric", "String!"): '"engagement"',
+    ("metrics", "[String!]!"): '["engagement"]', ("granularity", "Granularity!"): "WEEK",
+    ("by", "AnalyticsDimension!"): "POST"}
 
 
 # -- root query fields ----------------------------------------------------------------------

@@ -58,6 +58,7 @@ from domain.models import (
     Workspace,
     WorkspaceMember,
 )
+from domain.services import rollups
 from domain.services.secrets import encrypt_token
 from domain.services.tokens import issue_token
 
@@ -85,6 +86,9 @@ NO_MARKER = {
     "api_token": {"token_hash", "prefix"},
     "channel_metric": {"metric", "currency", "source_version"},
     "post_metric": {"metric", "currency", "source_version"},
+    "metric_rollup": {"grain", "format", "pillar", "media_type", "level", "metric", "currency",
+                      "source_kind_lo", "source_kind_hi", "source_version_lo",
+                      "source_version_hi"},
     "report_schedule": {"locale"},
     "report": {"locale", "storage_key", "job_id"},
     "sync_run": {"job_id", "api_version", "error_code"},
@@ -213,6 +217,9 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     await _insert(PostMetric(post=published, metric="reactions", value=Decimal(56),
                              source_name=mark("source"), raw_metric=mark("raw"),
                              note=mark("note"), **observation))
+    sql = rollups.piccolo_sql()  # the rows written above, rolled up as their writers do
+    await rollups.refresh(sql, rollups.merge(
+        {channel: [day]}, await rollups.post_channel_days(sql, [(published, day)])))
     put("SyncRun", await _insert(SyncRun(
         channel=channel, kind=SyncKind.METRICS, status=SyncStatus.FAILED,
         window_from=date(2026, 10, 1), window_to=date(2026, 10, 31), job_id="job",
