@@ -54,6 +54,9 @@ class Channel(Table):
     metrics_watermark = Date(null=True, default=None)
     backfilled_from = Date(null=True, default=None)
     last_error = Text(default="")
+    # Community inbox: every comment, mention and message created before this instant
+    # is stored; advanced in the same transaction as the messages it covers.
+    inbox_watermark = Timestamptz(null=True, default=None)
 
 
 class Strategy(Table):
