@@ -21,6 +21,7 @@ from domain.sync.base import MAX_TRIES
 from domain.sync.inbox import plan_inbox_syncs, sync_inbox
 from domain.sync.jobs import plan_syncs, sync_channel
 from domain.sync.publish import publish_due_posts, publish_post
+from domain.sync.replies import requeue_replies, send_reply
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
@@ -36,6 +37,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("sync_channel", sync_channel, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("publish_post", publish_post, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("sync_inbox", sync_inbox, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("send_reply", send_reply, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("generate_report", generate_report, REPORT_QUEUE, max_tries=3, background=True),
 )}
 """The jobs a queue takes by name."""
@@ -63,6 +65,7 @@ CRONS: tuple[Cron, ...] = (
     Cron("publish_due_posts", publish_due_posts, SYNC_QUEUE, run_at_startup=True),
     Cron("plan_inbox_syncs", plan_inbox_syncs, SYNC_QUEUE,
          minute=set(range(0, 60, INBOX_EVERY_MINUTES))),
+    Cron("requeue_replies", requeue_replies, SYNC_QUEUE, minute={3, 33}),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.
