@@ -172,6 +172,14 @@ class ReplyStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class Moderation(StrEnum):
+    """What a community manager asks the platform to do with a community message."""
+
+    HIDE = "HIDE"
+    UNHIDE = "UNHIDE"
+    DELETE = "DELETE"
+
+
 class Sentiment(StrEnum):
     POSITIVE = "POSITIVE"
     NEUTRAL = "NEUTRAL"

@@ -16,6 +16,7 @@ from domain.enums import (
     ConversationKind,
     ConversationStatus,
     MessageDirection,
+    Moderation,
     ReplyStatus,
     Sentiment,
     SentimentSource,
@@ -83,6 +84,10 @@ class Message(Table):
     reply_attempts = Integer(default=0)
     reply_claim = Varchar(length=64, null=True, default=None)
     reply_claimed_at = Timestamptz(null=True, default=None)
+    # Hiding or deleting on the platform goes through the job queue too: the action asked
+    # for while it is pending, and why the last one failed.
+    moderation = Varchar(length=10, choices=Moderation, null=True, default=None)
+    moderation_error = Text(default="")
     stored_at = stamped()
 
 

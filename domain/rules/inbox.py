@@ -9,7 +9,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.enums import ConversationKind, ConversationStatus, MessageDirection, Platform
+from domain.enums import (
+    ConversationKind,
+    ConversationStatus,
+    MessageDirection,
+    Moderation,
+    Platform,
+)
 
 _C, _M, _D = ConversationKind.COMMENT, ConversationKind.MENTION, ConversationKind.DM
 
@@ -60,12 +66,6 @@ PLATFORMS: dict[Platform, PlatformInbox] = {
 
 def capabilities(platform: str) -> PlatformInbox:
     return PLATFORMS[Platform(platform)]
-
-
-class Moderation(StrEnum):
-    HIDE = "HIDE"
-    UNHIDE = "UNHIDE"
-    DELETE = "DELETE"
 
 
 def moderation_refusal(platform: str, kind: str, direction: str, action: Moderation

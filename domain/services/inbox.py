@@ -1,8 +1,9 @@
 """Working the community inbox: assign, escalate, resolve, sentiment, notes, replies, saved replies.
 
 Every write runs in one transaction with its audit row; every refusal is a Problem with a
-field and a code. Replies are only queued here (a Message in QUEUED): domain.sync.replies
-publishes them exactly once. Hiding and deleting call the platform first, then record.
+field and a code. What goes to the platform is only asked for here, and done by a job:
+replies (a Message in QUEUED, domain.sync.replies, exactly once) and hiding or deleting
+(the message's `moderation`, domain.sync.moderation).
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
-from domain.connectors import connector_for
-from domain.connectors.base import InboxConnector, SyncError
 from domain.db import write_transaction
 from domain.enums import (
     ConversationKind,
     ConversationStatus,
     MessageDirection,
+    Moderation,
     ReplyStatus,
     Role,
     Sentiment,
@@ -38,7 +36,6 @@ from domain.models import (
 )
 from domain.rules.inbox import (
     PLACEHOLDERS,
-    Moderation,
     Move,
     author_mention,
     capabilities,
@@ -48,8 +45,6 @@ from domain.rules.inbox import (
     unknown_placeholders,
 )
 from domain.services.audit import record
-from domain.services.channels import channel_auth
-from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import Problems, insert_unique, locked, row_of, update_unique
 from domain.sync.inbox import refresh_conversations, syncs_inbox
 
@@ -114,9 +109,10 @@ async def assign_conversation(conversation_id: int, assignee_id: int | None,
     conversation = await _conversation(conversation_id)
     if assignee_id is not None and not await works_the_inbox(assignee_id,
                                                               conversation["brand"]):
-        raise ValidationFailed.one("assignee", "NOT_A_COMMUNITY_MANAGER",
-                                   "the assignee must be a community manager of this brand "
-                                   "(or an owner or admin of its workspace)")
+        # The same answer for a user who does not exist or is someone else's: NOT_FOUND.
+        raise ValidationFailed.one("assignee", "NOT_FOUND",
+                                   "no community manager of this brand (nor owner or admin of "
+                                   "its workspace) with this id")
     return await _change(conversation_id, actor_id, "conversation.assign",
                          {Conversation.assignee: assignee_id})
 
@@ -249,43 +245,35 @@ async def queue_reply(conversation_id: int, text: str | None, saved_reply_id: in
 # -- moderation ------------------------------------------------------------------------------
 
 
-async def moderate(message_id: int, action: Moderation, actor_id: int | None,
-                   http: httpx.AsyncClient) -> dict[str, Any]:
-    """Hide, unhide or delete a community message on the platform, then record it."""
-    message = await row_of(Message, message_id)
-    if message is None:
-        raise ValidationFailed.one("id", "NOT_FOUND", "no Message with this id")
-    conversation = await _conversation(message["conversation"])
-    channel = await row_of(Channel, conversation["channel"])
-    assert channel is not None, "a conversation's channel outlives it"
-    refusal = moderation_refusal(channel["platform"], conversation["kind"],
-                                 message["direction"], action)
-    if refusal is None and not syncs_inbox(channel["platform"]):
-        refusal = f"Coso does not moderate {channel['platform']} yet"
-    if refusal is not None:
-        raise ValidationFailed.one("id", "NOT_SUPPORTED", refusal)
-    if message["deleted"]:
-        raise ValidationFailed.one("id", "ALREADY_DELETED", "the message is deleted")
-    hidden = action is Moderation.HIDE
-    if action is not Moderation.DELETE and message["hidden"] == hidden:
-        raise ValidationFailed.one("id", "UNCHANGED", "the message is already "
-                                                      + ("hidden" if hidden else "visible"))
-    try:
-        connector: InboxConnector = connector_for(channel["platform"], http)  # type: ignore[assignment]
-        auth = channel_auth(channel)
-        if action is Moderation.DELETE:
-            await connector.delete(auth, message["external_id"])
-        else:
-            await connector.hide(auth, message["external_id"], hidden)
-    except TokenUnreadable as error:
-        raise ValidationFailed.one("id", "TOKEN_UNREADABLE", str(error)) from None
-    except SyncError as error:
-        raise ValidationFailed.one("id", error.code, error.message) from None
+async def request_moderation(message_id: int, action: Moderation, actor_id: int | None
+                             ) -> dict[str, Any]:
+    """Ask for a community message to be hidden, shown again or deleted on the platform:
+    the message's `moderation` holds the action until domain.sync.moderation has done it."""
     async with write_transaction():
-        values = {Message.deleted: True} if action is Moderation.DELETE else {
-            Message.hidden: hidden}
-        await Message.update(values).where(Message.id == message_id)
-        await refresh_conversations({conversation["id"]})
+        message = await locked(Message.select().where(Message.id == message_id)).first()
+        if message is None:
+            raise ValidationFailed.one("id", "NOT_FOUND", "no Message with this id")
+        conversation = await _conversation(message["conversation"])
+        channel = await row_of(Channel, conversation["channel"])
+        assert channel is not None, "a conversation's channel outlives it"
+        refusal = moderation_refusal(channel["platform"], conversation["kind"],
+                                     message["direction"], action)
+        if refusal is None and not syncs_inbox(channel["platform"]):
+            refusal = f"Coso does not moderate {channel['platform']} yet"
+        if refusal is not None:
+            raise ValidationFailed.one("id", "NOT_SUPPORTED", refusal)
+        hidden = action is Moderation.HIDE
+        if message["deleted"]:
+            raise ValidationFailed.one("id", "ALREADY_DELETED", "the message is deleted")
+        if message["moderation"] is not None:
+            raise ValidationFailed.one("id", "MODERATION_PENDING",
+                                       f"a {message['moderation'].lower()} of this message is "
+                                       "still on its way to the platform")
+        if action is not Moderation.DELETE and message["hidden"] == hidden:
+            raise ValidationFailed.one("id", "UNCHANGED", "the message is already "
+                                       + ("hidden" if hidden else "visible"))
+        await Message.update({Message.moderation: action, Message.moderation_error: ""}).where(
+            Message.id == message_id)
         after = await row_of(Message, message_id)
         await _audit(actor_id, f"message.{action.lower()}", "message", message_id,
                      conversation["brand"], message, after)

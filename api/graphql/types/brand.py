@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from api.graphql.types.calendar import CalendarDay
     from api.graphql.types.campaign import Campaign, CampaignFilter
     from api.graphql.types.channel import Channel
+    from api.graphql.types.inbox import Conversation, ConversationFilter, SavedReply
     from api.graphql.types.invitation import Invitation
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
@@ -133,6 +134,27 @@ class Brand(relay.Node):
         from api.graphql.types.post import post_connection
 
         return await post_connection(info, "brand", self.id, self.id, filter, first, after)
+
+    @strawberry.field(description="The community inbox, newest conversation first "
+                                  "(strategists, managers and community managers; empty for "
+                                  "anyone else).")
+    async def conversations(
+        self, info: Info,
+        filter: Annotated[ConversationFilter, strawberry.lazy(f"{_types}.inbox")] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Conversation, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import conversation_connection
+
+        return await conversation_connection(info, self.id, filter, first, after)
+
+    @strawberry.field(description="The brand's saved replies, oldest first (who may read "
+                                  "the inbox).")
+    async def saved_replies(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[SavedReply, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import saved_reply_connection
+
+        return await saved_reply_connection(info, self.id, first, after)
 
     @strawberry.field(description="Posts scheduled from `from` to `to` (inclusive), by local "
                                   "day in the brand's timezone and by channel.")

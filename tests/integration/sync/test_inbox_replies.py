@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from domain.enums import ConversationKind, MessageDirection, ReplyStatus
+from domain.enums import ConversationKind, MessageDirection, Moderation, ReplyStatus
 from domain.models import Conversation, Message
-from domain.rules.inbox import Moderation
 from domain.services import inbox as service
 from domain.settings import get_settings
-from domain.sync.base import MAX_TRIES, http_client
+from domain.sync.base import MAX_TRIES
 from domain.sync.inbox import request_inbox_sync
+from domain.sync.moderation import request_moderation_job
 from domain.sync.replies import request_reply
 from tests.factories import make_user
 from tests.integration.sync.test_inbox_sync import inbox_channel
@@ -113,10 +113,36 @@ async def test_hiding_and_deleting_happen_on_the_platform(emulator, inline):
     channel = await synced(emulator, inline, "facebook")
     conversation = await conversation_of(ConversationKind.COMMENT, channel["id"])
     message = await Message.select().where(Message.conversation == conversation["id"]).first()
-    async with http_client() as http:
-        hidden = await service.moderate(message["id"], Moderation.HIDE, None, http)
-        assert hidden["hidden"] is True
-        assert message["external_id"] in emulator.stats()["hidden"]
-        deleted = await service.moderate(message["id"], Moderation.DELETE, None, http)
-        assert deleted["deleted"] is True
-        assert message["external_id"] in emulator.stats()["deleted"]
+
+    async def moderate(action: Moderation) -> dict[str, Any]:
+        asked = await service.request_moderation(message["id"], action, None)
+        assert asked["moderation"] == action
+        await request_moderation_job(inline, message["id"], action)
+        row = await Message.select().where(Message.id == message["id"]).first()
+        assert row is not None and row["moderation"] is None, row
+        return row
+
+    hidden = await moderate(Moderation.HIDE)
+    assert hidden["hidden"] is True and hidden["moderation_error"] == ""
+    assert message["external_id"] in emulator.stats()["hidden"]
+    shown = await moderate(Moderation.UNHIDE)
+    assert shown["hidden"] is False and message["external_id"] not in emulator.stats()["hidden"]
+    deleted = await moderate(Moderation.DELETE)
+    assert deleted["deleted"] is True
+    assert message["external_id"] in emulator.stats()["deleted"]
+    # Deleted on the platform: its listing no longer has it.
+    assert ("COMMENT", message["external_id"], message["external_id"]) not in \
+        emulator.expected_inbox("facebook", channel["external_id"],
+                                datetime.now(UTC) - timedelta(days=14), datetime.now(UTC))
+
+
+async def test_a_refused_moderation_says_why(emulator, inline):
+    channel = await synced(emulator, inline, "instagram")
+    conversation = await conversation_of(ConversationKind.COMMENT, channel["id"])
+    message = await Message.select().where(Message.conversation == conversation["id"]).first()
+    emulator.fault("500", platform="instagram", method="POST", count=None, probability=1.0)
+    await service.request_moderation(message["id"], Moderation.HIDE, None)
+    await request_moderation_job(inline, message["id"], Moderation.HIDE)
+    row = await Message.select().where(Message.id == message["id"]).first()
+    assert row["moderation"] is None and row["hidden"] is False
+    assert "PLATFORM_ERROR" in row["moderation_error"]
