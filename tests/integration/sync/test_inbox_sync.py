@@ -106,6 +106,15 @@ async def test_the_scripted_spike_brings_many_angry_messages(emulator, inline):
 
     during, day_before = per_hour(spike_start), per_hour(spike_start - timedelta(days=1))
     assert during >= 3 * max(day_before, 1), (during, day_before)
+    # Told apart by the sentiment model: the spike's threads are mostly negative.
+    threads = await Conversation.select(Conversation.sentiment).where(
+        Conversation.started_at >= spike_start,
+        Conversation.started_at < spike_start + timedelta(hours=6))
+    negative = sum(1 for t in threads if t["sentiment"] == "NEGATIVE")
+    assert threads and negative >= 0.6 * len(threads), (negative, len(threads))
+    languages = await Conversation.select(Conversation.language).where(
+        Conversation.language.is_not_null())
+    assert {row["language"] for row in languages} >= {"it", "en"}
 
 
 async def test_a_failing_platform_retries_then_fails_the_run(emulator, inline):
