@@ -22,6 +22,9 @@ class Brand(Table):
     primary_color = Varchar(length=7, default="#1F2937")
     secondary_color = Varchar(length=7, default="#3B82F6")
     font = Varchar(length=100, default="")
+    # Opening hours for the inbox's response times: [{weekday 0-6 (Monday 0), opens
+    # "HH:MM", closes "HH:MM"}] in the brand's timezone; [] means Monday-Friday 9-18.
+    business_hours = JSON(default=[])
     created_at = created_at()
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,12 @@ from domain.enums import (
     MessageDirection,
     Moderation,
     Platform,
+)
+from domain.rules.kpis import (
+    BusinessHours,
+    business_seconds_between,
+    response_rate,
+    response_time_stats,
 )
 
 _C, _M, _D = ConversationKind.COMMENT, ConversationKind.MENTION, ConversationKind.DM
@@ -174,3 +181,72 @@ def _counts(message: Mapping[str, Any]) -> bool:
 def reopens(status: str, new_inbound: bool) -> bool:
     """A resolved conversation opens again when the community writes again."""
     return status == ConversationStatus.RESOLVED and new_inbound
+
+
+# -- response times --------------------------------------------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _clock(text: str) -> time:
+    """"09:30" as a time; "24:00" is midnight at the end of the day (time(0) closing)."""
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"{text!r} is not a time like 09:00")
+    if (hours, minutes) == ("24", "00"):
+        return time(0)
+    return time(int(hours), int(minutes))
+
+
+def business_hours(timezone: str, windows: Sequence[Mapping[str, Any]]) -> BusinessHours:
+    """A brand's BusinessHours from its stored windows ({weekday, opens, closes}); no
+    windows: Monday to Friday, 9 to 18. ValueError names what is wrong ("24:00" closes a
+    day at midnight)."""
+    if not windows:
+        return BusinessHours(timezone=timezone)
+    week: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+    for window in windows:
+        day = window["weekday"]
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+        week[day].append((_clock(str(window["opens"])), _clock(str(window["closes"]))))
+    return BusinessHours(timezone=timezone, week=tuple(tuple(sorted(d)) for d in week))
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Median and 90th percentile of some durations, in business seconds; None for none."""
+
+    count: int
+    median: Decimal | None
+    p90: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFigures:
+    conversations: int
+    """Conversations the community started in the period (with a message of theirs)."""
+    responded: int
+    """Of those, the ones the brand answered (a published reply)."""
+    response_rate: Decimal | None
+    first_response: Durations
+    resolution: Durations
+
+
+def _durations(values: list[int]) -> Durations:
+    median, p90 = response_time_stats(values)
+    return Durations(len(values), median, p90)
+
+
+def response_figures(rows: Iterable[Mapping[str, Any]], hours: BusinessHours
+                     ) -> ResponseFigures:
+    """Response rate, first response and resolution times of conversations (rows with
+    started_at, first_response_at, resolved_at), counted in business hours: a comment at
+    Friday 17:00 answered Monday 10:00 took two business hours."""
+    rows = list(rows)
+    first = [business_seconds_between(r["started_at"], r["first_response_at"], hours)
+             for r in rows if r["first_response_at"] is not None]
+    resolved = [business_seconds_between(r["started_at"], r["resolved_at"], hours)
+                for r in rows if r["resolved_at"] is not None]
+    return ResponseFigures(len(rows), len(first), response_rate(len(first), len(rows)),
+                           _durations(first), _durations(resolved))

@@ -8,6 +8,7 @@ replies (a Message in QUEUED, domain.sync.replies, exactly once) and hiding or d
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from domain.rules.inbox import (
     PLACEHOLDERS,
     Move,
     author_mention,
+    business_hours,
     capabilities,
     moderation_refusal,
     move_refusal,
@@ -55,6 +57,7 @@ MAX_SAVED_REPLY = 2000
 # and Instagram Direct messages (2,000 and 1,000).
 MAX_REPLY = {ConversationKind.COMMENT: 2200, ConversationKind.MENTION: 2200,
              ConversationKind.DM: 1000}
+CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 DM_REPLY_WINDOW = timedelta(hours=24)
 """Meta's standard messaging window: a page answers a DM within 24 h of the last one."""
 
@@ -347,3 +350,47 @@ async def delete_saved_reply(saved_id: int, actor_id: int | None) -> dict[str, A
         await _audit(actor_id, "saved_reply.delete", "saved_reply", saved_id,
                      before["brand"], before, None)
         return before
+
+
+# -- business hours ----------------------------------------------------------------------------
+
+MAX_WINDOWS = 21  # three a day
+
+
+async def set_business_hours(brand_id: int, windows: list[dict[str, Any]],
+                             actor_id: int | None) -> dict[str, Any]:
+    """Replace the brand's business hours ({weekday, opens, closes}, local times in its
+    timezone; "24:00" closes at midnight); [] goes back to Monday-Friday 9-18."""
+    problems = Problems()
+    if len(windows) > MAX_WINDOWS:
+        problems.add("hours", "TOO_MANY", f"at most {MAX_WINDOWS} windows")
+    cleaned = []
+    for i, window in enumerate(windows):
+        day, opens, closes = window["weekday"], window["opens"].strip(), window["closes"].strip()
+        if not 0 <= day <= 6:
+            problems.add(f"hours.{i}.weekday", "INVALID",
+                         "weekday is 0 (Monday) to 6 (Sunday)")
+        for name, value in (("opens", opens), ("closes", closes)):
+            if not CLOCK.fullmatch(value):
+                problems.add(f"hours.{i}.{name}", "INVALID_TIME",
+                             f"{name} is a time like 09:00 (24:00 closes at midnight), "
+                             f"got {value!r}")
+        cleaned.append({"weekday": day, "opens": opens, "closes": closes})
+    async with write_transaction():
+        before = await row_of(Brand, brand_id)
+        if before is None:
+            raise ValidationFailed.one("brand", "NOT_FOUND", "no Brand with this id")
+        if not problems:
+            try:
+                business_hours(before["timezone"], cleaned)
+            except ValueError as error:
+                problems.add("hours", "INVALID", str(error))
+        problems.check()
+        await Brand.update({Brand.business_hours: cleaned}).where(Brand.id == brand_id)
+        after = await row_of(Brand, brand_id)
+        await record(actor_id=actor_id, action="brand.business_hours", object_type="brand",
+                     object_id=brand_id, workspace_id=before["workspace"], brand_id=brand_id,
+                     before={"business_hours": before["business_hours"]},
+                     after={"business_hours": cleaned})
+        assert after is not None
+        return after

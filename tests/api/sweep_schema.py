@@ -209,6 +209,8 @@ MUTATIONS: dict[str, M] = {
     "createSavedReply": M(Action.INBOX_WRITE),
     "updateSavedReply": M(Action.INBOX_WRITE, {"text": "Sweep text"}),
     "deleteSavedReply": M(Action.INBOX_WRITE),
+    "setBusinessHours": M(Action.EDIT_BRAND, {"hours": [
+        {"weekday": 0, "opens": "09:00", "closes": "17:00"}]}),
 }
 
 

@@ -84,7 +84,8 @@ OWN_TENANT = {"outsider": "attacker", "sibling": "sibling"}
 # value a validator constrains: they need no marker. A new free-text column is not here,
 # so `check_markers_planted` names it until the seed writes a marker into it.
 NO_MARKER = {
-    "brand": {"locale", "timezone", "currency", "primary_color", "secondary_color"},
+    "brand": {"locale", "timezone", "currency", "primary_color", "secondary_color",
+              "business_hours"},
     "channel": {"access_token", "refresh_token"},
     "strategy": {"currency", "kpi_targets"},
     "campaign": {"currency", "kpi_targets"},

@@ -22,7 +22,9 @@ from api.graphql.mutations.base import (
     run,
 )
 from api.graphql.permissions import IsAuthenticated
+from api.graphql.types.brand import Brand
 from api.graphql.types.inbox import Conversation, InternalNote, Message, SavedReply, Sentiment
+from api.graphql.types.response_times import BusinessHoursInput
 from domain.enums import Moderation
 from domain.jobs import JobQueue
 from domain.rules.inbox import Move
@@ -59,6 +61,11 @@ class MessagePayload(Payload):
 @strawberry.type
 class SavedReplyPayload(Payload):
     saved_reply: SavedReply | None = None
+
+
+@strawberry.type
+class BusinessHoursPayload(Payload):
+    brand: Brand | None = None
 
 
 @strawberry.type
@@ -247,3 +254,20 @@ class InboxMutations:
             return DeleteSavedReplyPayload(deleted_id=id)
 
         return await run(DeleteSavedReplyPayload, work)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Set when the brand's community team works (local times "
+                                     "in its timezone); [] means Monday-Friday 9-18. Workspace "
+                                     "owners and admins.")
+    async def set_business_hours(self, info: Info, brand: strawberry.ID,
+                                 hours: list[BusinessHoursInput]) -> BusinessHoursPayload:
+        async def work() -> BusinessHoursPayload:
+            brand_id = require(info, decode(brand, "Brand", field="brand", label="Brand"),
+                               Action.EDIT_BRAND, field="brand", type_name="Brand")
+            row = await service.set_business_hours(brand_id, [
+                {"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in hours],
+                info.context.user_id)
+            info.context.loaders.brand.prime(brand_id, row, force=True)
+            return BusinessHoursPayload(brand=Brand.from_row(row))
+
+        return await run(BusinessHoursPayload, work)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
     from api.graphql.types.report import Report, ReportFilter, ReportSchedule
+    from api.graphql.types.response_times import BusinessHoursWindow, ResponseTimes
     from api.graphql.types.strategy import Strategy
     from api.graphql.types.workspace import Workspace
 
@@ -146,6 +147,26 @@ class Brand(relay.Node):
         from api.graphql.types.inbox import conversation_connection
 
         return await conversation_connection(info, self.id, filter, first, after)
+
+    @strawberry.field(description="When the brand's community team works, in its timezone: "
+                                  "response times are counted in these hours.")
+    def business_hours(
+        self
+    ) -> list[Annotated[BusinessHoursWindow, strawberry.lazy(f"{_types}.response_times")]]:
+        from api.graphql.types.response_times import brand_hours
+
+        return brand_hours(self._row)
+
+    @strawberry.field(description="The inbox's response rate, first response and resolution "
+                                  "times (median, p90) of the conversations started from "
+                                  "`from` to `to` (the brand's days), in business hours; "
+                                  "per channel and per community manager.")
+    async def response_times(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Annotated[ResponseTimes, strawberry.lazy(f"{_types}.response_times")]:
+        from api.graphql.types.response_times import load_response_times
+
+        return await load_response_times(info, self.id, from_, to)
 
     @strawberry.field(description="The brand's saved replies, oldest first (who may read "
                                   "the inbox).")
