@@ -127,6 +127,10 @@ class Settings:
     """`COSO_WORKER_METRICS_PORT`: port of `coso worker`'s `/metrics` (0: none)."""
     worker_metrics_host: str
     """`COSO_WORKER_METRICS_HOST`: address that `/metrics` binds."""
+    sentiment_model: str
+    """`COSO_SENTIMENT_MODEL`: which sentiment model `domain.sentiment` uses: a name in
+    `domain.sentiment.MODELS` (`lexicon`, the default) or `package.module:factory`, a
+    callable returning a `SentimentModel`."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -203,4 +207,5 @@ def get_settings() -> Settings:
         metrics_token=env.get("COSO_METRICS_TOKEN") or None,
         worker_metrics_port=int(env.get("COSO_WORKER_METRICS_PORT", "9464")),
         worker_metrics_host=env.get("COSO_WORKER_METRICS_HOST", "127.0.0.1"),
+        sentiment_model=env.get("COSO_SENTIMENT_MODEL", "").strip() or "lexicon",
     )

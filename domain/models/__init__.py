@@ -6,6 +6,7 @@ from domain.models.accounts import ApiToken, User, Workspace, WorkspaceMember
 from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
+from domain.models.inbox import Conversation, InternalNote, Message, SavedReply
 from domain.models.invitations import Invitation, RecipientConfirmation
 from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
 from domain.models.posts import Post, PostTransition
@@ -23,6 +24,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
+    Conversation, Message, InternalNote, SavedReply,
 ]
 
 # Literal, so type checkers see the exports (a test checks it names every table).
@@ -33,6 +35,7 @@ __all__ = [
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
     "ChannelMetric", "MetricRollup", "PostMetric",
+    "Conversation", "InternalNote", "Message", "SavedReply",
     "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",

@@ -11,6 +11,7 @@ from typing import Any
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
+from api.graphql.loaders.inbox import InboxLoaders
 from api.graphql.loaders.metrics import (
     CompleteKey,
     GroupKey,
@@ -107,3 +108,4 @@ class Loaders:
         default_factory=published_loader)
     sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)
+    inbox: InboxLoaders = field(default_factory=InboxLoaders)

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from api.graphql.types.calendar import CalendarDay
     from api.graphql.types.campaign import Campaign, CampaignFilter
     from api.graphql.types.channel import Channel
+    from api.graphql.types.inbox import Conversation, ConversationFilter, SavedReply
     from api.graphql.types.invitation import Invitation
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
     from api.graphql.types.report import Report, ReportFilter, ReportSchedule
+    from api.graphql.types.response_times import BusinessHoursWindow, ResponseTimes
     from api.graphql.types.strategy import Strategy
     from api.graphql.types.workspace import Workspace
 
@@ -135,6 +137,47 @@ class Brand(relay.Node):
         from api.graphql.types.post import post_connection
 
         return await post_connection(info, "brand", self.id, self.id, filter, first, after)
+
+    @strawberry.field(description="The community inbox, newest conversation first "
+                                  "(strategists, managers and community managers; empty for "
+                                  "anyone else).")
+    async def conversations(
+        self, info: Info,
+        filter: Annotated[ConversationFilter, strawberry.lazy(f"{_types}.inbox")] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Conversation, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import conversation_connection
+
+        return await conversation_connection(info, self.id, filter, first, after)
+
+    @strawberry.field(description="When the brand's community team works, in its timezone: "
+                                  "response times are counted in these hours.")
+    def business_hours(
+        self
+    ) -> list[Annotated[BusinessHoursWindow, strawberry.lazy(f"{_types}.response_times")]]:
+        from api.graphql.types.response_times import brand_hours
+
+        return brand_hours(self._row)
+
+    @strawberry.field(description="The inbox's response rate, first response and resolution "
+                                  "times (median, p90) of the conversations started from "
+                                  "`from` to `to` (the brand's days), in business hours; "
+                                  "per channel and per community manager.")
+    async def response_times(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Annotated[ResponseTimes, strawberry.lazy(f"{_types}.response_times")]:
+        from api.graphql.types.response_times import load_response_times
+
+        return await load_response_times(info, self.id, from_, to)
+
+    @strawberry.field(description="The brand's saved replies, oldest first (who may read "
+                                  "the inbox).")
+    async def saved_replies(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[SavedReply, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import saved_reply_connection
+
+        return await saved_reply_connection(info, self.id, first, after)
 
     @strawberry.field(description="Posts scheduled from `from` to `to` (inclusive), by local "
                                   "day in the brand's timezone and by channel.")
