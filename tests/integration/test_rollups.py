@@ -130,7 +130,7 @@ async def test_imports_of_metrics_and_posts_keep_rollups_up_to_date():
     assert summary.written and summary.problems == [], summary.problems
     formats = {r["format"] for r in await MetricRollup.select(MetricRollup.format).where(
         MetricRollup.channel == ig.id, MetricRollup.level == "POST")}
-    assert "VIDEO" not in formats
+    assert "VIDEO" not in formats and "IMAGE" in formats and rollups.ALL in formats
     assert await differences() == []
 
 
@@ -170,7 +170,7 @@ async def test_the_publishing_merge_of_a_synced_twin_moves_its_rollups():
     assert await differences() == []
     formats = {r["format"] for r in await MetricRollup.select(MetricRollup.format).where(
         MetricRollup.channel == ig.id)}
-    assert formats == {"REEL"}
+    assert formats == {"REEL", rollups.ALL}
 
 
 @pytest.fixture
