@@ -72,3 +72,23 @@ async def test_an_event_survives_the_round_trip_through_json() -> None:
     event = Event(EventKind.POST_FAILED, 3, 4, "Post", 5, {"code": "X", "n": 1},
                   request_id="req-1")
     assert Event.from_json(event.to_json()) == event
+
+
+async def test_sync_runs_raise_finished_and_failed(mode: str) -> None:
+    from domain.enums import SyncKind
+    from domain.sync import runs
+
+    brand = await make_brand()
+    channel = await make_channel(brand)
+    ok = (await runs.open_run(channel.id, SyncKind.METRICS, "job-ok")).run
+    bad = (await runs.open_run(channel.id, SyncKind.METRICS, "job-bad")).run
+    async with broker().subscribe() as queue:
+        await runs.succeed_run(ok["id"], items_in=3, inserted=2)
+        await runs.fail_run(bad["id"], "TOKEN_EXPIRED", "reconnect the channel")
+        got = [await next_event(queue) for _ in range(3)]
+    assert [(e.kind, e.subject_id) for e in got] == [
+        (EventKind.SYNC_RUN_FINISHED, ok["id"]), (EventKind.SYNC_RUN_FINISHED, bad["id"]),
+        (EventKind.SYNC_FAILED, bad["id"])]
+    assert got[0].payload["status"] == "SUCCEEDED" and got[0].payload["itemsInserted"] == 2
+    assert got[2].payload["code"] == "TOKEN_EXPIRED"
+    assert all(e.brand_id == brand.id and e.subject_type == "SyncRun" for e in got)
