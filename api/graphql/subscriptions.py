@@ -27,17 +27,13 @@ from api.graphql.loaders.registry import Loaders
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.brand import Brand
 from api.graphql.types.common import JSON
+from api.graphql.types.enums import EventKind
 from domain.errors import ValidationFailed
 from domain.events import AUDIENCE, Event
-from domain.events import EventKind as _EventKind
 from domain.events.broker import broker
 from domain.metrics import EVENTS_DELIVERED
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
-
-EventKind = _EventKind
-strawberry.enum(EventKind, description="What happened; README \"Live events\" lists each "
-                                       "kind's payload and who receives it.")
 
 
 @strawberry.type(description="One event, as the subscription `events` delivers it.")

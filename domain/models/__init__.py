@@ -11,6 +11,7 @@ from domain.models.metrics import ChannelMetric, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
 from domain.models.sync import SyncRun
+from domain.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # Typed as Piccolo's Table: AppConfig takes a list of those (lists are invariant).
 ALL_TABLES: list[type[PiccoloTable]] = [
@@ -23,6 +24,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
+    Webhook, WebhookDelivery, WebhookAttempt,
 ]
 
 # Literal, so type checkers see the exports (a test checks it names every table).
@@ -37,4 +39,5 @@ __all__ = [
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",
     "SyncRun",
+    "Webhook", "WebhookAttempt", "WebhookDelivery",
 ]
