@@ -70,11 +70,13 @@ def refusal(address: IPAddress) -> str | None:
     """Why an address is not a public one a webhook may reach, or None."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    for reason, flag in (("loopback", address.is_loopback), ("private", address.is_private),
+    # The narrow categories first: is_private also covers loopback, link-local and more.
+    for reason, flag in (("loopback", address.is_loopback),
                          ("link-local", address.is_link_local),
                          ("multicast", address.is_multicast),
+                         ("unspecified", address.is_unspecified),
                          ("reserved", address.is_reserved),
-                         ("unspecified", address.is_unspecified)):
+                         ("private", address.is_private)):
         if flag:
             return reason
     if not address.is_global:  # shared (100.64/10), benchmarking and other special ranges
