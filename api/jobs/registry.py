@@ -18,14 +18,19 @@ from api.reports.schedules import send_scheduled_reports_job
 from domain.jobs import JobSpec
 from domain.settings import Settings
 from domain.sync.base import MAX_TRIES
+from domain.sync.inbox import plan_inbox_syncs, sync_inbox
 from domain.sync.jobs import plan_syncs, sync_channel
+from domain.sync.moderation import moderate_message, requeue_moderations
 from domain.sync.publish import publish_due_posts, publish_post
+from domain.sync.replies import requeue_replies, send_reply
+from domain.webhooks.deliver import MAX_ATTEMPTS_CAP, deliver_webhook
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
 REPORT_QUEUE = default_queue_name
 """Report renders and e-mails: arq's default queue, so a long render never delays a post."""
 PLAN_EVERY_MINUTES = 10
+INBOX_EVERY_MINUTES = 5  # the community expects answers in minutes, not hours
 # One try more than the sync jobs make: their last attempt records the failure itself,
 # and a worker that died mid-job costs arq a try.
 SYNC_TRIES = MAX_TRIES + 2
@@ -33,7 +38,14 @@ SYNC_TRIES = MAX_TRIES + 2
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("sync_channel", sync_channel, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("publish_post", publish_post, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("sync_inbox", sync_inbox, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("send_reply", send_reply, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("moderate_message", moderate_message, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("generate_report", generate_report, REPORT_QUEUE, max_tries=3, background=True),
+    # Short HTTP calls: with the syncs. Each try is one attempt; the job gives up by itself
+    # after COSO_WEBHOOK_MAX_ATTEMPTS (at most the cap), hours later, so it runs apart.
+    JobSpec("deliver_webhook", deliver_webhook, SYNC_QUEUE, max_tries=MAX_ATTEMPTS_CAP,
+            background=True),
 )}
 """The jobs a queue takes by name."""
 
@@ -58,6 +70,10 @@ CRONS: tuple[Cron, ...] = (
     Cron("plan_syncs", plan_syncs, SYNC_QUEUE,
          minute=set(range(0, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     Cron("publish_due_posts", publish_due_posts, SYNC_QUEUE, run_at_startup=True),
+    Cron("plan_inbox_syncs", plan_inbox_syncs, SYNC_QUEUE,
+         minute=set(range(0, 60, INBOX_EVERY_MINUTES))),
+    Cron("requeue_replies", requeue_replies, SYNC_QUEUE, minute={3, 33}),
+    Cron("requeue_moderations", requeue_moderations, SYNC_QUEUE, minute={4, 34}),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.

@@ -42,6 +42,7 @@ from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, re
 from domain.imports.store import Store, StoreConflict, Target, open_store, write
 from domain.imports.values import UNREFERENCED_PREFIX, as_text
 from domain.imports.vector import Certified
+from domain.services import rollups
 from domain.services.audit import record
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
@@ -435,6 +436,10 @@ class _Run:
                                                 handler.fixed(target),
                                                 ordered=target.table in self.interleaved)
                     counts = (counts[0] + self.written_direct.get(target.table, 0), counts[1])
+                    # Rows written straight in left their keys (with the day) staged too.
+                    with self.timed("rollups"):
+                        await rollups.refresh_staged(store, self.staging[target.table],
+                                                     target.table)
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:

@@ -6,6 +6,7 @@ from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
 from api.graphql.mutations.imports import ImportMutations
+from api.graphql.mutations.inbox import InboxMutations
 from api.graphql.mutations.invitations import InvitationMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
@@ -13,6 +14,7 @@ from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
 from api.graphql.mutations.sync import SyncMutations
+from api.graphql.mutations.webhooks import WebhookMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
@@ -26,4 +28,6 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutations,
     ReportMutations,
     SyncMutations,
+    WebhookMutations,
+    InboxMutations,
 )

@@ -12,6 +12,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.loaders.metrics import Subject
 from api.graphql.pagination import Connection
+from api.graphql.types.analytics import Analytics, load_analytics
 from api.graphql.types.enums import Platform
 from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
@@ -47,6 +48,9 @@ class Channel(InBrand, relay.Node):
         description="Every day up to this one is synced from the platform.")
     backfilled_from: date | None = strawberry.field(
         description="The first day of history fetched from the platform.")
+    inbox_watermark: datetime | None = strawberry.field(
+        description="Every comment, mention and message created before this instant is in "
+                    "the community inbox (channels whose inbox Coso reads).")
     last_error: str | None = strawberry.field(
         description="Why the last sync or publishing failed; null after a success.")
     _row: strawberry.Private[dict[str, Any]]
@@ -59,6 +63,7 @@ class Channel(InBrand, relay.Node):
                    connected_at=row["connected_at"], token_expires_at=row["token_expires_at"],
                    metrics_watermark=row["metrics_watermark"],
                    backfilled_from=row["backfilled_from"],
+                   inbox_watermark=row["inbox_watermark"],
                    last_error=row["last_error"] or None, _row=row)
 
     @classmethod
@@ -85,6 +90,13 @@ class Channel(InBrand, relay.Node):
         brand = await info.context.loaders.brand.load(self._row["brand"])
         return await load_kpis(info, Subject.CHANNEL, self.id, from_, to, brand["currency"],
                                brand_id=brand["id"])
+
+    @strawberry.field(description="Dashboards of the channel over a period (no targets).")
+    async def analytics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Analytics:
+        brand = await info.context.loaders.brand.load(self._row["brand"])
+        return await load_analytics(info, Subject.CHANNEL, self.id, brand, from_, to)
 
     @strawberry.field
     async def metrics(
