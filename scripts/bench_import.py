@@ -42,8 +42,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coso_bench_import"
 TARGETS = {"postgres": 1.5, "sqlite": 1.3}
-STAGES = ("read", "certify", "wait_read", "rows", "lookups", "stage", "keys", "direct",
-          "wait_stage", "write", "rollups", "analyze")
+STAGES = ("read", "certify", "wait_read", "rows", "lookups", "stage", "wait_stage", "write",
+          "rollups", "analyze")
 """ImportSummary.seconds, in the order a chunk meets them."""
 CHANNELS = (("instagram", "@bench-ig"), ("facebook", "@bench-fb"), ("linkedin", "@bench-li"),
             ("x", "@bench-x"))

@@ -144,11 +144,6 @@ class Handler:
         column names, cells as text. Certifying none is always right."""
         return Certified.none(table.num_rows)
 
-    def direct_ok(self, target: Target, table: pa.Table) -> bool:
-        """Whether certified rows that turn out new need no check against stored rows
-        (`verify`) and may go straight into the target."""
-        return True
-
     async def finish(self, store: Store, certified: Certified) -> None:
         """Complete a certification with what needs the database (`Certified.later`)."""
 

@@ -23,7 +23,7 @@ from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.imports.by_id import resolve_by_id
 from domain.imports.context import ChannelIndex, Handler, Parsed
 from domain.imports.schema import Entity
-from domain.imports.store import STAGED, Field, Fixed, Store, Target, q
+from domain.imports.store import Field, Fixed, Store, Target, q
 from domain.imports.values import (
     CellError,
     as_text,
@@ -273,13 +273,6 @@ class PostsHandler(Handler):
             values["external_id"] = pc.if_else(pa.array(empty), None, cells)
         return Certified(ok, {POSTS.table: staged(POSTS, lines, values, ok)})
 
-    def direct_ok(self, target: Target, table: pa.Table) -> bool:
-        """A new post `verify` has nothing to say about: DRAFT or PUBLISHED, no platform id
-        (another post may have it)."""
-        statuses = set(pc.unique(table.column("status")).to_pylist())
-        return (statuses <= {s.value for s in NEW_STATUSES}
-                and table.column("external_id").null_count == table.num_rows)
-
     def _channel_or_no(self, cell: Any, platform: Any) -> Any:
         try:
             return self.channels.find(cell, platform)[0]
@@ -367,7 +360,7 @@ class PostsHandler(Handler):
             rows += await store.fetch(
                 f"SELECT s._line, p.status, CASE WHEN {status_differs} THEN 1 ELSE 0 END "
                 f"FROM {stage} s CROSS JOIN post p WHERE p.brand = ? AND {match} "
-                f"AND s._line BETWEEN ? AND ? AND {STAGED} AND ({status_differs} OR "
+                f"AND s._line BETWEEN ? AND ? AND ({status_differs} OR "
                 f"(p.status NOT IN ({editable}) AND ({changed})))", self.ctx.id, *lines)
         for line, status, status_changed in rows:
             if status_changed:

@@ -137,8 +137,6 @@ async def import_rows(
             if not summary.aborted and (skip_invalid or not summary.problem_count):
                 with run.timed("write"):
                     await run.write(store, handler, skip_invalid)
-            if not summary.written:
-                await run.undo_direct(store)
             # Not on an unexpected error: the transaction's rollback (or the connection's
             # close) takes the TEMP tables with it.
             await run.drop(store)
@@ -233,10 +231,6 @@ class _Run:
         self.staging: dict[str, str] = {}
         self.interleaved: set[str] = set()
         """Targets a chunk staged in two statements (certified rows, then the others)."""
-        self.direct: dict[str, bool] = {}
-        """Per target: whether every row so far went straight into it (`insert_direct`)."""
-        self.written_direct: dict[str, int] = {}
-        self.direct_savepoint: str | None = None
         self._identity: tuple[dict[str, str], bool] | None = None
         """(header columns, whether each file column is named as its Coso column)."""
 
@@ -259,10 +253,6 @@ class _Run:
         checked = type(handler).verify is not Handler.verify
         for target in handler.targets:
             self.staging[target.table] = await store.create_staging(target, by_line=checked)
-            # PostgreSQL, in the import's transaction; SQLite stages in autocommit (its one
-            # write transaction must not last the whole import).
-            self.direct[target.table] = store.postgres
-            self.written_direct[target.table] = 0
 
         # The database stages chunk n while chunk n + 1 is parsed. Staging is one statement
         # per target (COPY; on SQLite, one INSERT from a JSON text, which runs without the
@@ -333,14 +323,7 @@ class _Run:
             name = self.staging[target.table]
             table = tables.get(target.table)
             if table is None:
-                if rows:
-                    self.direct[target.table] = False
                 return await store.stage(name, target, [p.record for p in rows])
-            if (self.direct[target.table] and not rows and handler.direct_ok(target, table)
-                    and await self.insert_direct(store, handler, target, table)):
-                return True
-            # From the first row staged on, all are: new rows keep the file's order.
-            self.direct[target.table] = False
             if not await store.stage_table(name, target, table):
                 return False
             if rows:
@@ -355,33 +338,6 @@ class _Run:
                 return [await stage_one(target, rows) for target, rows in ready]
 
         return _Staging(chunk, ready, asyncio.ensure_future(stage_all()))
-
-    async def insert_direct(self, store: Store, handler: Handler, target: Target,
-                            table: Any) -> bool:
-        """Certified rows of a chunk with no other rows of the target: their keys staged
-        (for the file's duplicates), the rows COPYed straight into the target, saving
-        staging them whole and the INSERT ... SELECT at the end. False when a key repeats
-        one staged or a row is not new after all: they are staged then, as usual."""
-        name = self.staging[target.table]
-        if self.direct_savepoint is None:
-            self.direct_savepoint = await store.direct_savepoint()
-        with self.timed("keys"):
-            keys = await store.stage_keys(name, target, table)
-        if not keys:
-            return False
-        with self.timed("direct"):
-            direct = await store.insert_direct(target, table, handler.fixed(target))
-        if direct:
-            self.written_direct[target.table] += table.num_rows
-            return True
-        await store.unstage(name, table.column("_line").to_pylist())
-        return False
-
-    async def undo_direct(self, store: Store) -> None:
-        """Nothing written after all: the rows written straight into targets go too."""
-        if self.direct_savepoint is not None:
-            await store.undo_direct(self.direct_savepoint)
-            self.direct_savepoint = None
 
     async def settle(self, store: Store, handler: Handler, header: Header, staging: _Staging,
                      progress: Callable[[int], None] | None) -> None:
@@ -435,8 +391,6 @@ class _Run:
                     counts = await store.upsert(self.staging[target.table], target, present,
                                                 handler.fixed(target),
                                                 ordered=target.table in self.interleaved)
-                    counts = (counts[0] + self.written_direct.get(target.table, 0), counts[1])
-                    # Rows written straight in left their keys (with the day) staged too.
                     with self.timed("rollups"):
                         await rollups.refresh_staged(store, self.staging[target.table],
                                                      target.table)

@@ -29,9 +29,6 @@ from domain.db import current_connection, engine, task_connection, write_transac
 
 PG_TYPES = {"int": "integer", "text": "text", "date": "date", "numeric": "numeric",
             "timestamptz": "timestamptz", "json": "text"}
-STAGED = "s._direct IS NOT TRUE"
-"""A staged row the upsert writes (not one `insert_direct` wrote already)."""
-ARROW_TYPES = {"int": pa.int64(), "text": pa.string(), "timestamptz": pa.timestamp("us", "UTC")}
 SQLITE_TYPES = {"int": "INTEGER", "text": "TEXT", "date": "TEXT", "numeric": "REAL",
                 "timestamptz": "TEXT", "json": "TEXT"}
 
@@ -230,20 +227,18 @@ class Store:
 
     async def create_staging(self, target: Target, *, by_line: bool = False) -> str:
         """A TEMP table for the target's rows; `by_line` indexes the line (for the checks
-        that read a chunk's rows back), which SQLite does for free (it is the rowid).
-        `_direct` marks rows written straight into the target (`insert_direct`): only
-        their keys are staged, for the file's duplicates; the upsert skips them."""
+        that read a chunk's rows back), which SQLite does for free (it is the rowid)."""
         name = f"coso_stage_{uuid.uuid4().hex[:12]}"
         types = PG_TYPES if self.postgres else SQLITE_TYPES
         columns = ", ".join(f"{q(f.name)} {types[f.kind]}" for f in target.fields)
         if self.postgres:
             # ON COMMIT DROP is the backstop; the import drops it itself when done.
             line = "integer PRIMARY KEY" if by_line else "integer NOT NULL"
-            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}, "
-                               "_direct boolean) ON COMMIT DROP")
+            await self.execute(f"CREATE TEMP TABLE {q(name)} (_line {line}, {columns}) "
+                               "ON COMMIT DROP")
         else:
             await self.execute(f"CREATE TEMP TABLE {q(name)} (_line INTEGER PRIMARY KEY, "
-                               f"{columns}, _direct INTEGER)")
+                               f"{columns})")
         for i, key in enumerate(target.keys):
             await self.execute(f"CREATE UNIQUE INDEX {q(f'{name}_k{i}')} ON {q(name)} "
                                f"({', '.join(q(c) for c in key)})")
@@ -293,59 +288,29 @@ class Store:
         columns = ["_line", *target.field_names()]
         table = table.select(columns)
         if self.postgres:
-            return await self._copy(name, table, unique_only=True)
+            return await self._copy(name, table)
         text = json_rows(table)
         if text is not None:
             return await self._stage_json(name, columns, text)
         return await self.stage(name, target, list(zip(*(c.to_pylist() for c in table.columns),
                                                        strict=True)))
 
-    async def stage_keys(self, name: str, target: Target, table: pa.Table) -> bool:
-        """Stage only the keys of rows `insert_direct` writes, marked `_direct`; False (and
-        nothing staged) when one repeats a key already staged."""
-        keys = list(dict.fromkeys(c for key in target.keys for c in key))
-        table = table.select(["_line", *keys]).append_column(
-            "_direct", pa.array([True] * table.num_rows, pa.bool_()))
-        return await self._copy(name, table, unique_only=True)
-
-    async def insert_direct(self, target: Target, table: pa.Table,
-                            fixed: dict[str, Any]) -> bool:
-        """COPY rows proven new straight into the target table (PostgreSQL), inside the
-        import's transaction; False (and nothing written) when a row is not new after all
-        or the table refuses one: the caller stages them instead."""
-        rows = table.num_rows
-        columns = {f.name: pa.repeat(pa.scalar(fixed[f.name], ARROW_TYPES[f.kind]), rows)
-                   for f in target.fixed}
-        columns.update({f.name: table.column(f.name) for f in target.insert_fields()})
-        return await self._copy(target.table, pa.table(columns), unique_only=False)
-
-    async def _copy(self, table_name: str, table: pa.Table, *, unique_only: bool) -> bool:
+    async def _copy(self, table_name: str, table: pa.Table) -> bool:
+        """COPY the table's rows in (the CSV pyarrow writes); False, and nothing in, when
+        one repeats a key."""
         import asyncpg
 
         out = pa.BufferOutputStream()
         pcsv.write_csv(csv_ready(table), out,
                        write_options=pcsv.WriteOptions(include_header=False))
-        refused = (asyncpg.UniqueViolationError if unique_only else
-                   (asyncpg.IntegrityConstraintViolationError, asyncpg.DeadlockDetectedError))
         try:
             async with self.savepoint():
                 await self.connection.copy_to_table(
                     table_name, source=memoryview(out.getvalue()),
                     columns=table.column_names, format="csv")
-        except refused:
+        except asyncpg.UniqueViolationError:
             return False
         return True
-
-    async def direct_savepoint(self) -> str:
-        """A savepoint before the first `insert_direct`: an import that ends up writing
-        nothing rolls back to it."""
-        name = f"coso_direct_{uuid.uuid4().hex[:12]}"
-        await self.execute(f"SAVEPOINT {name}")
-        return name
-
-    async def undo_direct(self, savepoint: str) -> None:
-        await self.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-        await self.execute(f"RELEASE SAVEPOINT {savepoint}")
 
     async def staged_lines(self, name: str, target: Target, key: tuple[str, ...],
                            values: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
@@ -389,8 +354,7 @@ class Store:
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if self.postgres and f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = (f"s.{q(target.ident)} IS NULL" if target.ident else "true") + (
-            f" AND {STAGED}")
+        new_rows = f"s.{q(target.ident)} IS NULL" if target.ident else "true"
         args = [fixed[f.name] for f in fixed_columns]
         updated = target.updated(present)
         sets = [f"{q(f.name)} = excluded.{q(f.name)}" for f in updated]
@@ -497,14 +461,13 @@ class Store:
         if sets and changed:
             updated = await self.execute(
                 f"UPDATE {table} t SET {', '.join(sets)} FROM {q(name)} s "
-                f"WHERE {matched} AND {STAGED} AND ({changed})", *set_args, *match_args)
+                f"WHERE {matched} AND ({changed})", *set_args, *match_args)
         fixed_columns = list(target.fixed)
         columns = [*(f.name for f in fixed_columns), *(f.name for f in target.insert_fields())]
         select = [f"?{self.cast(f.kind)}" for f in fixed_columns]
         select += [f"s.{q(f.name)}" + ("::json" if f.kind == "json" else "")
                    for f in target.insert_fields()]
-        new_rows = (f"s.{q(target.ident)} IS NULL AND " if target.ident else "") + (
-            f"{STAGED} AND ")
+        new_rows = f"s.{q(target.ident)} IS NULL AND " if target.ident else ""
         import asyncpg
 
         try:
