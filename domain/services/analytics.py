@@ -180,15 +180,6 @@ def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectS
             for subject, by_name in sums.items()}
 
 
-def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, Any]]
-                          ) -> list[dict[str, Any]]:
-    """Post rows of the (subject, channel, metric)s that have no account rows, plus all
-    account rows: a channel reporting a metric only per post still counts in its brand."""
-    has_account = {(r["subject"], r["part"], r["metric"]) for r in account}
-    return [r for r in post if (r["subject"], r["part"], r["metric"]) not in has_account] \
-        + account
-
-
 async def _paid_rows(column: str, scope: str, ids: Sequence[int], start: date, end: date,
                      *, daily: bool = True) -> list[dict[str, Any]]:
     """Paid impressions and clicks with the spend of the same post-days, per `column`
@@ -252,14 +243,10 @@ async def load_series(
     rows. With `paid`, also the paid:* series CPM and CPC read (see PAID_PREFIX).
     """
     id_list = sorted(set(ids))
-    split = subject in _ACCOUNT_LEVEL
     if subject is Subject.POST:
         rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names)
     else:  # brands, channels and campaigns read the daily rollups (domain.services.rollups)
-        rows = await _rollup_rows(subject, id_list, start, end, names, "POST", split)
-    if split:
-        account = await _rollup_rows(subject, id_list, start, end, names, "ACCOUNT", True)
-        rows = _per_channel_fallback(rows, account)
+        rows = await _rollup_rows(subject, id_list, start, end, names)
     merged = _collect(rows)
     if paid:
         paid_series = (await _paid_series(subject, id_list, start, end)
@@ -283,29 +270,40 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 async def _rollup_rows(subject: Subject, ids: Sequence[int], start: date, end: date,
-                       names: tuple[str, ...] | None, level: str, by_channel: bool
-                       ) -> list[dict[str, Any]]:
-    """Rows shaped as `_level_rows` gives them, from the daily rollups of one level."""
+                       names: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """Rows shaped as `_level_rows` gives them (one per subject, metric and day), from the
+    daily rollups: for brands and channels, a channel's account rows of a metric where it
+    has any in the window, else its posts' (the choice made in SQL, channel by channel);
+    for campaigns, their posts'."""
     if not ids or names == ():
         return []
     column = _ROLLUP_COLUMN[subject]
-    args: list[Any] = [*ids, level, start, end]
+    args: list[Any] = [*ids, start, end]
     # Posts' rows added up over format, pillar and media type (rollups.ALL); account
     # rows have no such split.
-    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'", 'r."level" = {}',
+    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'",
              'r."period_start" >= {}', 'r."period_start" <= {}',
              "r.\"metric\" NOT LIKE 'paid:%'", "r.\"format\" IN ('*', '')"]
     if names is not None:
         conds.append(f'r."metric" IN ({_marks(names)})')
         args += names
-    part = 'r."channel"' if by_channel else "NULL"
-    group = f"{column}, {part}" if by_channel else column
+    if subject in _ACCOUNT_LEVEL:
+        # Not correlated, so it is computed once (a hashed subplan), not per row.
+        owner = column.replace("r.", "a.", 1)
+        conds.append(
+            "(r.\"level\" = 'ACCOUNT' OR (r.\"channel\", r.\"metric\") NOT IN (SELECT "
+            f'a."channel", a."metric" FROM metric_rollup a WHERE {owner} IN '
+            f"({_marks(ids)}) AND a.\"grain\" = 'DAY' AND a.\"level\" = 'ACCOUNT' "
+            'AND a."period_start" >= {} AND a."period_start" <= {}))')
+        args += [*ids, start, end]
+    else:
+        conds.append("r.\"level\" = 'POST'")
     return await raw_rows(
         PostMetric,
-        f'SELECT {column} AS subject, {part} AS part, r."metric" AS metric, '
+        f'SELECT {column} AS subject, NULL AS part, r."metric" AS metric, '
         f'r."period_start" AS day, SUM(r."value") AS value, MAX(r."currency") AS currency, '
         f'{_ROLLUP_PROVENANCE} FROM metric_rollup r WHERE {" AND ".join(conds)} '
-        f'GROUP BY {group}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
+        f'GROUP BY {column}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
 
 
 async def _rollup_paid(subject: Subject, ids: Sequence[int], start: date, end: date
@@ -577,14 +575,15 @@ async def _channel_progress(channel_ids: Sequence[int]
     rows = await raw_rows(
         ChannelMetric,
         'SELECT c."id" AS channel, c."status" AS status, c."metrics_watermark" AS watermark, '
-        '(SELECT MAX(a."day") FROM channel_metric a WHERE a."channel" = c."id") AS account, '
-        '(SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post" '
-        f'WHERE p."channel" = c."id") AS posts FROM channel c WHERE c."id" IN ({marks})',
-        *ids)
+        # The last day with any row, account or post: from the daily rollups (an index
+        # lookup), not a scan of every post's rows.
+        '(SELECT MAX(r."period_start") FROM metric_rollup r WHERE r."channel" = c."id" '
+        "AND r.\"grain\" = 'DAY') AS last FROM channel c "
+        f'WHERE c."id" IN ({marks})', *ids)
     out: dict[int, tuple[date | None, bool]] = {}
     for row in rows:
         watermark = _as_date(row["watermark"])
-        last = [d for d in (_as_date(row["account"]), _as_date(row["posts"])) if d]
+        last = [d for d in (_as_date(row["last"]),) if d]
         out[row["channel"]] = (watermark if watermark is not None else max(last, default=None),
                                row["status"] != ChannelStatus.DISCONNECTED)
     return out
