@@ -326,7 +326,7 @@ class Analytics:
     async def _series(self, info: Info, first: date) -> SubjectSeries:
         s = self._scope
         return await info.context.loaders.series.load(
-            SeriesKey(s.subject, s.id, first, self.end, paid=True))
+            SeriesKey(s.subject, s.id, first, self.end, paid=True, sources=False))
 
     @strawberry.field(description="A metric or KPI per day, week or month.")
     async def series(self, info: Info, metric: str, granularity: Granularity
@@ -346,18 +346,8 @@ class Analytics:
 
     async def _groups(self, info: Info, by: dash.Dimension, start: date, end: date
                       ) -> dict[Any, SubjectSeries]:
-        """The members' series over [start, end]: a brand's or channel's channels from their
-        own series (account rows first), any other split from the posts' rows."""
+        """The members' totals over [start, end] (see analytics.load_group_totals)."""
         s = self._scope
-        if by is dash.Dimension.CHANNEL and s.subject is not Subject.CAMPAIGN:
-            if s.subject is Subject.CHANNEL:
-                ids = [s.id]
-            else:
-                ids = [r["id"] for r in await info.context.loaders.channels_of_brand.load(s.id)]
-            found = await info.context.loaders.series.load_many(
-                [SeriesKey(Subject.CHANNEL, pk, series_window(start), end, paid=True)
-                 for pk in ids])
-            return dict(zip(ids, found, strict=True))
         return await info.context.loaders.groups.load(
             GroupKey(s.subject, s.id, by.value, start, end))
 
