@@ -13,6 +13,7 @@ from typing import Any
 
 from arq.constants import default_queue_name
 
+from api.reconnect_mail import mail_reconnect_needed
 from api.reports.jobs import JOB_MARGIN, generate_report, requeue_stalled_reports
 from api.reports.schedules import send_scheduled_reports_job
 from domain.jobs import JobSpec
@@ -20,6 +21,7 @@ from domain.settings import Settings
 from domain.sync.base import MAX_TRIES
 from domain.sync.jobs import plan_syncs, sync_channel
 from domain.sync.publish import publish_due_posts, publish_post
+from domain.sync.tokens import MAIL_JOB, plan_token_refreshes, refresh_token_job
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
@@ -34,6 +36,8 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("sync_channel", sync_channel, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("publish_post", publish_post, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("generate_report", generate_report, REPORT_QUEUE, max_tries=3, background=True),
+    JobSpec("refresh_channel_token", refresh_token_job, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec(MAIL_JOB, mail_reconnect_needed, REPORT_QUEUE, max_tries=3),
 )}
 """The jobs a queue takes by name."""
 
@@ -58,6 +62,9 @@ CRONS: tuple[Cron, ...] = (
     Cron("plan_syncs", plan_syncs, SYNC_QUEUE,
          minute=set(range(0, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     Cron("publish_due_posts", publish_due_posts, SYNC_QUEUE, run_at_startup=True),
+    # Tokens expiring within COSO_TOKEN_REFRESH_AHEAD (more than this period) are refreshed.
+    Cron("plan_token_refreshes", plan_token_refreshes, SYNC_QUEUE,
+         minute=set(range(5, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.

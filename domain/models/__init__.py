@@ -6,6 +6,7 @@ from domain.models.accounts import ApiToken, User, Workspace, WorkspaceMember
 from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
+from domain.models.connections import ChannelConnection
 from domain.models.invitations import Invitation, RecipientConfirmation
 from domain.models.metrics import ChannelMetric, PostMetric
 from domain.models.posts import Post, PostTransition
@@ -23,6 +24,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
+    ChannelConnection,
 ]
 
 # Literal, so type checkers see the exports (a test checks it names every table).
@@ -32,6 +34,7 @@ __all__ = [
     "AuditLog",
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
+    "ChannelConnection",
     "ChannelMetric", "PostMetric",
     "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",

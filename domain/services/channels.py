@@ -178,12 +178,17 @@ def _connected_values(access: str, refresh: str, expires: datetime | None,
         Channel.status: ChannelStatus.CONNECTED, Channel.access_token: encrypt_token(access),
         Channel.refresh_token: encrypt_token(refresh), Channel.token_expires_at: expires,
         Channel.connected_at: now, Channel.last_error: "",
+        Channel.token_version: Channel.token_version + 1,
     }
 
 
 async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection, *,
-                          now: datetime | None = None) -> Connected:
-    """Connect the brand's channel (platform, handle), creating it when it does not exist."""
+                          now: datetime | None = None,
+                          by_external_id: bool = False) -> Connected:
+    """Connect the brand's channel (platform, handle), creating it when it does not exist.
+
+    `by_external_id` (an account picked after OAuth): the brand's channel with this id on
+    the platform is the one, whatever its handle; it keeps its handle and name."""
     now = utcnow(now)
     problems = Problems()
     values = ChannelValues(platform=str(conn.platform), handle=(conn.handle or "").strip(),
@@ -200,9 +205,18 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
     problems.check()
     async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
-        before = await locked(Channel.select().where(
-            Channel.brand == brand_id, Channel.platform == values.platform,
-            Channel.handle == values.handle)).first()
+        before = None
+        if by_external_id:
+            before = await locked(Channel.select().where(
+                Channel.brand == brand_id, Channel.platform == values.platform,
+                Channel.external_id == values.external_id).order_by(Channel.id)).first()
+            if before is not None:
+                values = replace(values, handle=before["handle"],
+                                 name=before["name"] or values.name)
+        if before is None:
+            before = await locked(Channel.select().where(
+                Channel.brand == brand_id, Channel.platform == values.platform,
+                Channel.handle == values.handle)).first()
         if before is None:
             # The audit log accepts no actor (the CLI, the demo): None is passed through.
             before = await create_channel(actor_id, brand_id, values)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from domain.enums import (
     CampaignObjective,
     CampaignStatus,
     ChannelStatus,
+    ConnectionStatus,
     DeliveryStatus,
     Platform,
     PostStatus,
@@ -42,6 +43,7 @@ from domain.models import (
     Campaign,
     CampaignChannel,
     Channel,
+    ChannelConnection,
     ChannelMetric,
     Invitation,
     Membership,
@@ -91,6 +93,8 @@ NO_MARKER = {
     "post": {"publish_claim"},
     "invitation": {"roles", "token_hash"},
     "recipient_confirmation": {"token_hash"},
+    "channel_connection": {"state_hash", "pick_hash", "code_verifier", "access_token",
+                           "refresh_token", "connected"},
 }
 
 
@@ -240,6 +244,14 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     put("Invitation", await _insert(Invitation(
         workspace=workspace_id, brand=brand, email=client["email"], roles=["STRATEGIST"],
         inviter=creator, token_hash=f"{tenant}-invitation".ljust(64, "0"), expires_at=week)))
+    # An authorization the tenant's manager started, back from the platform with one account.
+    put("ChannelConnection", await _insert(ChannelConnection(
+        brand=brand, user=creator, platform=Platform.FACEBOOK,
+        status=ConnectionStatus.AUTHORIZED, state_hash=f"{tenant}-state".ljust(64, "0"),
+        access_token=encrypt_token("sweep-user-token"), error=mark("connection error"),
+        accounts=[{"id": "sweep-account", "name": mark("account name"),
+                   "handle": "@" + mark("account handle"), "token": ""}],
+        expires_at=week)))
     put("RecipientConfirmation", await _insert(RecipientConfirmation(
         brand=brand, email=mark("confirm") + "@client.example",
         token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
+from api.graphql.mutations.connections import ConnectionMutations
 from api.graphql.mutations.imports import ImportMutations
 from api.graphql.mutations.invitations import InvitationMutations
 from api.graphql.mutations.members import MemberMutations
@@ -17,6 +18,7 @@ from api.graphql.mutations.sync import SyncMutations
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
     ChannelMutations,
+    ConnectionMutations,
     StrategyMutations,
     MemberMutations,
     InvitationMutations,

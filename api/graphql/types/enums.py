@@ -36,3 +36,8 @@ Transition = _Transition
 strawberry.enum(Transition, name="PostTransitionKind")
 InvitationStatus = enums.InvitationStatus
 strawberry.enum(InvitationStatus)
+
+ConnectionStatus = enums.ConnectionStatus
+strawberry.enum(ConnectionStatus, description="An OAuth connection: STARTED (the user is on "
+                "the platform's consent page), AUTHORIZED (accounts to pick), COMPLETED, "
+                "DENIED (consent refused) or FAILED.")
