@@ -116,6 +116,9 @@ def sync(
                                         help="Also channels synced in the last hours.")
                      ] = False,
     publish: Annotated[bool, typer.Option(help="Also publish the posts that are due.")] = True,
+    inbox: Annotated[bool, typer.Option(
+        "--inbox", help="Also read new comments, mentions and direct messages into the "
+                        "community inbox (Facebook, Instagram).")] = False,
 ) -> None:
     """Sync connected channels now and publish due posts.
 
@@ -127,6 +130,7 @@ def sync(
     from domain.models import SyncRun
     from domain.settings import get_settings
     from domain.sync.base import http_client
+    from domain.sync.inbox import plan_inbox_syncs
     from domain.sync.jobs import plan_syncs, request_window
     from domain.sync.publish import publish_due_posts
     from domain.sync.windows import Window, window_problems
@@ -162,6 +166,8 @@ def sync(
                 await plan_syncs(ctx, ids, force=force)
             if publish:
                 await publish_due_posts(ctx, ids)
+            if inbox:
+                await plan_inbox_syncs(ctx, ids)
         runs = await SyncRun.select(
             *SyncRun.all_columns(), SyncRun.channel.handle.as_alias("handle"),
         ).where(SyncRun.id > since).order_by(SyncRun.id)

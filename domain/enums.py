@@ -116,6 +116,7 @@ class SyncKind(StrEnum):
     METRICS = "METRICS"
     BACKFILL = "BACKFILL"
     PUBLISH = "PUBLISH"
+    INBOX = "INBOX"  # comments, mentions and direct messages since the inbox watermark
 
 
 class SyncStatus(StrEnum):
@@ -156,3 +157,48 @@ class InvitationStatus(StrEnum):
     DECLINED = "DECLINED"
     REVOKED = "REVOKED"
     EXPIRED = "EXPIRED"
+
+
+class ConversationKind(StrEnum):
+    """Where a community inbox thread comes from."""
+
+    COMMENT = "COMMENT"  # a comment on one of the brand's posts, with its replies
+    MENTION = "MENTION"  # someone else's post or media naming the brand's account
+    DM = "DM"  # a direct (private) message thread
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+
+
+class MessageDirection(StrEnum):
+    IN = "IN"  # from the community
+    OUT = "OUT"  # from the brand (a reply sent through Coso, or on the platform itself)
+
+
+class ReplyStatus(StrEnum):
+    """A reply sent through Coso: queued, then on the platform or failed with a reason."""
+
+    QUEUED = "QUEUED"
+    PUBLISHED = "PUBLISHED"
+    FAILED = "FAILED"
+
+
+class Moderation(StrEnum):
+    """What a community manager asks the platform to do with a community message."""
+
+    HIDE = "HIDE"
+    UNHIDE = "UNHIDE"
+    DELETE = "DELETE"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "POSITIVE"
+    NEUTRAL = "NEUTRAL"
+    NEGATIVE = "NEGATIVE"
+
+
+class SentimentSource(StrEnum):
+    MODEL = "MODEL"  # domain.sentiment.classify of the latest inbound message
+    MANUAL = "MANUAL"  # set by a community manager: the model no longer overrides it

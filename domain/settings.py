@@ -110,6 +110,9 @@ class Settings:
     max_upload_bytes: int
     """`COSO_MAX_UPLOAD_BYTES`: largest uploaded file (a logo), in bytes."""
     max_pending_invitations: int
+    best_time_min_posts: int
+    """`COSO_BEST_TIME_MIN_POSTS`: measured posts a weekday-hour slot needs before
+    `bestTimes` advises it."""
     """`COSO_MAX_PENDING_INVITATIONS`: pending invitations of one brand (or to one
     workspace's administration) at once."""
     log_format: str
@@ -224,6 +227,7 @@ def get_settings() -> Settings:
         max_recipients_per_schedule=int(env.get("COSO_MAX_RECIPIENTS_PER_SCHEDULE", "20")),
         max_upload_bytes=int(env.get("COSO_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         max_pending_invitations=int(env.get("COSO_MAX_PENDING_INVITATIONS", "50")),
+        best_time_min_posts=int(env.get("COSO_BEST_TIME_MIN_POSTS", "3")),
         log_format=env.get("COSO_LOG_FORMAT", "").strip().lower(),
         log_level=env.get("COSO_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         metrics_token=env.get("COSO_METRICS_TOKEN") or None,

@@ -28,12 +28,14 @@ from domain.services.analytics import (
     PeriodKpis,
     Subject,
     complete_through,
+    kpi_value,
     load_series,
     measured_end,
     period_kpis,
     prorated_production_cost,
     series_window,
 )
+from domain.services.response_times import response_times
 from reporting import narrative
 from reporting.labels import PLATFORM
 from reporting.model import (
@@ -52,7 +54,6 @@ from reporting.model import (
     StrategySection,
     TargetRow,
     TeamMember,
-    kpi_value,
 )
 from reporting.periods import compared_previous, previous_period
 
@@ -367,6 +368,10 @@ async def _strategy_section(brand_id: int, period: Period, prev: Period, zone: Z
         budget=info.budget if info else None,
         spend=overview.previous.kpis.media_spend,
         production_cost=overview.previous.production_cost,
+        # The inbox's answered share of the conversations started in the period looked
+        # back on: None (not judged) when there were none.
+        response_rate=(await response_times(brand_id, prev.start, prev.end)
+                       ).total.response_rate,
     )
     return StrategySection(
         strategy=info,

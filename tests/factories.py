@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from domain.enums import (
     CampaignObjective,
     CampaignStatus,
+    ConversationKind,
+    MessageDirection,
     Platform,
     PostStatus,
     Role,
@@ -19,7 +21,9 @@ from domain.models import (
     Brand,
     Campaign,
     Channel,
+    Conversation,
     Membership,
+    Message,
     Post,
     User,
     Workspace,
@@ -108,6 +112,34 @@ async def make_post(
     row = Post(**{
         "brand": brand.id, "channel": channel.id, "text": f"Post {n}",
         "status": PostStatus.DRAFT, **values,
+    })
+    await row.save()
+    return row
+
+
+async def make_conversation(channel: Channel, text: str = "Where can I buy it?",
+                            at: datetime | None = None, **values: Any) -> Conversation:
+    """A thread of the channel with one inbound message (its first), `at` (default now)."""
+    n = _n()
+    at = at or datetime.now(UTC)
+    row = Conversation(**{
+        "brand": channel.brand, "channel": channel.id, "kind": ConversationKind.COMMENT,
+        "external_id": f"thread{n}", "author_handle": f"fan{n}",
+        "author_external_id": str(10**15 + n), "started_at": at, "last_message_at": at,
+        "last_inbound_at": at, **values,
+    })
+    await row.save()
+    await make_message(row, text, at=at, external_id=row.external_id)
+    return row
+
+
+async def make_message(conversation: Conversation, text: str = "Thanks!",
+                       at: datetime | None = None, **values: Any) -> Message:
+    n = _n()
+    row = Message(**{
+        "conversation": conversation.id, "external_id": f"m{n}",
+        "direction": MessageDirection.IN, "author_handle": conversation.author_handle,
+        "text": text, "created_at": at or datetime.now(UTC), **values,
     })
     await row.save()
     return row

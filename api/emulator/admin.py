@@ -31,6 +31,22 @@ async def _json(request: Request) -> Any:
         raise ValueError(f"the body is not JSON: {error}") from None
 
 
+def _spike(raw: Any) -> dict[str, Any]:
+    """{days_ago, hour, hours} of the negative spike, or null for none."""
+    if raw is None:
+        return {"spike_days_ago": None}
+    if not isinstance(raw, dict) or set(raw) - {"days_ago", "hour", "hours"}:
+        raise ValueError("spike is null or {days_ago, hour, hours}")
+    out: dict[str, Any] = {}
+    for name, low, high in (("days_ago", 0, 365), ("hour", 0, 23), ("hours", 1, 72)):
+        if name in raw:
+            value = raw[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"spike.{name} must be a whole number from {low} to {high}")
+            out[f"spike_{name}"] = value
+    return out
+
+
 async def add_faults(request: Request) -> Response:
     """POST a fault or a list of faults (see state.Fault); answers their ids."""
     try:
@@ -63,7 +79,7 @@ def parse_config(raw: Any) -> tuple[dict[str, Any], dict[str, tuple[int, float]]
     """Config changes and rate limits from {seed, today, posts_per_day, rate_limits}."""
     if not isinstance(raw, dict):
         raise ValueError("config is a JSON object")
-    unknown = set(raw) - {"seed", "today", "posts_per_day", "rate_limits"}
+    unknown = set(raw) - {"seed", "today", "posts_per_day", "rate_limits", "spike"}
     if unknown:
         raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
     changes: dict[str, Any] = {}
@@ -75,6 +91,8 @@ def parse_config(raw: Any) -> tuple[dict[str, Any], dict[str, tuple[int, float]]
         changes["posts_per_day"] = float(raw["posts_per_day"])
         if not 0 <= changes["posts_per_day"] <= 50:
             raise ValueError("posts_per_day must be between 0 and 50")
+    if "spike" in raw:
+        changes.update(_spike(raw["spike"]))
     limits: dict[str, tuple[int, float]] = {}
     for platform, limit in (raw.get("rate_limits") or {}).items():
         if platform not in PLATFORMS:

@@ -22,8 +22,23 @@ OPENERS = ("Behind the scenes:", "New this week:", "Tip of the day:", "From our 
            "Ask us anything:", "Caffè e lavoro:", "Save the date:", "Did you know?")
 TOPICS = ("our autumn blend", "the roastery floor", "three brewing mistakes", "the new store",
           "a customer story", "how we source beans", "latte art basics", "our crema test")
+# The community's words, Italian and English: mostly kind or curious, a few unhappy.
 COMMENTS = ("Love this!", "Where can I buy it?", "Great post 👏", "Is it available in Milan?",
-            "Prezzo?", "Following for more", "This changed my mornings", "Any discount?")
+            "Prezzo?", "Following for more", "This changed my mornings", "Any discount?",
+            "Che buono, lo adoro ☕", "Spedite anche in Svizzera?", "Bellissima foto!",
+            "Grazie per il consiglio 🙏", "Quando riaprite il negozio?", "Meh, not my taste",
+            "Too expensive for what it is", "Il caffè era bruciato, peccato")
+# Said during the scripted negative spike (a bad batch, a rude shop assistant).
+NEGATIVE = ("Worst coffee I've ever had, the whole bag tasted burnt 😡",
+            "Vergogna! Il pacco è arrivato rotto e nessuno risponde",
+            "Still waiting for my refund, this is a scam",
+            "Servizio clienti pessimo, non comprerò mai più",
+            "My order never arrived and support ignores me",
+            "Che delusione, caffè rancido e commessa maleducata",
+            "Disgusting. Found plastic in the beans!! #boycott",
+            "Avete rovinato tutto, una volta eravate i migliori")
+SPIKE_SHARE = 0.8  # of what is said during the spike, this much is negative
+SPIKE_COMMENTS = 9  # extra comments on each recent post during the spike
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +49,11 @@ class Config:
     today: date | None = None
     """The emulator's today; None follows the clock (UTC)."""
     posts_per_day: float = 200 / 90
+    spike_days_ago: int | None = 1
+    """The scripted negative spike: that many days before today (None: no spike), from
+    spike_hour (UTC) for spike_hours, on every account."""
+    spike_hour: int = 14
+    spike_hours: int = 6
 
     def day(self) -> date:
         return self.today or datetime.now(UTC).date()
@@ -41,6 +61,18 @@ class Config:
     def now(self) -> datetime:
         """The emulator's clock: its today at the real time of day."""
         return datetime.combine(self.day(), datetime.now(UTC).time(), UTC)
+
+    def spike(self) -> tuple[datetime, datetime] | None:
+        """The negative spike's start and end, or None."""
+        if self.spike_days_ago is None:
+            return None
+        start = datetime.combine(self.day() - timedelta(days=self.spike_days_ago),
+                                 time(self.spike_hour), UTC)
+        return start, start + timedelta(hours=self.spike_hours)
+
+    def in_spike(self, at: datetime) -> bool:
+        window = self.spike()
+        return window is not None and window[0] <= at < window[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,21 +238,47 @@ class Comment:
     created_at: datetime
 
 
+def said(cfg: Config, at: datetime, *key: object) -> str:
+    """What someone writes at `at`: during the spike mostly a complaint."""
+    pick = h(cfg.seed, "said", *key)
+    if cfg.in_spike(at) and u(cfg.seed, "angry", *key) < SPIKE_SHARE:
+        return NEGATIVE[pick % len(NEGATIVE)]
+    return COMMENTS[pick % len(COMMENTS)]
+
+
+_COMMENTS: dict[str, Comment] = {}
+
+
 def comments_of(cfg: Config, post: Post) -> list[Comment]:
     """A generated post's comments, oldest first; none yet on posts published via the API
-    and none from the future."""
+    and none from the future. Posts of the two days before the negative spike get more
+    during it."""
     if not post.generated:
         return []
     now = cfg.now()
+    times = [(i, post.published_at + timedelta(minutes=7 + i * 53))
+             for i in range(h(cfg.seed, "comments", post.platform, post.id) % 37)]
+    spike = cfg.spike()
+    if spike is not None and spike[0] - timedelta(days=2) <= post.published_at < spike[1]:
+        step = (spike[1] - spike[0]) / SPIKE_COMMENTS
+        times += [(100 + i, max(spike[0] + step * (i + 0.5),
+                                post.published_at + timedelta(minutes=3)))
+                  for i in range(SPIKE_COMMENTS)]
     found = []
-    for i in range(h(cfg.seed, "comments", post.platform, post.id) % 37):
-        at = post.published_at + timedelta(minutes=7 + i * 53)
+    for i, at in sorted(times, key=lambda item: (item[1], item[0])):
         if at > now:
             break
         pick = h(cfg.seed, "comment", post.id, i)
         tail = post.id.rsplit(":", 1)[-1]
         # Numeric platforms get 18-digit ids (int64, as TikTok sends them); others post_i.
         number = str(10 ** 17 + h(cfg.seed, "comment-id", post.id, i) % (9 * 10 ** 17))
-        found.append(Comment(number if tail.isdigit() else f"{tail}_{i}", post.id,
-                             f"fan{pick % 9000 + 1000}", COMMENTS[pick % len(COMMENTS)], at))
+        comment = Comment(number if tail.isdigit() else f"{tail}_{i}", post.id,
+                          f"fan{pick % 9000 + 1000}", said(cfg, at, post.id, i), at)
+        _COMMENTS[comment.id] = comment
+        found.append(comment)
     return found
+
+
+def find_comment(comment_id: str) -> Comment | None:
+    """A generated comment served earlier in this process, by its id."""
+    return _COMMENTS.get(comment_id)

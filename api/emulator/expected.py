@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from api.emulator.data import (
     followers,
     generated_posts,
 )
+from api.emulator.inbox_data import mentions_of, threads_of
 from api.emulator.state import State
 
 LIFETIME = ":lifetime"
@@ -280,4 +281,34 @@ def comments(state: State, platform: str, post_id: str) -> list[Comment]:
     if platform == "x":
         since = state.config.now() - timedelta(days=x.SEARCH_DAYS)
         found = [c for c in found if c.created_at >= since]
+    return found
+
+
+def inbox(state: State, platform: str, account: str, since: datetime, until: datetime
+          ) -> set[tuple[str, str, str]]:
+    """(kind, thread id, message id) of every comment on the account's posts of the last
+    30 days, mention and direct message created in since..until, as the inbox reads them
+    (the account's own replies included, deleted comments left out)."""
+    cfg = state.config
+    found: set[tuple[str, str, str]] = set()
+    first = (until - timedelta(days=30)).date()
+    posts = generated_posts(cfg, platform, account, first, until.date())
+    posts += state.published_on(platform, account)
+    for post in posts:
+        if not until - timedelta(days=30) <= post.published_at < until:
+            continue
+        for comment in comments_of(cfg, post):
+            if comment.id in state.deleted:
+                continue
+            if since <= comment.created_at < until:
+                found.add(("COMMENT", comment.id, comment.id))
+            for reply in state.replies_to(comment.id):
+                if since <= reply.created_at < until:
+                    found.add(("COMMENT", comment.id, reply.id))
+    for mention in mentions_of(cfg, platform, account, since, until):
+        found.add(("MENTION", mention.id, mention.id))
+    for thread in threads_of(cfg, platform, account, since - timedelta(days=30), until):
+        said: list[Any] = [*thread, *state.replies_to(thread[0].thread_id)]
+        found |= {("DM", thread[0].thread_id, m.id) for m in said
+                  if since <= m.created_at < until}
     return found

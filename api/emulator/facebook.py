@@ -9,19 +9,20 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.emulator import meta
+from api.emulator import inbox, meta
 from api.emulator.core import Call, Refused, body_params
 from api.emulator.data import (
     Config,
     Post,
     available,
-    comments_of,
+    find_post,
     followers,
     h,
     post_lifetime,
     post_series,
     series,
 )
+from api.emulator.inbox import Said
 
 PLATFORM = "facebook"
 MAX_WINDOW_DAYS = 90
@@ -108,8 +109,16 @@ class FacebookApi(meta.MetaApi):
                        ("POST",)),
             self.route(f"{base}/{{page}}/videos", "publish_video", self.publish_video,
                        ("POST",)),
+            self.route(f"{base}/{{page}}/tagged", "tagged", self.tagged),
+            self.route(f"{base}/{{page}}/conversations", "conversations", self.conversations),
+            self.route(f"{base}/{{object_id}}/messages", "messages", self.messages),
+            self.route(f"{base}/{{page}}/messages", "send_message", self.send_message,
+                       ("POST",)),
             self.route(f"{base}/{{object_id}}/comments", "comments", self.comments),
+            self.route(f"{base}/{{object_id}}/comments", "reply", self.reply, ("POST",)),
             self.route(f"{base}/{{object_id}}", "object", self.object),
+            self.route(f"{base}/{{object_id}}", "hide", self.hide, ("POST",)),
+            self.route(f"{base}/{{object_id}}", "delete", self.delete, ("DELETE",)),
         ]
 
     def _insights(self, call: Call, object_id: str) -> list[dict[str, Any]]:
@@ -145,16 +154,86 @@ class FacebookApi(meta.MetaApi):
 
     async def comments(self, call: Call) -> Response:
         self.version(call)
-        post = meta.post_of(call, PLATFORM, call.request.path_params["object_id"])
-        rows = [{"id": c.id, "from": {"name": c.author, "id": str(h(c.author) % 10 ** 15)},
-                 "message": c.text, "created_time": meta.stamp(c.created_at)}
-                for c in comments_of(call.config, post)]
+        object_id = call.request.path_params["object_id"]
+        wanted = meta.fields(call, "id,from,message,created_time")
+        if inbox.is_mention(PLATFORM, object_id):
+            said = inbox.mention_replies(call, PLATFORM, object_id)
+        elif "_" in object_id and find_post(PLATFORM, object_id) is None:  # a comment
+            said = inbox.thread_of(call, PLATFORM, inbox.own_comment(call, PLATFORM,
+                                                                     object_id)[0])[1:]
+        else:
+            post = meta.post_of(call, PLATFORM, object_id)
+            said = inbox.post_comments(call, PLATFORM, post,
+                                       nested=call.param("filter") != "stream")
+        rows = [self._comment_row(call, c, wanted) for c in said]
         if call.param("order") == "reverse_chronological":
             rows.reverse()
         body = meta.page_of(call, rows)
         if call.param("summary") == "true":
             body["summary"] = {"total_count": len(rows), "order": "chronological"}
         return meta.json(body)
+
+    @staticmethod
+    def _comment_row(call: Call, said: Said, wanted: set[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": said.id, "from": {"name": said.author,
+                                                       "id": said.author_id},
+                               "message": said.text, "created_time": meta.stamp(said.created_at)}
+        if "parent" in wanted and said.parent and not inbox.is_mention(PLATFORM, said.parent):
+            row["parent"] = {"id": said.parent}
+        if "is_hidden" in wanted:
+            row["is_hidden"] = said.id in call.state.hidden
+        return row
+
+    async def tagged(self, call: Call) -> Response:
+        self.version(call)
+        page = call.request.path_params["page"]
+        rows = [{"id": m.id, "message": m.text, "from": {"name": m.author, "id": m.author_id},
+                 "created_time": meta.stamp(m.created_at)}
+                for m in inbox.mentions(call, PLATFORM, page)]
+        return meta.json(meta.page_of(call, rows))
+
+    async def conversations(self, call: Call) -> Response:
+        self.version(call)
+        rows = inbox.conversations(call, PLATFORM, call.request.path_params["page"])
+        return meta.json(meta.page_of(call, rows))
+
+    async def messages(self, call: Call) -> Response:
+        self.version(call)
+        thread = call.request.path_params["object_id"]
+        if not inbox.is_thread(PLATFORM, thread):
+            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
+                                            f"'{thread}' does not exist.")
+        rows = inbox.thread_messages(call, PLATFORM, thread, lambda m: {
+            "id": m.id, "created_time": meta.stamp(m.created_at), "message": m.text,
+            "from": {"name": m.author, "id": m.author_id}})
+        return meta.json(meta.page_of(call, rows))
+
+    async def send_message(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(await inbox.send_message(call, PLATFORM,
+                                                  call.request.path_params["page"]))
+
+    async def reply(self, call: Call) -> Response:
+        """A comment under a comment of the page's post, or under a post mentioning it."""
+        self.version(call)
+        object_id = call.request.path_params["object_id"]
+        if inbox.is_mention(PLATFORM, object_id):
+            account = inbox.own_mention(call, PLATFORM, object_id)[0]
+        else:
+            account = inbox.own_comment(call, PLATFORM, object_id)[1].account
+        reply = await inbox.reply_to(call, PLATFORM, object_id, account)
+        return meta.json({"id": reply.id})
+
+    async def hide(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(await inbox.moderate(call, PLATFORM,
+                                              call.request.path_params["object_id"],
+                                              "is_hidden"))
+
+    async def delete(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(inbox.delete_comment(call, PLATFORM,
+                                              call.request.path_params["object_id"]))
 
     async def publish_feed(self, call: Call) -> Response:
         self.version(call)

@@ -8,13 +8,12 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.emulator import meta
+from api.emulator import inbox, meta
 from api.emulator.core import Call, Refused, body_params
 from api.emulator.data import (
     Config,
     Post,
     available,
-    comments_of,
     find_post,
     followers,
     h,
@@ -89,8 +88,19 @@ class InstagramApi(meta.MetaApi):
                        ("POST",)),
             self.route(f"{base}/{{user}}/media_publish", "media_publish", self.media_publish,
                        ("POST",)),
+            self.route(f"{base}/{{user}}/tags", "tags", self.tags),
+            self.route(f"{base}/{{user}}/conversations", "conversations", self.conversations),
+            self.route(f"{base}/{{object_id}}/messages", "messages", self.messages),
+            self.route(f"{base}/{{user}}/messages", "send_message", self.send_message,
+                       ("POST",)),
+            self.route(f"{base}/{{user}}/mentions", "reply_mention", self.reply_mention,
+                       ("POST",)),
             self.route(f"{base}/{{object_id}}/comments", "comments", self.comments),
+            self.route(f"{base}/{{object_id}}/replies", "replies", self.replies),
+            self.route(f"{base}/{{object_id}}/replies", "reply", self.reply, ("POST",)),
             self.route(f"{base}/{{object_id}}", "object", self.object),
+            self.route(f"{base}/{{object_id}}", "hide", self.hide, ("POST",)),
+            self.route(f"{base}/{{object_id}}", "delete", self.delete, ("DELETE",)),
         ]
 
     def _media_insights(self, call: Call, media_id: str) -> list[dict[str, Any]]:
@@ -186,10 +196,97 @@ class InstagramApi(meta.MetaApi):
 
     async def comments(self, call: Call) -> Response:
         self.version(call)
-        post = meta.post_of(call, PLATFORM, call.request.path_params["object_id"])
-        rows = [{"id": c.id, "text": c.text, "username": c.author,
-                 "timestamp": meta.stamp(c.created_at)} for c in comments_of(call.config, post)]
+        object_id = call.request.path_params["object_id"]
+        wanted = meta.fields(call, "id,text,username,timestamp")
+        if inbox.is_mention(PLATFORM, object_id):  # the account's replies on a mention
+            said = inbox.mention_replies(call, PLATFORM, object_id)
+        else:
+            said = inbox.post_comments(call, PLATFORM,
+                                       meta.post_of(call, PLATFORM, object_id), nested=True)
+        nested = next((w for w in wanted if w.startswith("replies")), None)
+        rows = []
+        for top in said:
+            row = self._comment_row(call, top, wanted)
+            if nested is not None and not inbox.is_mention(PLATFORM, object_id):
+                thread = inbox.thread_of(call, PLATFORM,
+                                         inbox.own_comment(call, PLATFORM, top.id)[0])
+                row["replies"] = {"data": [self._comment_row(call, r, wanted)
+                                           for r in thread[1:]]}
+            rows.append(row)
         return meta.json(meta.page_of(call, rows))
+
+    @staticmethod
+    def _comment_row(call: Call, said: inbox.Said, wanted: set[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": said.id, "text": said.text, "username": said.author,
+                               "timestamp": meta.stamp(said.created_at)}
+        if "from" in wanted:
+            row["from"] = {"id": said.author_id, "username": said.author}
+        if "hidden" in wanted:
+            row["hidden"] = said.id in call.state.hidden
+        return row
+
+    async def replies(self, call: Call) -> Response:
+        self.version(call)
+        comment, _ = inbox.own_comment(call, PLATFORM, call.request.path_params["object_id"])
+        wanted = meta.fields(call, "id,text,timestamp")
+        thread = inbox.thread_of(call, PLATFORM, comment)[1:]
+        return meta.json(meta.page_of(call, [self._comment_row(call, r, wanted)
+                                             for r in thread]))
+
+    async def reply(self, call: Call) -> Response:
+        self.version(call)
+        object_id = call.request.path_params["object_id"]
+        account = inbox.own_comment(call, PLATFORM, object_id)[1].account
+        return meta.json({"id": (await inbox.reply_to(call, PLATFORM, object_id, account)).id})
+
+    async def reply_mention(self, call: Call) -> Response:
+        """A comment on a media the account was mentioned in: POST /{user}/mentions."""
+        self.version(call)
+        user = call.request.path_params["user"]
+        params = await body_params(call.request)
+        media = str(params.get("media_id") or "")
+        account, _ = inbox.own_mention(call, PLATFORM, media)
+        if account != user:
+            raise Refused(400, "invalid", "(#100) media_id does not mention this account")
+        return meta.json({"id": (await inbox.reply_to(call, PLATFORM, media, user)).id})
+
+    async def tags(self, call: Call) -> Response:
+        self.version(call)
+        rows = [{"id": m.id, "caption": m.text, "username": m.author,
+                 "timestamp": meta.stamp(m.created_at)}
+                for m in inbox.mentions(call, PLATFORM, call.request.path_params["user"])]
+        return meta.json(meta.page_of(call, rows))
+
+    async def conversations(self, call: Call) -> Response:
+        self.version(call)
+        rows = inbox.conversations(call, PLATFORM, call.request.path_params["user"])
+        return meta.json(meta.page_of(call, rows))
+
+    async def messages(self, call: Call) -> Response:
+        self.version(call)
+        thread = call.request.path_params["object_id"]
+        if not inbox.is_thread(PLATFORM, thread):
+            raise Refused(400, "not_found", f"Unsupported get request. Object with ID "
+                                            f"'{thread}' does not exist.")
+        rows = inbox.thread_messages(call, PLATFORM, thread, lambda m: {
+            "id": m.id, "created_time": meta.stamp(m.created_at), "message": m.text,
+            "from": {"username": m.author, "id": m.author_id}})
+        return meta.json(meta.page_of(call, rows))
+
+    async def send_message(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(await inbox.send_message(call, PLATFORM,
+                                                  call.request.path_params["user"]))
+
+    async def hide(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(await inbox.moderate(call, PLATFORM,
+                                              call.request.path_params["object_id"], "hide"))
+
+    async def delete(self, call: Call) -> Response:
+        self.version(call)
+        return meta.json(inbox.delete_comment(call, PLATFORM,
+                                              call.request.path_params["object_id"]))
 
     async def object(self, call: Call) -> Response:
         self.version(call)

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -141,6 +141,10 @@ class EmulatorServer:
     def expected_posts(self, platform: str, account: str, start: date, end: date
                        ) -> list[expected.ExpectedPost]:
         return expected.posts(self.state, platform, account, start, end)
+
+    def expected_inbox(self, platform: str, account: str, since: datetime, until: datetime
+                       ) -> set[tuple[str, str, str]]:
+        return expected.inbox(self.state, platform, account, since, until)
 
     def expected_comments(self, platform: str, post_id: str) -> list[expected.Comment]:
         return expected.comments(self.state, platform, post_id)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from api.emulator.data import Config, Post, post_id, remember
+from api.emulator.data import Config, Post, h, post_id, remember
 from api.emulator.grants import OAuthState
 
 FAULT_KINDS = frozenset({"429", "throttled", "500", "503", "slow", "malformed",
@@ -95,10 +95,26 @@ class Fault:
         return fault
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply an account sent through the API: to a comment, a mention or a DM thread."""
+
+    platform: str
+    account: str
+    id: str
+    parent: str  # the comment, mention or thread it answers
+    text: str
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Window:
     start: float
     calls: int = 0
+
+
+def post_id_hash(platform: str, account: str, parent: str) -> int:
+    return h("reply", platform, account, parent) % 7919
 
 
 @dataclass(slots=True)
@@ -112,6 +128,9 @@ class State:
     published: list[Post] = field(default_factory=list)
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)  # uploads, containers
     windows: dict[tuple[str, str], Window] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)
+    hidden: set[str] = field(default_factory=set)  # comment ids hidden by their account
+    deleted: set[str] = field(default_factory=set)  # comment ids deleted by their account
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     oauth: OAuthState = field(default_factory=OAuthState)
@@ -167,6 +186,17 @@ class State:
         remember(post)
         return post
 
+    def reply(self, platform: str, account: str, parent: str, text: str) -> Reply:
+        """Keep a reply; a second copy is kept too, so a duplicate shows up in stats."""
+        at = self.config.now()
+        number = 10 ** 17 + len(self.replies) * 7919 + post_id_hash(platform, account, parent)
+        reply = Reply(platform, account, f"r{number}", parent, text, at)
+        self.replies.append(reply)
+        return reply
+
+    def replies_to(self, parent: str) -> list[Reply]:
+        return [r for r in self.replies if r.parent == parent and r.id not in self.deleted]
+
     def published_on(self, platform: str, account: str, start: datetime | None = None,
                      end: datetime | None = None) -> list[Post]:
         return [p for p in self.published if p.platform == platform and p.account == account
@@ -190,6 +220,15 @@ class State:
                           for p in self.published],
             "duplicates": [{"platform": p, "account": a, "text": t, "copies": n}
                            for (p, a, t), n in texts.items() if n > 1],
+            "replies": [{"platform": r.platform, "account": r.account, "id": r.id,
+                         "parent": r.parent, "text": r.text,
+                         "created_at": r.created_at.isoformat()} for r in self.replies],
+            "reply_duplicates": [{"parent": parent, "text": text, "copies": n}
+                                 for (parent, text), n in Counter(
+                                     (r.parent, r.text) for r in self.replies).items()
+                                 if n > 1],
+            "hidden": sorted(self.hidden),
+            "deleted": sorted(self.deleted),
             "config": {"seed": self.config.seed, "today": self.config.day().isoformat(),
                        "posts_per_day": self.config.posts_per_day},
         }
@@ -205,6 +244,9 @@ class State:
         self.windows.clear()
         self.limits.clear()
         self.oauth.clear()
+        self.replies.clear()
+        self.hidden.clear()
+        self.deleted.clear()
         self.rng = random.Random(0)
         if config is not None:
             self.config = config

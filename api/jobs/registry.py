@@ -19,8 +19,11 @@ from api.reports.schedules import send_scheduled_reports_job
 from domain.jobs import JobSpec
 from domain.settings import Settings
 from domain.sync.base import MAX_TRIES
+from domain.sync.inbox import plan_inbox_syncs, sync_inbox
 from domain.sync.jobs import plan_syncs, sync_channel
+from domain.sync.moderation import moderate_message, requeue_moderations
 from domain.sync.publish import publish_due_posts, publish_post
+from domain.sync.replies import requeue_replies, send_reply
 from domain.sync.tokens import MAIL_JOB, plan_token_refreshes, refresh_token_job
 
 SYNC_QUEUE = "coso:sync"
@@ -28,6 +31,7 @@ SYNC_QUEUE = "coso:sync"
 REPORT_QUEUE = default_queue_name
 """Report renders and e-mails: arq's default queue, so a long render never delays a post."""
 PLAN_EVERY_MINUTES = 10
+INBOX_EVERY_MINUTES = 5  # the community expects answers in minutes, not hours
 # One try more than the sync jobs make: their last attempt records the failure itself,
 # and a worker that died mid-job costs arq a try.
 SYNC_TRIES = MAX_TRIES + 2
@@ -35,6 +39,9 @@ SYNC_TRIES = MAX_TRIES + 2
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("sync_channel", sync_channel, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("publish_post", publish_post, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("sync_inbox", sync_inbox, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("send_reply", send_reply, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec("moderate_message", moderate_message, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("generate_report", generate_report, REPORT_QUEUE, max_tries=3, background=True),
     JobSpec("refresh_channel_token", refresh_token_job, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec(MAIL_JOB, mail_reconnect_needed, REPORT_QUEUE, max_tries=3),
@@ -65,6 +72,10 @@ CRONS: tuple[Cron, ...] = (
     # Tokens expiring within COSO_TOKEN_REFRESH_AHEAD (more than this period) are refreshed.
     Cron("plan_token_refreshes", plan_token_refreshes, SYNC_QUEUE,
          minute=set(range(5, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
+    Cron("plan_inbox_syncs", plan_inbox_syncs, SYNC_QUEUE,
+         minute=set(range(0, 60, INBOX_EVERY_MINUTES))),
+    Cron("requeue_replies", requeue_replies, SYNC_QUEUE, minute={3, 33}),
+    Cron("requeue_moderations", requeue_moderations, SYNC_QUEUE, minute={4, 34}),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.

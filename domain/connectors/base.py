@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.enums import Platform, PostFormat
+from domain.enums import ConversationKind, Platform, PostFormat
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,45 @@ class RemoteComment:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteMessage:
+    """One message of the community inbox as the platform gives it.
+
+    `thread_id` names the conversation it belongs to: a top-level comment's id for it and
+    its replies, the mentioning post's id, the DM thread's id. `from_account` marks what
+    the channel's own account wrote (a reply, from Coso or from the platform's own app).
+    """
+
+    kind: ConversationKind
+    thread_id: str
+    external_id: str
+    author: str
+    author_id: str
+    text: str
+    created_at: datetime
+    from_account: bool = False
+    post_external_id: str = ""
+    parent_id: str = ""
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """What a reply answers: the thread, the message it replies to and, for a DM, who to."""
+
+    kind: ConversationKind
+    thread_id: str
+    message_id: str
+    recipient_id: str = ""
+    post_external_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SentReply:
+    external_id: str
+    created_at: datetime
+
+
 class SyncError(Exception):
     """A platform call that failed for good; `code` is stable, `message` is for people.
 
@@ -124,4 +163,38 @@ class Connector(Protocol):
 
     def comments(self, auth: ChannelAuth, post_external_id: str) -> AsyncIterator[RemoteComment]:
         """Every comment of one post (for the community inbox)."""
+        ...
+
+
+class InboxConnector(Protocol):
+    """What a connector whose platform lets a page read and answer its community adds.
+
+    `inbox_kinds` are the kinds it reads, `moderated` the kinds whose inbound messages it
+    can hide and delete (comments on the account's own posts, where the API allows).
+    """
+
+    platform: Platform
+    api_version: str
+    inbox_kinds: frozenset[ConversationKind]
+    moderated: frozenset[ConversationKind]
+
+    def messages(self, auth: ChannelAuth, since: datetime, until: datetime
+                 ) -> AsyncIterator[RemoteMessage]:
+        """Every comment on recent posts, mention and direct message created since..until."""
+        ...
+
+    async def reply(self, auth: ChannelAuth, target: ReplyTarget, text: str) -> SentReply:
+        """Publish a reply now (not retried in-process: see find_reply)."""
+        ...
+
+    async def find_reply(self, auth: ChannelAuth, target: ReplyTarget, text: str,
+                         since: datetime) -> SentReply | None:
+        """The account's reply with this text in the thread since `since`, if any: how a
+        retry after a crash learns the platform already has it instead of sending twice."""
+        ...
+
+    async def hide(self, auth: ChannelAuth, message_id: str, hidden: bool) -> None:
+        ...
+
+    async def delete(self, auth: ChannelAuth, message_id: str) -> None:
         ...

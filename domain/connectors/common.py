@@ -49,7 +49,8 @@ class HttpConnector:
                                 sleep=sleep))
 
 
-GUARDED = ("channel_metrics", "posts", "publish", "find_published", "comments")
+GUARDED = ("channel_metrics", "posts", "publish", "find_published", "comments", "messages",
+           "reply", "find_reply", "hide", "delete")
 
 
 def _malformed(connector: HttpConnector, error: Exception) -> SyncError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -14,12 +14,22 @@ from domain.connectors.base import (
     OutgoingPost,
     Published,
     RemoteComment,
+    RemoteMessage,
     RemotePost,
+    ReplyTarget,
+    SentReply,
 )
 from domain.connectors.common import lifetime_point, media_items, media_url, same_text
 from domain.connectors.meta import MetaConnector, daily_points, number
+from domain.connectors.meta_inbox import (
+    created,
+    direct_messages,
+    find_direct,
+    send_direct,
+    since_newest,
+)
 from domain.connectors.windows import aware, midnight, parse_instant, split
-from domain.enums import Platform, PostFormat
+from domain.enums import ConversationKind, Platform, PostFormat
 
 API_VERSION = "v23.0"
 MAX_WINDOW_DAYS = 90  # since..until of one insights call
@@ -37,6 +47,8 @@ POST_METRICS = {
     "post_reactions_by_type_total": "reactions",  # an object by reaction type: summed
     "post_clicks": "clicks",
 }
+COMMENT_FIELDS = "id,from,message,created_time,parent,is_hidden"
+COMMENTED_POSTS_DAYS = 30  # comments are read on the posts of the last 30 days
 POST_FIELDS = "id,message,created_time,permalink_url,shares,comments.summary(true).limit(0)"
 
 
@@ -139,6 +151,85 @@ class FacebookConnector(MetaConnector):
                 author = row.get("from") or {}
                 yield RemoteComment(row["id"], post_external_id, author.get("name", ""),
                                     row.get("message", ""), _created(row))
+
+    # -- the community inbox (pages_read_user_content, pages_manage_engagement,
+    # pages_messaging) ------------------------------------------------------------------
+
+    inbox_kinds = frozenset(ConversationKind)
+    moderated = frozenset({ConversationKind.COMMENT})
+
+    async def messages(self, auth: ChannelAuth, since: datetime, until: datetime
+                       ) -> AsyncIterator[RemoteMessage]:
+        page, token = auth.external_id, auth.access_token
+        async for posts in self.graph.dated(f"{page}/published_posts", token,
+                                            until - timedelta(days=COMMENTED_POSTS_DAYS), until,
+                                            fields="id,created_time", limit=self.page_size):
+            for post in posts:
+                comments = self.graph.pages(f"{post['id']}/comments", token,
+                                            fields=COMMENT_FIELDS, filter="stream",
+                                            order="reverse_chronological",
+                                            limit=self.page_size)
+                async for row in since_newest(comments, since, created):
+                    if created(row) < until:
+                        yield _comment(row, post["id"], page)
+        async for tagged in self.graph.dated(f"{page}/tagged", token, since, until,
+                                             fields="id,message,from,created_time",
+                                             limit=self.page_size):
+            for row in tagged:
+                author = row.get("from") or {}
+                yield RemoteMessage(ConversationKind.MENTION, row["id"], row["id"],
+                                    str(author.get("name", "")), str(author.get("id", "")),
+                                    row.get("message", ""), created(row),
+                                    post_external_id=row["id"])
+        async for message in direct_messages(self.graph, page, token, "messenger", since,
+                                             until):
+            yield message
+
+    async def reply(self, auth: ChannelAuth, target: ReplyTarget, text: str) -> SentReply:
+        token = auth.access_token
+        if target.kind is ConversationKind.DM:
+            return await send_direct(self.graph, auth.external_id, token, target, text,
+                                     self._now())
+        # Comments nest one level: a reply to a reply goes under the thread's comment.
+        parent = target.thread_id
+        created_ = await self.graph.post(f"{parent}/comments", token, {"message": text},
+                                         publishing=True)
+        return SentReply(str(created_["id"]), self._now())
+
+    async def find_reply(self, auth: ChannelAuth, target: ReplyTarget, text: str,
+                         since: datetime) -> SentReply | None:
+        page, token = auth.external_id, auth.access_token
+        if target.kind is ConversationKind.DM:
+            return await find_direct(self.graph, page, token, target, text, since)
+        comments = self.graph.pages(f"{target.thread_id}/comments", token,
+                                    fields=COMMENT_FIELDS, order="reverse_chronological",
+                                    limit=self.page_size)
+        async for row in since_newest(comments, since, created):
+            if str((row.get("from") or {}).get("id", "")) == page \
+                    and same_text(row.get("message"), text):
+                return SentReply(row["id"], created(row))
+        return None
+
+    async def hide(self, auth: ChannelAuth, message_id: str, hidden: bool) -> None:
+        await self.graph.post(message_id, auth.access_token,
+                              {"is_hidden": "true" if hidden else "false"})
+
+    async def delete(self, auth: ChannelAuth, message_id: str) -> None:
+        await self.graph.delete(message_id, auth.access_token)
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _comment(row: dict[str, Any], post_id: str, page: str) -> RemoteMessage:
+    author = row.get("from") or {}
+    parent = str((row.get("parent") or {}).get("id") or "")
+    author_id = str(author.get("id", ""))
+    return RemoteMessage(ConversationKind.COMMENT, parent or row["id"], row["id"],
+                         str(author.get("name", "")), author_id, row.get("message", ""),
+                         created(row), from_account=author_id == page,
+                         post_external_id=post_id, parent_id=parent,
+                         hidden=bool(row.get("is_hidden")))
 
 
 def _created(row: dict[str, Any]) -> datetime:

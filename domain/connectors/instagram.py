@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.connectors.base import (
@@ -12,13 +12,17 @@ from domain.connectors.base import (
     OutgoingPost,
     Published,
     RemoteComment,
+    RemoteMessage,
     RemotePost,
+    ReplyTarget,
+    SentReply,
     SyncError,
 )
 from domain.connectors.common import current_point, lifetime_point, media_items, same_text
 from domain.connectors.meta import MetaConnector, daily_points, number
+from domain.connectors.meta_inbox import direct_messages, find_direct, send_direct
 from domain.connectors.windows import aware, days, midnight, parse_instant, split
-from domain.enums import Platform, PostFormat
+from domain.enums import ConversationKind, Platform, PostFormat
 
 API_VERSION = "v23.0"
 MAX_WINDOW_DAYS = 30  # since..until of one account insights call
@@ -28,6 +32,8 @@ MEDIA = {"views": "impressions", "reach": "reach", "likes": "reactions",
          "comments": "comments", "shares": "shares", "saved": "saves"}
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp"
 CONTAINER_POLLS = 30
+COMMENT_FIELDS = "id,text,username,from,timestamp,hidden"
+COMMENTED_POSTS_DAYS = 30  # comments are read on the media of the last 30 days
 
 
 class InstagramConnector(MetaConnector):
@@ -142,6 +148,85 @@ class InstagramConnector(MetaConnector):
             for row in page:
                 yield RemoteComment(row["id"], post_external_id, row.get("username", ""),
                                     row.get("text", ""), _when(row))
+
+    # -- the community inbox (instagram_manage_comments, instagram_manage_messages) -------
+
+    inbox_kinds = frozenset(ConversationKind)
+    moderated = frozenset({ConversationKind.COMMENT})
+
+    async def messages(self, auth: ChannelAuth, since: datetime, until: datetime
+                       ) -> AsyncIterator[RemoteMessage]:
+        user, token = auth.external_id, auth.access_token
+        async for media in self.graph.dated(f"{user}/media", token,
+                                            until - timedelta(days=COMMENTED_POSTS_DAYS), until,
+                                            fields="id,timestamp", limit=self.page_size):
+            for item in media:
+                async for page in self.graph.pages(
+                        f"{item['id']}/comments", token,
+                        fields=f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}",
+                        limit=self.page_size):
+                    for row in page:
+                        replies = (row.get("replies") or {}).get("data") or []
+                        for found in (_comment(row, item["id"], user, ""),
+                                      *(_comment(r, item["id"], user, row["id"])
+                                        for r in replies)):
+                            if since <= found.created_at < until:
+                                yield found
+        async for tagged in self.graph.dated(f"{user}/tags", token, since, until,
+                                             fields="id,caption,username,timestamp",
+                                             limit=self.page_size):
+            for row in tagged:
+                yield RemoteMessage(ConversationKind.MENTION, row["id"], row["id"],
+                                    row.get("username", ""), "", row.get("caption", ""),
+                                    _when(row), post_external_id=row["id"])
+        async for message in direct_messages(self.graph, user, token, "instagram", since,
+                                             until):
+            yield message
+
+    async def reply(self, auth: ChannelAuth, target: ReplyTarget, text: str) -> SentReply:
+        user, token = auth.external_id, auth.access_token
+        now = datetime.now(UTC)
+        if target.kind is ConversationKind.DM:
+            return await send_direct(self.graph, user, token, target, text, now)
+        if target.kind is ConversationKind.MENTION:
+            sent = await self.graph.post(f"{user}/mentions", token,
+                                         {"media_id": target.thread_id, "message": text},
+                                         publishing=True)
+        else:  # replies hang under the thread's top-level comment
+            sent = await self.graph.post(f"{target.thread_id}/replies", token,
+                                         {"message": text}, publishing=True)
+        return SentReply(str(sent["id"]), now)
+
+    async def find_reply(self, auth: ChannelAuth, target: ReplyTarget, text: str,
+                         since: datetime) -> SentReply | None:
+        user, token = auth.external_id, auth.access_token
+        if target.kind is ConversationKind.DM:
+            return await find_direct(self.graph, user, token, target, text, since)
+        edge = "comments" if target.kind is ConversationKind.MENTION else "replies"
+        async for page in self.graph.pages(f"{target.thread_id}/{edge}", token,
+                                           fields=COMMENT_FIELDS, limit=self.page_size):
+            for row in page:
+                if str((row.get("from") or {}).get("id", "")) == user \
+                        and same_text(row.get("text"), text) and _when(row) >= aware(since):
+                    return SentReply(row["id"], _when(row))
+        return None
+
+    async def hide(self, auth: ChannelAuth, message_id: str, hidden: bool) -> None:
+        await self.graph.post(message_id, auth.access_token,
+                              {"hide": "true" if hidden else "false"})
+
+    async def delete(self, auth: ChannelAuth, message_id: str) -> None:
+        await self.graph.delete(message_id, auth.access_token)
+
+
+def _comment(row: dict[str, Any], media_id: str, user: str, parent: str) -> RemoteMessage:
+    author = row.get("from") or {}
+    author_id = str(author.get("id", ""))
+    return RemoteMessage(ConversationKind.COMMENT, parent or row["id"], row["id"],
+                         row.get("username") or str(author.get("username", "")), author_id,
+                         row.get("text", ""), _when(row), from_account=author_id == user,
+                         post_external_id=media_id, parent_id=parent,
+                         hidden=bool(row.get("hidden")))
 
 
 def _unix(day: date) -> int:

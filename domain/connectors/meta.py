@@ -146,6 +146,10 @@ class GraphApi:
         return await self.http.call("POST", f"/{self.version}/{path}", token=token, data=data,
                                     parse=_object, publishing=publishing)
 
+    async def delete(self, path: str, token: str) -> Any:
+        return await self.http.call("DELETE", f"/{self.version}/{path}", token=token,
+                                    parse=_object, publishing=True)
+
     async def pages(self, path: str, token: str, **params: Any) -> AsyncIterator[list[Any]]:
         """Every page of an edge: follow paging.next until it is absent (cursors unkept)."""
         url: str | None = f"/{self.version}/{path}"

@@ -7,8 +7,9 @@ from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
 from domain.models.connections import ChannelConnection
+from domain.models.inbox import Conversation, InternalNote, Message, SavedReply
 from domain.models.invitations import Invitation, RecipientConfirmation
-from domain.models.metrics import ChannelMetric, PostMetric
+from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
 from domain.models.sync import SyncRun
@@ -19,12 +20,13 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     Brand, Membership, Channel, Strategy,
     Campaign, CampaignChannel,
     Post, PostTransition,
-    ChannelMetric, PostMetric,
+    ChannelMetric, PostMetric, MetricRollup,
     AuditLog,
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
     ChannelConnection,
+    Conversation, Message, InternalNote, SavedReply,
 ]
 
 # Literal, so type checkers see the exports (a test checks it names every table).
@@ -35,7 +37,8 @@ __all__ = [
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
     "ChannelConnection",
-    "ChannelMetric", "PostMetric",
+    "ChannelMetric", "MetricRollup", "PostMetric",
+    "Conversation", "InternalNote", "Message", "SavedReply",
     "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",

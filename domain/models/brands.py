@@ -22,6 +22,9 @@ class Brand(Table):
     primary_color = Varchar(length=7, default="#1F2937")
     secondary_color = Varchar(length=7, default="#3B82F6")
     font = Varchar(length=100, default="")
+    # Opening hours for the inbox's response times: [{weekday 0-6 (Monday 0), opens
+    # "HH:MM", closes "HH:MM"}] in the brand's timezone; [] means Monday-Friday 9-18.
+    business_hours = JSON(default=[])
     created_at = created_at()
 
 
@@ -56,6 +59,9 @@ class Channel(Table):
     metrics_watermark = Date(null=True, default=None)
     backfilled_from = Date(null=True, default=None)
     last_error = Text(default="")
+    # Community inbox: every comment, mention and message created before this instant
+    # is stored; advanced in the same transaction as the messages it covers.
+    inbox_watermark = Timestamptz(null=True, default=None)
 
 
 class Strategy(Table):

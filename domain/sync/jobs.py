@@ -50,6 +50,8 @@ async def enqueue_run(queue: JobQueue, run: dict[str, Any]) -> bool:
             post_id = int(run["job_id"].rpartition(":")[2])
             return await queue.enqueue("publish_post", run["id"], post_id,
                                        job_id=run["job_id"])
+        if run["kind"] == SyncKind.INBOX:
+            return await queue.enqueue("sync_inbox", run["id"], job_id=run["job_id"])
         return await queue.enqueue("sync_channel", run["id"], job_id=run["job_id"])
     except QueueUnavailable as error:
         await runs.retry_run(run["id"], "QUEUE_UNAVAILABLE",
@@ -131,7 +133,8 @@ async def _recent_syncs(channel_ids: list[int], since: datetime) -> tuple[set[in
     if not channel_ids:
         return set(), set()
     rows = await SyncRun.select(SyncRun.channel, SyncRun.status).where(
-        SyncRun.channel.is_in(channel_ids), SyncRun.kind != SyncKind.PUBLISH,
+        SyncRun.channel.is_in(channel_ids),
+        SyncRun.kind.is_in([SyncKind.METRICS, SyncKind.BACKFILL]),
         ((SyncRun.status == SyncStatus.SUCCEEDED) & (SyncRun.finished_at >= since))
         | SyncRun.status.is_in(list(runs.ACTIVE)))
     busy = {r["channel"] for r in rows if r["status"] in runs.ACTIVE}

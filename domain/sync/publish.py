@@ -1,4 +1,4 @@
-"""Publishing posts exactly once: claim, call the platform, record; reconcile after a crash.
+"""Publishing posts exactly once (domain.sync.once): claim, call, record; reconcile after a crash.
 
 A job claims the post (publish_claim, publish_claimed_at) in a committed transaction
 before it calls the platform. A later attempt that finds a claim does not post again: it
@@ -9,8 +9,7 @@ not, and the claim is older than any request still in flight could be, does it p
 from __future__ import annotations
 
 import contextlib
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.connectors import connector_for
@@ -21,11 +20,11 @@ from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
+from domain.services import rollups
 from domain.services.channels import mark_token_expired
 from domain.services.posts import transition_post
 from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
-from domain.settings import get_settings
 from domain.sync import runs
 from domain.sync.base import (
     MAX_TRIES,
@@ -36,17 +35,10 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.jobs import enqueue_run, failed, recorded
+from domain.sync.once import CLOCK_SLACK, claim_grace, exactly_once
 from domain.sync.tokens import TokenRefused, call_with_token
 
 PUBLISHABLE = (PostStatus.SCHEDULED, PostStatus.APPROVED)
-# Clocks of the worker and the platform disagree a little; look a bit before the claim.
-CLOCK_SLACK = timedelta(minutes=2)
-
-
-def claim_grace() -> timedelta:
-    """How long a claim may hide a request still in flight: twice the HTTP timeout, after
-    which the claiming worker's own call has given up."""
-    return timedelta(seconds=2 * get_settings().http_timeout)
 
 
 async def request_publish(queue: JobQueue, post: dict[str, Any], *,
@@ -149,31 +141,13 @@ async def _publish_once(connector: Connector, auth: ChannelAuth,
                         post: dict[str, Any]) -> Published | None:
     """The platform's record of the post: found after an earlier claim, or published now
     under a fresh claim. None when an earlier attempt may still be in flight."""
-    now = datetime.now(UTC)
-    token = uuid.uuid4().hex
-    claimed = await Post.update({Post.publish_claim: token, Post.publish_claimed_at: now}).where(
-        Post.id == post["id"], Post.publish_claim.is_null(),
-        Post.status.is_in(list(PUBLISHABLE))).returning(Post.id)
-    if not claimed:
-        current = await Post.select(Post.publish_claim, Post.publish_claimed_at).where(
-            Post.id == post["id"]).first()
-        if current is None or current["publish_claim"] is None:
-            return None  # changed under us: try again later, from the top
-        claimed_at = current["publish_claimed_at"] or now
-        found = await connector.find_published(auth, post["text"], claimed_at - CLOCK_SLACK)
-        if found is not None:
-            return found
-        if now - claimed_at < claim_grace():
-            return None
-        taken = await Post.update({Post.publish_claim: token, Post.publish_claimed_at: now}
-                                  ).where(Post.id == post["id"],
-                                          Post.publish_claim == current["publish_claim"]
-                                          ).returning(Post.id)
-        if not taken:
-            return None
     outgoing = OutgoingPost(text=post["text"], media=list(post["media"] or []),
                             format=PostFormat(post["format"]))
-    return await connector.publish(auth, outgoing)
+    return await exactly_once(
+        Post, post["id"], Post.publish_claim, Post.publish_claimed_at,
+        lambda since: connector.find_published(auth, post["text"], since),
+        lambda: connector.publish(auth, outgoing),
+        claimable=[Post.status.is_in(list(PUBLISHABLE))])
 
 
 async def _record_published(run_id: int, post: dict[str, Any], published: Published,
@@ -199,8 +173,11 @@ async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
         Post.id != post["id"], Post.publish_claim.is_null())).first()
     if twin is None:
         return
+    sql = rollups.piccolo_sql()
+    was = await rollups.channel_days_of_posts(sql, [twin["id"]])
     await PostMetric.update({PostMetric.post: post["id"]}).where(PostMetric.post == twin["id"])
     await Post.delete().where(Post.id == twin["id"])
+    await rollups.refresh_posts(sql, [post["id"]], was)
 
 
 async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,

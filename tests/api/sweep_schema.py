@@ -90,7 +90,9 @@ def scalar_value(type_name: str, name: str) -> Any:
 # Required arguments of non-root fields, by (name, type): the period every seeded row is in.
 NESTED_ARGS: dict[tuple[str, str], str] = {
     ("from", "Date!"): '"2026-10-01"', ("to", "Date!"): '"2026-10-31"',
-    ("kpi", "String!"): '"engagement"'}
+    ("kpi", "String!"): '"engagement"', ("metric", "String!"): '"engagement"',
+    ("metrics", "[String!]!"): '["engagement"]', ("granularity", "Granularity!"): "WEEK",
+    ("by", "AnalyticsDimension!"): "POST"}
 
 
 # -- root query fields ----------------------------------------------------------------------
@@ -200,6 +202,22 @@ MUTATIONS: dict[str, M] = {
     "deleteReportSchedule": M(Action.REQUEST_REPORT),
     "deleteReport": M(Action.REQUEST_REPORT),
     "requestSync": M(Action.REQUEST_SYNC),
+    "assignConversation": M(Action.INBOX_WRITE, {"assignee": Ref("User:community_manager")}),
+    "escalateConversation": M(Action.INBOX_WRITE),
+    "resolveConversation": M(Action.INBOX_WRITE),
+    "reopenConversation": M(Action.INBOX_WRITE, {"id": Ref("Conversation:resolved")}),
+    "setConversationSentiment": M(Action.INBOX_WRITE, {"sentiment": "NEGATIVE"}),
+    "addInternalNote": M(Action.INBOX_WRITE, {"conversation": Ref("Conversation")}),
+    "replyToConversation": M(Action.INBOX_WRITE, {"text": "Sweep reply"}),
+    # The victim's channel is Instagram (hiding a comment is allowed); the platform call
+    # fails against no emulator, after the permission check the sweep is about.
+    "hideMessage": M(Action.INBOX_WRITE),
+    "deleteMessage": M(Action.INBOX_WRITE),
+    "createSavedReply": M(Action.INBOX_WRITE),
+    "updateSavedReply": M(Action.INBOX_WRITE, {"text": "Sweep text"}),
+    "deleteSavedReply": M(Action.INBOX_WRITE),
+    "setBusinessHours": M(Action.EDIT_BRAND, {"hours": [
+        {"weekday": 0, "opens": "09:00", "closes": "17:00"}]}),
 }
 
 

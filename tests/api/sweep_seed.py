@@ -23,7 +23,10 @@ from domain.enums import (
     CampaignStatus,
     ChannelStatus,
     ConnectionStatus,
+    ConversationKind,
+    ConversationStatus,
     DeliveryStatus,
+    MessageDirection,
     Platform,
     PostStatus,
     ReportFormat,
@@ -45,8 +48,11 @@ from domain.models import (
     Channel,
     ChannelConnection,
     ChannelMetric,
+    Conversation,
+    InternalNote,
     Invitation,
     Membership,
+    Message,
     Post,
     PostMetric,
     PostTransition,
@@ -54,12 +60,14 @@ from domain.models import (
     Report,
     ReportDelivery,
     ReportSchedule,
+    SavedReply,
     Strategy,
     SyncRun,
     User,
     Workspace,
     WorkspaceMember,
 )
+from domain.services import rollups
 from domain.services.secrets import encrypt_token
 from domain.services.tokens import issue_token
 
@@ -79,7 +87,8 @@ OWN_TENANT = {"outsider": "attacker", "sibling": "sibling"}
 # value a validator constrains: they need no marker. A new free-text column is not here,
 # so `check_markers_planted` names it until the seed writes a marker into it.
 NO_MARKER = {
-    "brand": {"locale", "timezone", "currency", "primary_color", "secondary_color"},
+    "brand": {"locale", "timezone", "currency", "primary_color", "secondary_color",
+              "business_hours"},
     "channel": {"access_token", "refresh_token"},
     "strategy": {"currency", "kpi_targets"},
     "campaign": {"currency", "kpi_targets"},
@@ -87,6 +96,9 @@ NO_MARKER = {
     "api_token": {"token_hash", "prefix"},
     "channel_metric": {"metric", "currency", "source_version"},
     "post_metric": {"metric", "currency", "source_version"},
+    "metric_rollup": {"grain", "format", "pillar", "media_type", "level", "metric", "currency",
+                      "source_kind_lo", "source_kind_hi", "source_version_lo",
+                      "source_version_hi"},
     "report_schedule": {"locale"},
     "report": {"locale", "storage_key", "job_id"},
     "sync_run": {"job_id", "api_version", "error_code"},
@@ -95,6 +107,8 @@ NO_MARKER = {
     "recipient_confirmation": {"token_hash"},
     "channel_connection": {"state_hash", "pick_hash", "code_verifier", "access_token",
                            "refresh_token", "connected"},
+    "conversation": {"language"},
+    "message": {"language", "reply_claim"},
 }
 
 
@@ -217,10 +231,14 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     await _insert(PostMetric(post=published, metric="reactions", value=Decimal(56),
                              source_name=mark("source"), raw_metric=mark("raw"),
                              note=mark("note"), **observation))
+    sql = rollups.piccolo_sql()  # the rows written above, rolled up as their writers do
+    await rollups.refresh(sql, rollups.merge(
+        {channel: [day]}, await rollups.post_channel_days(sql, [(published, day)])))
     put("SyncRun", await _insert(SyncRun(
         channel=channel, kind=SyncKind.METRICS, status=SyncStatus.FAILED,
         window_from=date(2026, 10, 1), window_to=date(2026, 10, 31), job_id="job",
         error_code="AUTH", error=mark("sync error"), requested_by=creator)))
+    await _inbox(mark, put, brand, channel, published, users[f"{tenant}:community_manager"])
     schedule = put("ReportSchedule", await _insert(ReportSchedule(
         brand=brand, kind=ReportKind.ROI, format=ReportFormat.PDF, day_of_month=3,
         recipients=[mark("recipient") + "@client.example"], created_by=creator)))
@@ -255,6 +273,30 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     put("RecipientConfirmation", await _insert(RecipientConfirmation(
         brand=brand, email=mark("confirm") + "@client.example",
         token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))
+
+
+async def _inbox(mark: _Marks, put: Any, brand: int, channel: int, post: int, cm: int) -> None:
+    """Two conversations (one open with a comment and a note, one resolved), a saved reply."""
+    at = datetime.now(UTC) - timedelta(hours=2)
+    for variant, status in (("", ConversationStatus.OPEN),
+                            (":resolved", ConversationStatus.RESOLVED)):
+        conversation = put(f"Conversation{variant}", await _insert(Conversation(
+            brand=brand, channel=channel, kind=ConversationKind.COMMENT, post=post,
+            external_id=mark(f"thread{variant}"), post_external_id=mark("thread post"),
+            author_handle=mark("fan"), author_external_id=mark("fan id"), status=status,
+            language="en", started_at=at, last_message_at=at, last_inbound_at=at)))
+        if variant:
+            continue  # the resolved one needs no message: reopenConversation only
+        put("Message", await _insert(Message(
+            conversation=conversation, external_id=mark(f"comment{variant}"),
+            parent_external_id=mark("parent"), direction=MessageDirection.IN,
+            author_handle=mark("fan"), text=mark("comment text"), language="en",
+            created_at=at, reply_error=mark("reply error"),
+            moderation_error=mark("moderation error"))))
+        put("InternalNote", await _insert(InternalNote(
+            conversation=conversation, author=cm, text=mark("internal note"))))
+    put("SavedReply", await _insert(SavedReply(
+        brand=brand, title=mark("saved title"), text=mark("saved text"), created_by=cm)))
 
 
 async def _user(seed: Seed, mark: _Marks, key: str) -> int:

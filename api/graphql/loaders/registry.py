@@ -11,11 +11,17 @@ from typing import Any
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
+from api.graphql.loaders.inbox import InboxLoaders
 from api.graphql.loaders.metrics import (
     CompleteKey,
+    GroupKey,
+    Published,
+    PublishedKey,
     SeriesKey,
     SubjectSeries,
     complete_loader,
+    group_loader,
+    published_loader,
     series_loader,
 )
 from api.graphql.loaders.reports import ReportLoaders
@@ -96,5 +102,10 @@ class Loaders:
 
     series: DataLoader[SeriesKey, SubjectSeries] = field(default_factory=series_loader)
     complete: DataLoader[CompleteKey, date] = field(default_factory=complete_loader)
+    groups: DataLoader[GroupKey, dict[Any, SubjectSeries]] = field(
+        default_factory=group_loader)
+    published: DataLoader[PublishedKey, list[Published]] = field(
+        default_factory=published_loader)
     sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)
+    inbox: InboxLoaders = field(default_factory=InboxLoaders)

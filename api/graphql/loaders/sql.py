@@ -16,7 +16,9 @@ from domain.db import raw_rows
 class Cond:
     """One hashable WHERE condition: `column op value` (op `IN` takes a tuple).
 
-    A bare column name is quoted; an already quoted expression (`m."day"`) is kept.
+    A bare column name is quoted; an already quoted expression (`m."day"`) is kept. Op
+    `IS NULL` takes no value; op `SQL` is a condition of our own making, `column` its text
+    with `{}` placeholders and `value` the tuple of their values (never the client's text).
     """
 
     column: str
@@ -24,12 +26,16 @@ class Cond:
     value: Any
 
     def sql(self) -> tuple[str, list[Any]]:
+        if self.op == "SQL":
+            return f"({self.column})", list(self.value)
         target = self.column if '"' in self.column else f'"{self.column}"'
         if self.op == "IN":
             values = list(self.value)
             if not values:
                 return "1 = 0", []
             return f'{target} IN ({", ".join("{}" for _ in values)})', values
+        if self.op == "IS NULL":
+            return f"{target} IS NULL", []
         if self.op not in {"=", "<", "<=", ">", ">=", "<>"}:
             raise ValueError(f"operator {self.op!r}")
         return f"{target} {self.op} {{}}", [self.value]

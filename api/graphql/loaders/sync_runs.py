@@ -26,7 +26,7 @@ def last_sync_loader() -> RowLoader:
 
     async def load(channels: Sequence[int]) -> list[dict[str, Any] | None]:
         conds = [Cond("channel", "IN", tuple(sorted(set(channels)))),
-                 Cond("kind", "<>", SyncKind.PUBLISH.value)]
+                 Cond("kind", "IN", (SyncKind.METRICS.value, SyncKind.BACKFILL.value))]
         rows = await fetch(SyncRun, *windowed(SyncRun, "channel", conds, 1, newest_first=True))
         by_channel = {row["channel"]: row for row in rows}
         return [by_channel.get(pk) for pk in channels]

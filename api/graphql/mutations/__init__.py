@@ -7,6 +7,7 @@ from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
 from api.graphql.mutations.connections import ConnectionMutations
 from api.graphql.mutations.imports import ImportMutations
+from api.graphql.mutations.inbox import InboxMutations
 from api.graphql.mutations.invitations import InvitationMutations
 from api.graphql.mutations.members import MemberMutations
 from api.graphql.mutations.metrics import MetricMutations
@@ -28,4 +29,5 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutations,
     ReportMutations,
     SyncMutations,
+    InboxMutations,
 )

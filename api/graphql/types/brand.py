@@ -11,7 +11,9 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.loaders.metrics import Subject
+from api.graphql.loaders.sql import json_value
 from api.graphql.pagination import Connection
+from api.graphql.types.analytics import Analytics, load_analytics
 from api.graphql.types.enums import Action, Role
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_one_visible, load_visible
@@ -21,10 +23,12 @@ if TYPE_CHECKING:
     from api.graphql.types.calendar import CalendarDay
     from api.graphql.types.campaign import Campaign, CampaignFilter
     from api.graphql.types.channel import Channel
+    from api.graphql.types.inbox import Conversation, ConversationFilter, SavedReply
     from api.graphql.types.invitation import Invitation
     from api.graphql.types.member import Member
     from api.graphql.types.post import Post, PostFilter
     from api.graphql.types.report import Report, ReportFilter, ReportSchedule
+    from api.graphql.types.response_times import BusinessHoursWindow, ResponseTimes
     from api.graphql.types.strategy import Strategy
     from api.graphql.types.workspace import Workspace
 
@@ -134,6 +138,47 @@ class Brand(relay.Node):
 
         return await post_connection(info, "brand", self.id, self.id, filter, first, after)
 
+    @strawberry.field(description="The community inbox, newest conversation first "
+                                  "(strategists, managers and community managers; empty for "
+                                  "anyone else).")
+    async def conversations(
+        self, info: Info,
+        filter: Annotated[ConversationFilter, strawberry.lazy(f"{_types}.inbox")] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Conversation, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import conversation_connection
+
+        return await conversation_connection(info, self.id, filter, first, after)
+
+    @strawberry.field(description="When the brand's community team works, in its timezone: "
+                                  "response times are counted in these hours.")
+    def business_hours(
+        self
+    ) -> list[Annotated[BusinessHoursWindow, strawberry.lazy(f"{_types}.response_times")]]:
+        from api.graphql.types.response_times import brand_hours
+
+        return brand_hours(self._row)
+
+    @strawberry.field(description="The inbox's response rate, first response and resolution "
+                                  "times (median, p90) of the conversations started from "
+                                  "`from` to `to` (the brand's days), in business hours; "
+                                  "per channel and per community manager.")
+    async def response_times(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Annotated[ResponseTimes, strawberry.lazy(f"{_types}.response_times")]:
+        from api.graphql.types.response_times import load_response_times
+
+        return await load_response_times(info, self.id, from_, to)
+
+    @strawberry.field(description="The brand's saved replies, oldest first (who may read "
+                                  "the inbox).")
+    async def saved_replies(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[SavedReply, strawberry.lazy(f"{_types}.inbox")]]:
+        from api.graphql.types.inbox import saved_reply_connection
+
+        return await saved_reply_connection(info, self.id, first, after)
+
     @strawberry.field(description="Posts scheduled from `from` to `to` (inclusive), by local "
                                   "day in the brand's timezone and by channel.")
     async def calendar(
@@ -170,6 +215,21 @@ class Brand(relay.Node):
         return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency,
                                lambda s, e: prorated_production_cost(campaigns, s, e),
                                brand_id=self.id)
+
+    @strawberry.field(description="Dashboards over a period, all channels together; targets "
+                                  "are the strategy's in force on the period's last day.")
+    async def analytics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Analytics:
+        from api.graphql.types.campaign import prorated_production_cost
+
+        campaigns = await info.context.loaders.campaigns_of_brand.load(self.id)
+        strategies = await info.context.loaders.strategies_of_brand.load(self.id)
+        targets = next((json_value(r["kpi_targets"]) for r in strategies
+                        if r["starts_on"] <= to <= r["ends_on"]), None)
+        return await load_analytics(info, Subject.BRAND, self.id, self._row, from_, to,
+                                    lambda s, e: prorated_production_cost(campaigns, s, e),
+                                    targets)
 
     @strawberry.field(description="Daily series of canonical metrics, all channels together.")
     async def metrics(

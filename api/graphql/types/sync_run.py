@@ -28,7 +28,8 @@ strawberry.enum(ChannelStatus,
                 description="Whether Coso holds a working token for a channel.")
 SyncKind = enums.SyncKind
 strawberry.enum(SyncKind, description="METRICS: a recent window; BACKFILL: "
-                                            "history after connecting; PUBLISH: a post.")
+                                            "history after connecting; PUBLISH: a post; "
+                                            "INBOX: comments, mentions and messages.")
 SyncStatus = enums.SyncStatus
 strawberry.enum(SyncStatus)
 
