@@ -244,3 +244,19 @@ async def test_a_role_lost_meanwhile_connects_nothing(world: World, platforms):
     page = await callback(location)
     assert page.status_code == 403
     await _nothing_connected(world)
+
+
+async def test_the_pick_page_opens_only_with_its_own_token(world: World, platforms):
+    from api.graphql.ids import global_id
+    from tests.api.oauth.support import coso_client
+
+    started, page = await connect(world.user("manager"), world.brand.id, "facebook")
+    [row] = await ChannelConnection.select().output(load_json=True)
+    forged = [str(row["id"]), str(global_id("ChannelConnection", row["id"])),
+              row["pick_hash"], "ocp.x.0123456789abcdef0123456789abcdef", "x" * 43]
+    async with coso_client() as client:
+        for token in forged:
+            answer = await client.post(f"/oauth/connections/{token}",
+                                       data={"account": [a["id"] for a in row["accounts"]]})
+            assert answer.status_code == 404, token
+    assert await Channel.count().where(Channel.platform == "facebook") == 0

@@ -14,7 +14,7 @@ import pytest
 
 from api.emulator.consent import consent
 from domain.connectors.oauth_flow import OAuthError, refresh
-from domain.enums import ChannelStatus, Role, SyncKind, SyncStatus
+from domain.enums import ChannelStatus, PostStatus, Role, SyncKind, SyncStatus
 from domain.models import AuditLog, Channel, ChannelMetric, Post
 from domain.services import connections
 from domain.services.secrets import decrypt_token
@@ -22,6 +22,7 @@ from domain.services.usecase import utcnow
 from domain.settings import get_settings
 from domain.sync.base import http_client
 from domain.sync.jobs import plan_syncs, request_window
+from domain.sync.publish import publish_due_posts
 from domain.sync.tokens import plan_token_refreshes, refresh_channel_token
 from domain.sync.windows import Window
 from tests.factories import make_brand, make_membership, make_user
@@ -218,3 +219,33 @@ async def test_a_month_of_refreshes_keeps_a_channel_connected(emulator, inline):
     run = await request_window(inline, channel["id"], Window(SyncKind.METRICS, start, end))
     assert run["status"] == SyncStatus.SUCCEEDED
     assert (await channel_row(channel["id"]))["status"] == ChannelStatus.CONNECTED
+
+
+async def test_a_publish_meeting_an_expired_token_refreshes_once_and_posts_once(emulator,
+                                                                                inline):
+    from tests.integration.sync.test_publish_jobs import post_row, scheduled_post
+
+    channel = await oauth_channel("x")
+    post = await scheduled_post(channel, text="Fresh token, one post")
+    emulator.fault("expired_token", platform="x", path="/2/tweets", method="POST", count=1)
+    assert await publish_due_posts(ctx_of(inline)) == 1
+    after = await post_row(post["id"])
+    assert after["status"] == PostStatus.PUBLISHED, after
+    assert emulator.state.oauth.refreshes == 1
+    assert [p["text"] for p in emulator.stats()["published"]] == ["Fresh token, one post"]
+
+
+async def test_a_publish_whose_refresh_is_refused_fails_saying_reconnect(emulator, inline,
+                                                                         smtp):
+    from tests.integration.sync.test_publish_jobs import post_row, scheduled_post
+
+    channel = await oauth_channel("x")
+    post = await scheduled_post(channel)
+    emulator.fault("revoked_app", platform="x", count=None, probability=1.0)
+    assert await publish_due_posts(ctx_of(inline)) == 1
+    after = await post_row(post["id"])
+    assert after["status"] == PostStatus.FAILED and "reconnect" in after["failure_reason"]
+    assert after["publish_claim"] is None  # nothing went out: it may be scheduled again
+    assert emulator.stats()["published"] == []
+    assert (await channel_row(channel["id"]))["status"] == ChannelStatus.NEEDS_RECONNECT
+    assert len(smtp.inbox.messages) == 1
