@@ -277,6 +277,29 @@ async def disconnect_channel(actor_id: int | None, channel_id: int) -> dict[str,
     return after
 
 
+async def revoke_tokens(row: dict[str, Any]) -> bool:
+    """Ask the platform to forget a channel's tokens (a disconnected channel's row as it
+    was); best effort: False when it could not. Meta's Page tokens are left alone: revoking
+    one removes the app from the user's every Page."""
+    from domain.connectors.oauth import SPECS
+    from domain.connectors.oauth_flow import revoke
+    from domain.sync.base import http_client
+
+    spec = SPECS.get(Platform(row["platform"]))
+    if spec is None or spec.long_lived_exchange:
+        return False
+    try:
+        tokens = [decrypt_token(row["refresh_token"]), decrypt_token(row["access_token"])]
+    except TokenUnreadable:
+        return False
+    done = False
+    async with http_client() as http:
+        for token in tokens:
+            if token:
+                done = await revoke(spec.platform, http, token) or done
+    return done
+
+
 def channel_auth(row: dict[str, Any]) -> ChannelAuth:
     """What a connector needs to call the platform for this channel; TokenUnreadable if the
     stored token cannot be decrypted."""

@@ -260,3 +260,20 @@ async def test_the_pick_page_opens_only_with_its_own_token(world: World, platfor
                                        data={"account": [a["id"] for a in row["accounts"]]})
             assert answer.status_code == 404, token
     assert await Channel.count().where(Channel.platform == "facebook") == 0
+
+
+async def test_disconnecting_revokes_the_tokens_on_the_platform(world: World, platforms):
+    from tests.api.client import gid
+
+    manager = world.user("manager")
+    await connect(manager, world.brand.id, "x")
+    channel = await Channel.select().where(Channel.platform == "x").first()
+    access, refresh_token = (decrypt_token(channel["access_token"]),
+                             decrypt_token(channel["refresh_token"]))
+    assert platforms.state.oauth.check("x", access) is None
+    done = await gql("mutation($id: ID!) { disconnectChannel(id: $id) { channel { status } "
+                     "userErrors { code } } }", as_=manager,
+                     variables={"id": gid("Channel", channel["id"])})
+    assert done["disconnectChannel"]["channel"]["status"] == "DISCONNECTED"
+    assert platforms.state.oauth.check("x", access) is not None
+    assert platforms.state.oauth.tokens[refresh_token].revoked
