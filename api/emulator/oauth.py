@@ -27,7 +27,6 @@ from api.emulator.grants import Grant, Issued, OAuthState
 from api.emulator.state import State
 
 CODE_SECONDS = 600
-OAUTH_FAULTS = frozenset({"expired_refresh_token", "revoked_app", "consent_denied"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +44,6 @@ class Platform:
     client_param: str = "client_id"
     meta: bool = False  # GET token endpoint, fb_exchange_token, Graph error shapes
     accounts: int = 1  # accounts a user has by default
-    keeps_refresh_expiry: bool = False  # LinkedIn: a refresh keeps the original expiry
 
 
 DAY = 86400
@@ -55,7 +53,7 @@ PLATFORMS = {p.name: p for p in (
     Platform("instagram", "/v23.0/dialog/oauth", "/v23.0/oauth/access_token",
              "/v23.0/me/permissions", 3600, None, meta=True, accounts=2),
     Platform("linkedin", "/oauth/v2/authorization", "/oauth/v2/accessToken", "/oauth/v2/revoke",
-             60 * DAY, 365 * DAY, accounts=2, keeps_refresh_expiry=True),
+             60 * DAY, 365 * DAY, accounts=2),
     Platform("x", "/i/oauth2/authorize", "/2/oauth2/token", "/2/oauth2/revoke", 7200,
              180 * DAY, pkce_required=True, rotates=True),
     Platform("youtube", "/o/oauth2/v2/auth", "/token", "/revoke", 3599, 0),

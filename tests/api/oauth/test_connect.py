@@ -277,3 +277,14 @@ async def test_disconnecting_revokes_the_tokens_on_the_platform(world: World, pl
     assert done["disconnectChannel"]["channel"]["status"] == "DISCONNECTED"
     assert platforms.state.oauth.check("x", access) is not None
     assert platforms.state.oauth.tokens[refresh_token].revoked
+
+
+async def test_a_platform_failing_during_the_callback_is_a_clear_error(world: World, platforms):
+    platforms.fault("500", platform="facebook", path="/me/accounts", count=None,
+                    probability=1.0)
+    started, page = await connect(world.user("manager"), world.brand.id, "facebook")
+    assert page.status_code == 502 and page.headers["x-coso-error"] == "RETRY_BUDGET_EXHAUSTED"
+    assert "could not be listed" in page.text
+    [row] = await ChannelConnection.select()
+    assert row["status"] == ConnectionStatus.FAILED and row["error"]
+    assert await Channel.count().where(Channel.platform == "facebook") == 0

@@ -249,3 +249,18 @@ async def test_a_publish_whose_refresh_is_refused_fails_saying_reconnect(emulato
     assert emulator.stats()["published"] == []
     assert (await channel_row(channel["id"]))["status"] == ChannelStatus.NEEDS_RECONNECT
     assert len(smtp.inbox.messages) == 1
+
+
+async def test_a_refresh_token_past_its_lifetime_is_refused(emulator, inline, smtp):
+    channel = await oauth_channel("tiktok")  # refresh tokens live 365 days
+    emulator.state.oauth.offset = 366 * 86400
+    await expire_soon(channel["id"], 5)
+    assert await plan_token_refreshes(ctx_of(inline)) == 1
+    stored = await channel_row(channel["id"])
+    assert stored["status"] == ChannelStatus.NEEDS_RECONNECT
+    assert "expired" in stored["last_error"]
+    assert len(smtp.inbox.messages) == 1
+    # The same refusal found again mails nobody twice.
+    async with httpx.AsyncClient() as http:
+        again = await refresh_channel_token(channel["id"], http, queue=inline)
+    assert again.outcome == "not connected" and len(smtp.inbox.messages) == 1
