@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
+from api.graphql.mutations.connections import ConnectionMutations
 from api.graphql.mutations.imports import ImportMutations
 from api.graphql.mutations.inbox import InboxMutations
 from api.graphql.mutations.invitations import InvitationMutations
@@ -14,10 +15,12 @@ from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
 from api.graphql.mutations.sync import SyncMutations
+from api.graphql.mutations.webhooks import WebhookMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
     ChannelMutations,
+    ConnectionMutations,
     StrategyMutations,
     MemberMutations,
     InvitationMutations,
@@ -27,5 +30,6 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutations,
     ReportMutations,
     SyncMutations,
+    WebhookMutations,
     InboxMutations,
 )
