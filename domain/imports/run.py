@@ -281,7 +281,8 @@ class _Run:
                 for target in handler.targets:
                     counts = await store.upsert(self.staging[target.table], target, present,
                                                 handler.fixed(target))
-                    await rollups.refresh_staged(store, self.staging[target.table], target.table)
+                    await rollups.refresh_staged(store, self.staging[target.table],
+                                                 target.table, sum(counts))
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:

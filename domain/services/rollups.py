@@ -357,10 +357,14 @@ async def refresh_keys(sql: Sql, keys: str) -> None:
         await sql.execute(_INSERT + _from_days(sql, grain, where))
 
 
-async def refresh_staged(sql: Sql, staging: str, table: str) -> None:
+async def refresh_staged(sql: Sql, staging: str, table: str, written: int | None = None
+                         ) -> None:
     """After an import's upsert from the staging table `staging` into `table`: refresh the
     channel-days of the staged metric rows, or of the stored posts staged (set-based, see
-    `refresh_keys`)."""
+    `refresh_keys`). `written`, the rows the upsert inserted or changed: 0 skips it all
+    (a file imported again unchanged)."""
+    if written == 0:
+        return
     if table == "post_metric":
         pairs = ('SELECT DISTINCT p."channel" AS "channel", s."day" AS "day" FROM '
                  f'"{staging}" s JOIN post p ON p."id" = s."post"')
