@@ -641,3 +641,19 @@ def test_analytics_fields_are_priced_by_what_they_may_return():
     assert cost('series(metric: "reach", granularity: DAY) { buckets { value } }',
                 "2025-01-01", "2026-12-31") > cost(
         'series(metric: "reach", granularity: DAY) { buckets { value } }')
+
+
+@pytest.mark.parametrize(("start", "end", "body"), [
+    ("9999-12-01", "9999-12-31", 'series(metric: "reach", granularity: MONTH) { metric }'),
+    ("9999-12-27", "9999-12-31", 'series(metric: "reach", granularity: WEEK) { metric }'),
+    ("0001-01-01", "0001-01-31", 'comparison(metrics: ["reach"]) { figures { previous } }'),
+    ("0001-01-01", "0001-01-31", 'attribution(metric: "reach", by: CHANNEL) { change }'),
+    ("9999-12-01", "9999-12-31", "heatmap { posts } targets { status }"),
+    ("2026-10-01", "2026-10-31", 'topPosts(metric: "reach\\u0000\'; --", n: -1) { rank }'),
+    ("2026-10-01", "2026-10-31", 'bestTimes(slots: 1000000) { minPosts }'),
+])
+async def test_hostile_analytics_arguments_never_fail_inside(start, end, body):
+    w = await seed()
+    data, errors = await run(BRAND % body, w["user"], slug="torre", **{"from": start,
+                                                                       "to": end})
+    assert all("Internal" not in e.message for e in errors), [e.message for e in errors]
