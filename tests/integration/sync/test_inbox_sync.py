@@ -12,6 +12,8 @@ from domain.models import Channel, Conversation, Message, SyncRun
 from domain.sync.inbox import BACKFILL, OVERLAP, plan_inbox_syncs, request_inbox_sync
 from tests.integration.sync.conftest import ACCOUNTS, connected_channel, ctx_of
 
+pytestmark = pytest.mark.storage  # upserts on the natural keys, on both engines
+
 ACCOUNTS_INBOX = {**ACCOUNTS, "instagram": "17841405822304914"}
 
 
