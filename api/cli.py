@@ -457,5 +457,9 @@ from api.cli_import import register as register_import  # noqa: E402 - uses `app
 
 register_import(app)
 
+from api.cli_rollups import register as register_rollups  # noqa: E402 - uses `app`'s helpers
+
+register_rollups(app)
+
 if __name__ == "__main__":
     app()

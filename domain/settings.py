@@ -110,6 +110,9 @@ class Settings:
     max_upload_bytes: int
     """`COSO_MAX_UPLOAD_BYTES`: largest uploaded file (a logo), in bytes."""
     max_pending_invitations: int
+    best_time_min_posts: int
+    """`COSO_BEST_TIME_MIN_POSTS`: measured posts a weekday-hour slot needs before
+    `bestTimes` advises it."""
     """`COSO_MAX_PENDING_INVITATIONS`: pending invitations of one brand (or to one
     workspace's administration) at once."""
     log_format: str
@@ -128,6 +131,29 @@ class Settings:
     """`COSO_SENTIMENT_MODEL`: which sentiment model `domain.sentiment` uses: a name in
     `domain.sentiment.MODELS` (`lexicon`, the default) or `package.module:factory`, a
     callable returning a `SentimentModel`."""
+    max_subscriptions_per_connection: int
+    """`COSO_MAX_SUBSCRIPTIONS_PER_CONNECTION`: live subscriptions one WebSocket may hold."""
+    max_subscriptions_per_viewer: int
+    """`COSO_MAX_SUBSCRIPTIONS_PER_VIEWER`: live subscriptions one user may hold on one API
+    process, over all their connections and tokens."""
+    webhook_allow_private: bool
+    """`COSO_WEBHOOK_ALLOW_PRIVATE`: let webhook URLs be `http://` and resolve to private,
+    loopback, link-local or reserved addresses (tests, a receiver on the same host); never
+    in production."""
+    webhook_timeout: float
+    """`COSO_WEBHOOK_TIMEOUT`: seconds one webhook delivery attempt may take."""
+    webhook_max_attempts: int
+    """`COSO_WEBHOOK_MAX_ATTEMPTS`: attempts of one delivery before it is given up."""
+    webhook_retry_base: float
+    """`COSO_WEBHOOK_RETRY_BASE`: seconds before the first retry; each later one waits
+    `COSO_WEBHOOK_RETRY_FACTOR` times longer."""
+    webhook_retry_factor: float
+    """`COSO_WEBHOOK_RETRY_FACTOR`: growth of the pause between attempts."""
+    webhook_disable_after: int
+    """`COSO_WEBHOOK_DISABLE_AFTER`: consecutive failed deliveries (each after all its
+    attempts) after which an endpoint is disabled."""
+    max_webhooks_per_workspace: int
+    """`COSO_MAX_WEBHOOKS_PER_WORKSPACE`: endpoints one workspace may register."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -198,10 +224,21 @@ def get_settings() -> Settings:
         max_recipients_per_schedule=int(env.get("COSO_MAX_RECIPIENTS_PER_SCHEDULE", "20")),
         max_upload_bytes=int(env.get("COSO_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         max_pending_invitations=int(env.get("COSO_MAX_PENDING_INVITATIONS", "50")),
+        best_time_min_posts=int(env.get("COSO_BEST_TIME_MIN_POSTS", "3")),
         log_format=env.get("COSO_LOG_FORMAT", "").strip().lower(),
         log_level=env.get("COSO_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         metrics_token=env.get("COSO_METRICS_TOKEN") or None,
         worker_metrics_port=int(env.get("COSO_WORKER_METRICS_PORT", "9464")),
         worker_metrics_host=env.get("COSO_WORKER_METRICS_HOST", "127.0.0.1"),
         sentiment_model=env.get("COSO_SENTIMENT_MODEL", "").strip() or "lexicon",
+        max_subscriptions_per_connection=int(
+            env.get("COSO_MAX_SUBSCRIPTIONS_PER_CONNECTION", "10")),
+        max_subscriptions_per_viewer=int(env.get("COSO_MAX_SUBSCRIPTIONS_PER_VIEWER", "50")),
+        webhook_allow_private=_flag(env.get("COSO_WEBHOOK_ALLOW_PRIVATE", "")),
+        webhook_timeout=float(env.get("COSO_WEBHOOK_TIMEOUT", "10")),
+        webhook_max_attempts=int(env.get("COSO_WEBHOOK_MAX_ATTEMPTS", "6")),
+        webhook_retry_base=float(env.get("COSO_WEBHOOK_RETRY_BASE", "30")),
+        webhook_retry_factor=float(env.get("COSO_WEBHOOK_RETRY_FACTOR", "4")),
+        webhook_disable_after=int(env.get("COSO_WEBHOOK_DISABLE_AFTER", "5")),
+        max_webhooks_per_workspace=int(env.get("COSO_MAX_WEBHOOKS_PER_WORKSPACE", "20")),
     )

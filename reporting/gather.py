@@ -28,6 +28,7 @@ from domain.services.analytics import (
     PeriodKpis,
     Subject,
     complete_through,
+    kpi_value,
     load_series,
     measured_end,
     period_kpis,
@@ -53,7 +54,6 @@ from reporting.model import (
     StrategySection,
     TargetRow,
     TeamMember,
-    kpi_value,
 )
 from reporting.periods import compared_previous, previous_period
 

@@ -8,10 +8,8 @@ from decimal import Decimal
 
 from domain.enums import ReportKind
 from domain.rules.health_check import Finding
-from domain.services.analytics import PeriodKpis
-
-LOWER_IS_BETTER = frozenset({"cpm", "cpc", "cpa", "first_response_time_median",
-                             "first_response_time_p90"})
+from domain.rules.targets import LOWER_IS_BETTER
+from domain.services.analytics import PeriodKpis, kpi_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +43,6 @@ class AgencyInfo:
     name: str
     logo: str
     footer: str
-
-
-def kpi_value(period: PeriodKpis, name: str) -> Decimal | None:
-    """A KPI of the BRIEF or a canonical metric's period total, by its snake_case name."""
-    if hasattr(period.kpis, name):
-        value: Decimal | None = getattr(period.kpis, name)
-        return value
-    if name == "production_cost":
-        return period.production_cost
-    return period.total(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,11 @@ from markupsafe import Markup, escape
 
 from domain.rules import definitions
 from domain.rules.health_check import Finding
+from domain.rules.targets import LOWER_IS_BETTER
 from reporting import charts, labels
 from reporting.formatting import RATE_KPIS, RETURN_KPIS, Formatter, elide_italian
 from reporting.i18n import language_of, translations
-from reporting.model import LOWER_IS_BETTER, Compared, MixRow, PlannedPost, ReportData
+from reporting.model import Compared, MixRow, PlannedPost, ReportData
 from reporting.narrative import N_
 from reporting.periods import month_of
 from reporting.safety import DEFAULT_PRIMARY, DEFAULT_SECONDARY, mix, safe_color

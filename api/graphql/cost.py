@@ -52,7 +52,13 @@ from domain.metrics import count_rate_limit_refusal, observe_query_cost
 from domain.settings import get_settings
 
 LIST_SIZE = 10  # a list that is not a connection: a brand's channels, members, strategies
-DAILY_TYPES = frozenset({"CalendarDay", "MetricPoint"})  # one item per day of the period
+# One item per day of the period (at most: a week or month bucket holds several days).
+DAILY_TYPES = frozenset({"CalendarDay", "MetricPoint", "SeriesBucket"})
+# Lists whose size is fixed by what they are: a weekday × hour heatmap has 7 × 24 slots.
+FIXED_LISTS = {("Analytics", "heatmap"): 7 * 24}
+# Arguments giving the size of a list that is not a connection (topPosts(n: 5)), or of the
+# lists inside an object (attribution(first: 20) { members }).
+SIZE_ARGUMENTS = ("first", "n")
 DEFAULT_DAYS = 31
 MAX_DAYS = 3660
 MUTATION_POINTS = 10
@@ -96,8 +102,8 @@ class _Estimate:
                     return value.value
         return None
 
-    def page_size(self, field: FieldNode) -> int:
-        first = self.argument(field, "first")
+    def page_size(self, field: FieldNode, argument: str = "first") -> int:
+        first = self.argument(field, argument)
         try:
             size = DEFAULT_PAGE_SIZE if first is None else int(first)
         except (TypeError, ValueError):
@@ -165,10 +171,14 @@ class _Estimate:
             # The connection itself is one object; its edges and nodes are its page.
             inner = self.selection_set(node.selection_set, named, self.page_size(node), days)
             return Cost(inner.nodes, 1 + inner.points)
-        inner = self.selection_set(node.selection_set, named, LIST_SIZE, days)
+        sized = next((self.page_size(node, a) for a in SIZE_ARGUMENTS
+                      if a in definition.args), None)
         if not isinstance(of_type, GraphQLList):
+            inner = self.selection_set(node.selection_set, named, sized or LIST_SIZE, days)
             return reads + Cost(inner.nodes, 1 + inner.points)
-        size = days if named.name in DAILY_TYPES else page
+        inner = self.selection_set(node.selection_set, named, LIST_SIZE, days)
+        size = FIXED_LISTS.get((getattr(parent, "name", ""), name)) or (
+            days if named.name in DAILY_TYPES else sized or page)
         return reads + Cost(size, size) + inner * size
 
 

@@ -27,7 +27,20 @@ def forbidden(field: str | None, message: str) -> ValidationFailed:
 
 
 class PublicError(Exception):
-    """A query-level error whose message is safe to show (bad arguments, limits)."""
+    """A query-level error whose message is safe to show (bad arguments, limits); `code` and
+    `field`, when given, go to the error's `extensions` (graphql-core copies them)."""
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.extensions = {"code": code, **({"field": field} if field else {})}
+
+    @classmethod
+    def of(cls, error: ValidationFailed) -> PublicError:
+        """A refused argument as a query error: the first problem's message, field, code."""
+        problem = error.problems[0]
+        return cls(problem.message, code=problem.code, field=problem.field)
 
 
 def should_mask(error: Exception) -> bool:

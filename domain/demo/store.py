@@ -30,6 +30,7 @@ from domain.models import (
     WorkspaceMember,
 )
 from domain.models.base import Table
+from domain.services import rollups
 from domain.services.metrics import Observation
 
 CHUNK = 500
@@ -184,7 +185,10 @@ async def seed_posts(specs: list[PostSpec], users: dict[str, int]) -> dict[int, 
     for start in range(0, len(changed_ids), CHUNK):
         chunk = changed_ids[start:start + CHUNK]
         await PostTransition.delete().where(PostTransition.post.is_in(chunk))
+        sql = rollups.piccolo_sql()
+        was = await rollups.channel_days_of_posts(sql, chunk)
         await PostMetric.delete().where(PostMetric.post.is_in(chunk))
+        await rollups.refresh(sql, was)
     await insert_many([
         PostTransition(post=post_id, from_status=a, to_status=b,
                        actor=users[actor] if actor else None, reason=reason, at=at)

@@ -38,6 +38,7 @@ from domain.imports.posts import PostsHandler
 from domain.imports.schema import REJECTS_COLUMNS, Entity, Header, normalise, resolve_header
 from domain.imports.store import Store, StoreConflict, Target, open_store, write
 from domain.imports.values import UNREFERENCED_PREFIX, as_text
+from domain.services import rollups
 from domain.services.audit import record
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,
@@ -280,6 +281,7 @@ class _Run:
                 for target in handler.targets:
                     counts = await store.upsert(self.staging[target.table], target, present,
                                                 handler.fixed(target))
+                    await rollups.refresh_staged(store, self.staging[target.table], target.table)
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:

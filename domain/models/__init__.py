@@ -8,10 +8,11 @@ from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
 from domain.models.inbox import Conversation, InternalNote, Message, SavedReply
 from domain.models.invitations import Invitation, RecipientConfirmation
-from domain.models.metrics import ChannelMetric, PostMetric
+from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
 from domain.models.sync import SyncRun
+from domain.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # Typed as Piccolo's Table: AppConfig takes a list of those (lists are invariant).
 ALL_TABLES: list[type[PiccoloTable]] = [
@@ -19,11 +20,12 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     Brand, Membership, Channel, Strategy,
     Campaign, CampaignChannel,
     Post, PostTransition,
-    ChannelMetric, PostMetric,
+    ChannelMetric, PostMetric, MetricRollup,
     AuditLog,
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
+    Webhook, WebhookDelivery, WebhookAttempt,
     Conversation, Message, InternalNote, SavedReply,
 ]
 
@@ -34,10 +36,11 @@ __all__ = [
     "AuditLog",
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
-    "ChannelMetric", "PostMetric",
+    "ChannelMetric", "MetricRollup", "PostMetric",
     "Conversation", "InternalNote", "Message", "SavedReply",
     "Invitation", "RecipientConfirmation",
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",
     "SyncRun",
+    "Webhook", "WebhookAttempt", "WebhookDelivery",
 ]

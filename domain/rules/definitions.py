@@ -84,6 +84,14 @@ PARTIAL_PERIOD = N_(
     "A period that has not ended, or whose data has not been synced to its end, is marked "
     "partial: its figures run through the last day every channel has data for, and it is "
     "compared with the same number of days at the start of the previous period.")
+# For the API and README only (no report prints it yet, so it is not in the catalogue).
+TARGET_STATUS = (
+    "A target is judged against what the figure should be by now: for a figure that builds "
+    "up over the period (reach, engagement, spend, clicks) the target times the share of "
+    "the period's days measured so far; for a rate, ratio or stock (CTR, ROAS, followers) "
+    "the target itself. ON_TRACK: at least that (at most, for costs and budgets); AT_RISK: "
+    "short of it (over it) by at most 10%; OFF_TRACK: further off; NO_DATA: the figure is "
+    "unknown or no day of the period is measured yet.")
 MEDIA_SPLIT_TOTALS = N_(
     "The media split adds up posts only, while headline totals prefer each channel's "
     "account-level figures, so the two totals differ.")

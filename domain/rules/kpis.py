@@ -110,6 +110,23 @@ class Kpis:
 
 KPI_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Kpis))
 
+# The ratio KPIs `compute_kpis` divides, as (numerator, denominator, scale): figures named
+# as `analytics.kpi_value` reads them ("paid:x" = the paid-content figures). Change
+# attribution splits a ratio by these parts; a unit test keeps them equal to the formulas.
+# The per-follower ratios, ROI and follower growth rate are left out: their denominators
+# (a stock, a cost that is not a sum of the members') do not add up over channels or posts.
+RATIO_PARTS: dict[str, tuple[str, str, int]] = {
+    "engagement_rate": ("engagement", "reach", 1),
+    "engagement_rate_by_impressions": ("engagement", "impressions", 1),
+    "ctr": ("clicks", "impressions", 1),
+    "cpm": ("paid:spend/impressions", "paid:impressions", 1000),
+    "cpc": ("paid:spend/clicks", "paid:clicks", 1),
+    "cpa": ("spend", "conversions", 1),
+    "roas": ("revenue", "spend", 1),
+}
+# KPIs that are sums of canonical metrics, so a member's share of them adds up.
+ADDITIVE_KPIS = frozenset({"engagement", "media_spend"})
+
 
 def compute_kpis(
     totals: Mapping[str, Number | None],

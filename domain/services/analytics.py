@@ -19,6 +19,7 @@ from domain.db import raw_rows
 from domain.enums import ChannelStatus
 from domain.models import ChannelMetric, PostMetric
 from domain.rules import kpis as rules
+from domain.rules.metric_catalog import CANONICAL_METRICS, Aggregation
 
 _EXACT = Decimal("0.0001")
 _WHOLE = Decimal(1)
@@ -188,34 +189,56 @@ def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, An
         + account
 
 
+async def _paid_rows(column: str, scope: str, ids: Sequence[int], start: date, end: date,
+                     *, daily: bool = True) -> list[dict[str, Any]]:
+    """Paid impressions and clicks with the spend of the same post-days, per `column`
+    (over `s`, the spend rows, and `p`, their posts) and metric: per day, or (`daily`
+    False) over the whole window (day NULL)."""
+    marks = ", ".join("{}" for _ in ids)
+    day = 's."day"' if daily else "NULL"
+    by_day = ', s."day"' if daily else ""
+    return await raw_rows(
+        PostMetric,
+        f'SELECT {scope} AS scope, {column} AS subject, x."metric" AS metric, {day} AS day, '
+        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
+        'FROM post_metric s JOIN post p ON p."id" = s."post" '
+        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
+        f'WHERE {scope} IN ({marks}) AND s."metric" = \'spend\' '
+        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
+        'AND s."day" >= {} AND s."day" <= {} '
+        f'GROUP BY {scope}, {column}, x."metric"{by_day}',
+        *ids, *PAID_METRICS, start, end)
+
+
+def _paid_collect(rows: list[dict[str, Any]], key: str = "subject", dated: date | None = None
+                  ) -> dict[Any, SubjectSeries]:
+    """paid:* series per row[key] ("subject", or "pair": (scope, subject)); rows without a
+    day are dated `dated`."""
+    out: dict[Any, SubjectSeries] = defaultdict(dict)
+    for row in rows:
+        row["pair"] = (row["scope"], row["subject"])
+        day = dated if row["day"] is None else row["day"] if isinstance(
+            row["day"], date) else date.fromisoformat(str(row["day"])[:10])
+        assert day is not None
+        for name, value, currency in ((row["metric"], row["value"], None),
+                                      (f"spend/{row['metric']}", row["spend"],
+                                       row["currency"])):
+            name_key = PAID_PREFIX + name
+            series = out[row[key]].setdefault(name_key, Series(name_key, currency=currency))
+            series.points.append((day, exact_decimal(value)))
+    for by_metric in out.values():
+        for series in by_metric.values():
+            series.points.sort()
+    return out
+
+
 async def _paid_series(subject: Subject, ids: Sequence[int], start: date, end: date
                        ) -> dict[int, SubjectSeries]:
     """paid:impressions, paid:clicks and the spend of the same post-days (paid:spend/…)."""
     if not ids:
         return {}
     column = _PAID_LEVEL[subject][0]
-    marks = ", ".join("{}" for _ in ids)
-    rows = await raw_rows(
-        PostMetric,
-        f'SELECT {column} AS subject, x."metric" AS metric, s."day" AS day, '
-        'SUM(x."value") AS value, SUM(s."value") AS spend, MAX(s."currency") AS currency '
-        'FROM post_metric s JOIN post p ON p."id" = s."post" '
-        'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
-        f'WHERE {column} IN ({marks}) AND s."metric" = \'spend\' '
-        f'AND x."metric" IN ({", ".join("{}" for _ in PAID_METRICS)}) '
-        'AND s."day" >= {} AND s."day" <= {} '
-        f'GROUP BY {column}, x."metric", s."day" ORDER BY 1, 2, 3',
-        *ids, *PAID_METRICS, start, end)
-    out: dict[int, SubjectSeries] = defaultdict(dict)
-    for row in rows:
-        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-        for name, value, currency in ((row["metric"], row["value"], None),
-                                      (f"spend/{row['metric']}", row["spend"],
-                                       row["currency"])):
-            key = PAID_PREFIX + name
-            series = out[row["subject"]].setdefault(key, Series(key, currency=currency))
-            series.points.append((day, exact_decimal(value)))
-    return out
+    return _paid_collect(await _paid_rows(column, column, ids, start, end))
 
 
 async def load_series(
@@ -230,16 +253,87 @@ async def load_series(
     """
     id_list = sorted(set(ids))
     split = subject in _ACCOUNT_LEVEL
-    rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names, by_channel=split)
+    if subject is Subject.POST:
+        rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names)
+    else:  # brands, channels and campaigns read the daily rollups (domain.services.rollups)
+        rows = await _rollup_rows(subject, id_list, start, end, names, "POST", split)
     if split:
-        account = await _level_rows(_ACCOUNT_LEVEL, subject, id_list, start, end, names,
-                                    by_channel=True)
+        account = await _rollup_rows(subject, id_list, start, end, names, "ACCOUNT", True)
         rows = _per_channel_fallback(rows, account)
     merged = _collect(rows)
     if paid:
-        for subject_id, by_metric in (await _paid_series(subject, id_list, start, end)).items():
+        paid_series = (await _paid_series(subject, id_list, start, end)
+                       if subject is Subject.POST
+                       else await _rollup_paid(subject, id_list, start, end))
+        for subject_id, by_metric in paid_series.items():
             merged.setdefault(subject_id, {}).update(by_metric)
     return {pk: merged.get(pk, {}) for pk in id_list}
+
+
+_ROLLUP_COLUMN = {Subject.BRAND: 'r."brand"', Subject.CHANNEL: 'r."channel"',
+                  Subject.CAMPAIGN: 'r."campaign"'}
+_ROLLUP_PROVENANCE = ", ".join(
+    [f'MIN(r."{c}_lo") AS {c}_lo, MAX(r."{c}_hi") AS {c}_hi'
+     for c in ("source_kind", "source_name", "source_version", "raw_metric")]
+    + ['SUM(r."row_count") AS n', 'MAX(r."fetched_at") AS fetched_at'])
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+async def _rollup_rows(subject: Subject, ids: Sequence[int], start: date, end: date,
+                       names: tuple[str, ...] | None, level: str, by_channel: bool
+                       ) -> list[dict[str, Any]]:
+    """Rows shaped as `_level_rows` gives them, from the daily rollups of one level."""
+    if not ids or names == ():
+        return []
+    column = _ROLLUP_COLUMN[subject]
+    args: list[Any] = [*ids, level, start, end]
+    # Posts' rows added up over format, pillar and media type (rollups.ALL); account
+    # rows have no such split.
+    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'", 'r."level" = {}',
+             'r."period_start" >= {}', 'r."period_start" <= {}',
+             "r.\"metric\" NOT LIKE 'paid:%'", "r.\"format\" IN ('*', '')"]
+    if names is not None:
+        conds.append(f'r."metric" IN ({_marks(names)})')
+        args += names
+    part = 'r."channel"' if by_channel else "NULL"
+    group = f"{column}, {part}" if by_channel else column
+    return await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, {part} AS part, r."metric" AS metric, '
+        f'r."period_start" AS day, SUM(r."value") AS value, MAX(r."currency") AS currency, '
+        f'{_ROLLUP_PROVENANCE} FROM metric_rollup r WHERE {" AND ".join(conds)} '
+        f'GROUP BY {group}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
+
+
+async def _rollup_paid(subject: Subject, ids: Sequence[int], start: date, end: date
+                       ) -> dict[int, SubjectSeries]:
+    """The paid:* series (see PAID_PREFIX) from the daily rollups."""
+    if not ids:
+        return {}
+    column = _ROLLUP_COLUMN[subject]
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS subject, r."metric" AS metric, r."period_start" AS day, '
+        'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
+        f"WHERE {column} IN ({_marks(ids)}) AND r.\"grain\" = 'DAY' "
+        "AND r.\"level\" = 'POST' AND r.\"format\" = '*' AND r.\"metric\" LIKE 'paid:%' "
+        'AND r."period_start" >= {} AND r."period_start" <= {} '
+        f'GROUP BY {column}, r."metric", r."period_start" ORDER BY 1, 2, 3',
+        *ids, start, end)
+    out: dict[int, SubjectSeries] = defaultdict(dict)
+    for row in rows:
+        series = out[row["subject"]].setdefault(
+            row["metric"], Series(row["metric"], currency=row["currency"]))
+        series.currency = series.currency or row["currency"]
+        series.points.append((_as_day(row["day"]), exact_decimal(row["value"])))
+    return dict(out)
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def prorated_production_cost(
@@ -326,6 +420,124 @@ async def subject_kpis(
     costs = production_cost or {}
     return {pk: period_kpis(by_metric, start, end, costs.get(pk))
             for pk, by_metric in series.items()}
+
+
+def kpi_value(period: PeriodKpis, name: str) -> Decimal | None:
+    """A KPI of the BRIEF, a canonical metric's period total, production cost, or a paid
+    figure ("paid:impressions", "paid:spend/clicks"), by its snake_case name."""
+    if name.startswith(PAID_PREFIX):
+        return period.paid.get(name.removeprefix(PAID_PREFIX))
+    if hasattr(period.kpis, name):
+        value: Decimal | None = getattr(period.kpis, name)
+        return value
+    if name == "production_cost":
+        return period.production_cost
+    return period.total(name)
+
+
+# Post columns a subject's posts can be grouped by: dimension → column of `post`.
+GROUP_COLUMNS = {"channel": "channel", "format": "format", "pillar": "pillar",
+                 "media_type": "media_type", "campaign": "campaign", "post": "id"}
+_SCOPE_COLUMN = {Subject.BRAND: 'p."brand"', Subject.CAMPAIGN: 'p."campaign"',
+                 Subject.CHANNEL: 'p."channel"', Subject.POST: 'p."id"'}
+# Stocks (followers) are not summed over days, and are channel-level only anyway.
+_FLOWS = tuple(n for n, m in CANONICAL_METRICS.items() if m.aggregation is Aggregation.SUM)
+
+
+async def load_group_totals(
+    scope: Subject, ids: Sequence[int], by: str, start: date, end: date,
+) -> dict[int, dict[Any, SubjectSeries]]:
+    """Per scope id, its posts grouped by `by` (a GROUP_COLUMNS key; None is the group of
+    posts without a value, e.g. without a campaign): each group's totals over [start, end]
+    of the summed metrics and the paid:* figures, as one point dated `start` per metric,
+    ready for `period_kpis(…, start, end, …)`. Post-level rows only: from the rollups
+    (whole months and weeks from theirs, the days around them from the daily ones), but
+    per post from the raw rows."""
+    id_list = sorted(set(ids))
+    if not id_list:
+        return {}
+    if by == "post":
+        return await _post_totals(scope, id_list, start, end)
+    from domain.services.rollups import cover  # rollups reads no analytics: no cycle
+
+    column, group = _ROLLUP_COLUMN[scope], f'r."{GROUP_COLUMNS[by]}"'
+    # Channels and campaigns from the rows added up over format, pillar and media type.
+    split = "r.\"format\" = '*'" if by in ("channel", "campaign") else "r.\"format\" <> '*'"
+    pieces: list[str] = []
+    args: list[Any] = [*id_list, *_STOCKS]
+    for grain, starts in cover(start, end).items():
+        if starts:
+            pieces.append(f"(r.\"grain\" = '{grain}' AND r.\"period_start\" IN "
+                          f"({_marks(starts)}))")
+            args += starts
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS scope, {group} AS subject, r."metric" AS metric, '
+        'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
+        f"WHERE {column} IN ({_marks(id_list)}) AND r.\"level\" = 'POST' AND {split} "
+        f'AND r."metric" NOT IN ({_marks(_STOCKS)}) AND ({" OR ".join(pieces)}) '
+        f'GROUP BY {column}, {group}, r."metric"', *args)
+    out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}
+    for row in rows:
+        key = None if by == "campaign" and row["subject"] == 0 else row["subject"]
+        out[row["scope"]].setdefault(key, {})[row["metric"]] = Series(
+            row["metric"], [(start, exact_decimal(row["value"]))], row["currency"])
+    return out
+
+
+_STOCKS = tuple(n for n, m in CANONICAL_METRICS.items() if m.aggregation is Aggregation.LAST)
+
+
+async def _post_totals(scope: Subject, id_list: list[int], start: date, end: date
+                       ) -> dict[int, dict[Any, SubjectSeries]]:
+    """`load_group_totals` per post, from the raw rows."""
+    scope_column, column = _SCOPE_COLUMN[scope], 'p."id"'
+    marks = ", ".join("{}" for _ in id_list)
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {scope_column} AS scope, {column} AS subject, m."metric" AS metric, '
+        f'SUM(m."value") AS value, MAX(m."currency") AS currency FROM {_JOIN_POST} '
+        f'WHERE {scope_column} IN ({marks}) AND m."day" >= {{}} AND m."day" <= {{}} '
+        f'AND m."metric" IN ({", ".join("{}" for _ in _FLOWS)}) '
+        f'GROUP BY {scope_column}, {column}, m."metric"',
+        *id_list, start, end, *_FLOWS)
+    out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}
+    for row in rows:
+        group = out[row["scope"]].setdefault(row["subject"], {})
+        group[row["metric"]] = Series(row["metric"], [(start, exact_decimal(row["value"]))],
+                                      row["currency"])
+    paid = await _paid_rows(column, scope_column, id_list, start, end, daily=False)
+    for (pk, key), by_metric in _paid_collect(paid, "pair", start).items():
+        out[pk].setdefault(key, {}).update(by_metric)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    post: int
+    channel: int
+    at: datetime
+
+
+async def published_posts(scope: Subject, ids: Sequence[int], lower: datetime, upper: datetime
+                          ) -> dict[int, list[Published]]:
+    """Per scope id, its posts published in [lower, upper), in id order."""
+    id_list = sorted(set(ids))
+    out: dict[int, list[Published]] = {pk: [] for pk in id_list}
+    if not id_list:
+        return out
+    column = _SCOPE_COLUMN[scope]
+    rows = await raw_rows(
+        PostMetric,
+        f'SELECT {column} AS scope, p."id" AS post, p."channel" AS channel, '
+        f'p."published_at" AS at FROM post p WHERE {column} IN '
+        f'({", ".join("{}" for _ in id_list)}) AND p."published_at" >= {{}} '
+        'AND p."published_at" < {} ORDER BY p."id"', *id_list, lower, upper)
+    for row in rows:
+        at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(
+            str(row["at"]))
+        out[row["scope"]].append(Published(row["post"], row["channel"], at))
+    return out
 
 
 # --- completeness -------------------------------------------------------------------------

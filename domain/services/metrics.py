@@ -19,6 +19,7 @@ from domain.models.base import Table
 from domain.models.columns import now
 from domain.rules.content import storable
 from domain.rules.metric_catalog import CANONICAL_METRICS, Level, Unit
+from domain.services import rollups
 from domain.services.usecase import Problems
 
 # 11 bound parameters a row: 1,000 rows stay well under both engines' limits
@@ -233,7 +234,18 @@ async def _upsert(target: _Target, rows: list[Observation],
                     unchanged += before == (Decimal(obs.value), obs.currency)
             sql, args = _upsert_statement(target, chunk, fetched_default)
             await target.table.raw(sql, *args)
+        await _refresh_rollups(target, rows)
     return UpsertResult(len(rows), inserted, updated, unchanged)
+
+
+async def _refresh_rollups(target: _Target, rows: Sequence[Observation]) -> None:
+    """The rollups of the channel-days written, in the same transaction."""
+    sql = rollups.piccolo_sql()
+    if target.level is Level.POST:
+        days = await rollups.post_channel_days(sql, ((o.subject_id, o.day) for o in rows))
+    else:
+        days = rollups.merge(*({o.subject_id: [o.day]} for o in rows))
+    await rollups.refresh(sql, days)
 
 
 async def _stored_values(

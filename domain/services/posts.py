@@ -13,9 +13,11 @@ from typing import Any
 from domain.db import write_transaction
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.errors import ValidationFailed
+from domain.events import Event, EventKind, publish
 from domain.models import Brand, Campaign, Channel, Post, PostTransition
 from domain.rules.content import MediaItem, clean_tags, media_problems, text_problems
 from domain.rules.workflow import Transition, is_editable, next_status, with_article
+from domain.services import rollups
 from domain.services.audit import record
 from domain.services.usecase import KEEP, Keep, Problems, changed, locked, utcnow
 
@@ -130,8 +132,15 @@ async def update_post(post_id: int, changes: PostChanges, actor_id: int | None, 
         problems.check()
         if changed(before, updates):
             updates["updated_at"] = now
+            # Its metrics move between rollup rows when it changes any of these.
+            regroup = any(updates.get(k, before[k]) != before[k] for k in (
+                "channel", "campaign", "format", "pillar", "media_type"))
+            sql = rollups.piccolo_sql()
+            was = await rollups.channel_days_of_posts(sql, [post_id]) if regroup else {}
             await Post.update({getattr(Post, k): v for k, v in updates.items()}).where(
                 Post.id == post_id)
+            if regroup:
+                await rollups.refresh_posts(sql, [post_id], was)
         after = await _load(post_id)
         assert after is not None
         await _audit("post.update", actor_id, await _brand(brand_id), before, after)
@@ -174,8 +183,12 @@ async def transition_post(
             reason=reason, at=now))
         after = await _load(post_id)
         assert after is not None
-        await _audit(f"post.{transition.lower()}", actor_id, await _brand(before["brand"]),
-                     before, after)
+        brand = await _brand(before["brand"])
+        await _audit(f"post.{transition.lower()}", actor_id, brand, before, after)
+        await publish(Event(
+            EventKind.POST_STATUS_CHANGED, brand["workspace"], brand["id"], "Post", post_id,
+            {"fromStatus": current.value, "toStatus": target.value,
+             "transition": transition.value, "reason": reason}))
         return after
 
 

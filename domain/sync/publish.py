@@ -16,9 +16,11 @@ from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
+from domain.events import EventKind, publish_for_brand
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
+from domain.services import rollups
 from domain.services.channels import channel_auth, mark_token_expired
 from domain.services.posts import transition_post
 from domain.services.secrets import TokenUnreadable
@@ -143,6 +145,9 @@ async def _record_published(run_id: int, post: dict[str, Any], published: Publis
             Post.failure_reason: "",
         }).where(Post.id == post["id"])
         await runs.succeed_run(run_id, api_version=api_version, items_in=1, inserted=1)
+        await publish_for_brand(EventKind.POST_PUBLISHED, post["brand"], "Post", post["id"], {
+            "externalId": published.external_id, "permalink": published.permalink,
+            "publishedAt": published.published_at})
 
 
 async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
@@ -153,8 +158,11 @@ async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
         Post.id != post["id"], Post.publish_claim.is_null())).first()
     if twin is None:
         return
+    sql = rollups.piccolo_sql()
+    was = await rollups.channel_days_of_posts(sql, [twin["id"]])
     await PostMetric.update({PostMetric.post: post["id"]}).where(PostMetric.post == twin["id"])
     await Post.delete().where(Post.id == twin["id"])
+    await rollups.refresh_posts(sql, [post["id"]], was)
 
 
 async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,
@@ -167,6 +175,8 @@ async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,
             await transition_post(post["id"], Transition.FAIL, None, reason=message[:2000])
             await Post.update({Post.failure_reason: message[:2000], Post.publish_claim: None,
                                Post.publish_claimed_at: None}).where(Post.id == post["id"])
+            await publish_for_brand(EventKind.POST_FAILED, post["brand"], "Post", post["id"],
+                                    {"code": code, "message": message[:2000]})
         await runs.fail_run(run_id, code, message, api_version=api_version)
     return code
 

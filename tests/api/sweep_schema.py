@@ -90,7 +90,9 @@ def scalar_value(type_name: str, name: str) -> Any:
 # Required arguments of non-root fields, by (name, type): the period every seeded row is in.
 NESTED_ARGS: dict[tuple[str, str], str] = {
     ("from", "Date!"): '"2026-10-01"', ("to", "Date!"): '"2026-10-31"',
-    ("kpi", "String!"): '"engagement"'}
+    ("kpi", "String!"): '"engagement"', ("metric", "String!"): '"engagement"',
+    ("metrics", "[String!]!"): '["engagement"]', ("granularity", "Granularity!"): "WEEK",
+    ("by", "AnalyticsDimension!"): "POST"}
 
 
 # -- root query fields ----------------------------------------------------------------------
@@ -195,6 +197,11 @@ MUTATIONS: dict[str, M] = {
     "deleteReportSchedule": M(Action.REQUEST_REPORT),
     "deleteReport": M(Action.REQUEST_REPORT),
     "requestSync": M(Action.REQUEST_SYNC),
+    # A public address literal: valid without a DNS lookup.
+    "createWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS, {"url": "https://1.1.1.1/sweep"}),
+    "updateWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS, {"description": "Renamed"}),
+    "rotateWebhookSecret": M(WorkspaceAction.MANAGE_WEBHOOKS),
+    "deleteWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS),
     "assignConversation": M(Action.INBOX_WRITE, {"assignee": Ref("User:community_manager")}),
     "escalateConversation": M(Action.INBOX_WRITE),
     "resolveConversation": M(Action.INBOX_WRITE),

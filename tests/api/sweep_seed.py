@@ -62,9 +62,13 @@ from domain.models import (
     Strategy,
     SyncRun,
     User,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
     Workspace,
     WorkspaceMember,
 )
+from domain.services import rollups
 from domain.services.secrets import encrypt_token
 from domain.services.tokens import issue_token
 
@@ -93,12 +97,17 @@ NO_MARKER = {
     "api_token": {"token_hash", "prefix"},
     "channel_metric": {"metric", "currency", "source_version"},
     "post_metric": {"metric", "currency", "source_version"},
+    "metric_rollup": {"grain", "format", "pillar", "media_type", "level", "metric", "currency",
+                      "source_kind_lo", "source_kind_hi", "source_version_lo",
+                      "source_version_hi"},
     "report_schedule": {"locale"},
     "report": {"locale", "storage_key", "job_id"},
     "sync_run": {"job_id", "api_version", "error_code"},
     "post": {"publish_claim"},
     "invitation": {"roles", "token_hash"},
     "recipient_confirmation": {"token_hash"},
+    "webhook": {"events", "secret"},
+    "webhook_delivery": {"event_kind", "status"},
     "conversation": {"language"},
     "message": {"language", "reply_claim"},
 }
@@ -223,6 +232,9 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     await _insert(PostMetric(post=published, metric="reactions", value=Decimal(56),
                              source_name=mark("source"), raw_metric=mark("raw"),
                              note=mark("note"), **observation))
+    sql = rollups.piccolo_sql()  # the rows written above, rolled up as their writers do
+    await rollups.refresh(sql, rollups.merge(
+        {channel: [day]}, await rollups.post_channel_days(sql, [(published, day)])))
     put("SyncRun", await _insert(SyncRun(
         channel=channel, kind=SyncKind.METRICS, status=SyncStatus.FAILED,
         window_from=date(2026, 10, 1), window_to=date(2026, 10, 31), job_id="job",
@@ -251,9 +263,30 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     put("Invitation", await _insert(Invitation(
         workspace=workspace_id, brand=brand, email=client["email"], roles=["STRATEGIST"],
         inviter=creator, token_hash=f"{tenant}-invitation".ljust(64, "0"), expires_at=week)))
+    # A webhook of the workspace, with a delivery and its attempt; their texts are the brand
+    # level's (the workspace's owners and admins only). The sibling shares the victim's
+    # workspace, so its webhook is the victim's (and as out of its reach).
+    if tenant == "sibling":
+        put("Webhook", ids[("victim", "Webhook")])
+    else:
+        await _webhook(mark, put, workspace_id)
     put("RecipientConfirmation", await _insert(RecipientConfirmation(
         brand=brand, email=mark("confirm") + "@client.example",
         token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))
+
+
+async def _webhook(mark: _Marks, put: Any, workspace_id: int) -> None:
+    hook = put("Webhook", await _insert(Webhook(
+        workspace=workspace_id, url=f"https://hooks.example/{mark('webhook url')}",
+        description=mark("webhook description"), events=["POST_PUBLISHED"],
+        secret=encrypt_token("whsec_sweep"), disabled_reason=mark("webhook disabled"))))
+    delivery = await _insert(WebhookDelivery(
+        webhook=hook, event_id=mark("event id"), event_kind="POST_PUBLISHED",
+        body=mark("webhook body"), status="FAILED", attempts=1, last_status_code=500,
+        last_error=mark("delivery last error")))
+    await _insert(WebhookAttempt(delivery=delivery, number=1, status_code=500,
+                                 response_excerpt=mark("webhook response"),
+                                 error=mark("attempt error")))
 
 
 async def _inbox(mark: _Marks, put: Any, brand: int, channel: int, post: int, cm: int) -> None:

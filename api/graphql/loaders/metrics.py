@@ -9,22 +9,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
 from api.graphql.loaders.shielded import Loader
 from domain.services.analytics import (
+    Published,
     Series,
     Subject,
     SubjectSeries,
     complete_through,
     exact_decimal,
+    load_group_totals,
     load_series,
+    published_posts,
 )
 
-__all__ = ["CompleteKey", "SeriesKey", "Series", "Subject", "SubjectSeries", "exact_decimal",
-           "complete_loader", "series_loader"]
+__all__ = ["CompleteKey", "GroupKey", "Published", "PublishedKey", "SeriesKey", "Series", "Subject",
+           "SubjectSeries", "exact_decimal", "complete_loader", "group_loader",
+           "published_loader", "series_loader"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,5 +75,55 @@ def complete_loader() -> DataLoader[CompleteKey, date]:
             for pk, through in (await complete_through(subject, sorted(ids), today)).items():
                 found[(subject, today, pk)] = through
         return [found[(k.subject, k.today, k.id)] for k in keys]
+
+    return Loader(load_fn=load)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupKey:
+    """A subject's posts grouped by `by` (see analytics.GROUP_COLUMNS), totals of a window."""
+
+    subject: Subject
+    id: int
+    by: str
+    start: date
+    end: date
+
+
+def group_loader() -> DataLoader[GroupKey, dict[Any, SubjectSeries]]:
+    async def load(keys: Sequence[GroupKey]) -> list[dict[Any, SubjectSeries]]:
+        groups: dict[tuple, set[int]] = defaultdict(set)
+        for key in keys:
+            groups[(key.subject, key.by, key.start, key.end)].add(key.id)
+        found: dict[tuple, dict[Any, SubjectSeries]] = {}
+        for (subject, by, start, end), ids in groups.items():
+            for pk, by_key in (await load_group_totals(subject, sorted(ids), by, start, end)
+                               ).items():
+                found[(subject, by, start, end, pk)] = by_key
+        return [found[(k.subject, k.by, k.start, k.end, k.id)] for k in keys]
+
+    return Loader(load_fn=load)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedKey:
+    """A subject's posts published in [lower, upper) (UTC instants)."""
+
+    subject: Subject
+    id: int
+    lower: datetime
+    upper: datetime
+
+
+def published_loader() -> DataLoader[PublishedKey, list[Published]]:
+    async def load(keys: Sequence[PublishedKey]) -> list[list[Published]]:
+        groups: dict[tuple, set[int]] = defaultdict(set)
+        for key in keys:
+            groups[(key.subject, key.lower, key.upper)].add(key.id)
+        found: dict[tuple, list[Published]] = defaultdict(list)
+        for (subject, lower, upper), ids in groups.items():
+            for pk, rows in (await published_posts(subject, sorted(ids), lower, upper)).items():
+                found[(subject, lower, upper, pk)] = rows
+        return [found[(k.subject, k.lower, k.upper, k.id)] for k in keys]
 
     return Loader(load_fn=load)

@@ -14,9 +14,14 @@ from strawberry.dataloader import DataLoader
 from api.graphql.loaders.inbox import InboxLoaders
 from api.graphql.loaders.metrics import (
     CompleteKey,
+    GroupKey,
+    Published,
+    PublishedKey,
     SeriesKey,
     SubjectSeries,
     complete_loader,
+    group_loader,
+    published_loader,
     series_loader,
 )
 from api.graphql.loaders.reports import ReportLoaders
@@ -42,6 +47,7 @@ from domain.models import (
     PostTransition,
     Strategy,
     User,
+    Webhook,
     Workspace,
 )
 
@@ -73,6 +79,7 @@ class Loaders:
     strategy: RowLoader = field(default_factory=lambda: row_loader(Strategy))
     campaign: RowLoader = field(default_factory=lambda: row_loader(Campaign))
     post: RowLoader = field(default_factory=lambda: row_loader(Post))
+    webhook: RowLoader = field(default_factory=lambda: row_loader(Webhook))
 
     channels_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Channel, "brand"))
@@ -86,6 +93,8 @@ class Loaders:
         default_factory=lambda: children_loader(PostTransition, "post"))
     campaigns_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Campaign, "brand"))
+    webhooks_of_workspace: ChildrenLoader = field(
+        default_factory=lambda: children_loader(Webhook, "workspace"))
 
     campaign_page: PageLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
     campaign_count: CountLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))
@@ -97,6 +106,10 @@ class Loaders:
 
     series: DataLoader[SeriesKey, SubjectSeries] = field(default_factory=series_loader)
     complete: DataLoader[CompleteKey, date] = field(default_factory=complete_loader)
+    groups: DataLoader[GroupKey, dict[Any, SubjectSeries]] = field(
+        default_factory=group_loader)
+    published: DataLoader[PublishedKey, list[Published]] = field(
+        default_factory=published_loader)
     sync: SyncLoaders = field(default_factory=SyncLoaders)
     reports: ReportLoaders = field(default_factory=ReportLoaders)
     inbox: InboxLoaders = field(default_factory=InboxLoaders)

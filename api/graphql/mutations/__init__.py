@@ -14,6 +14,7 @@ from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
 from api.graphql.mutations.sync import SyncMutations
+from api.graphql.mutations.webhooks import WebhookMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
@@ -27,5 +28,6 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutations,
     ReportMutations,
     SyncMutations,
+    WebhookMutations,
     InboxMutations,
 )

@@ -11,7 +11,9 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.loaders.metrics import Subject
+from api.graphql.loaders.sql import json_value
 from api.graphql.pagination import Connection
+from api.graphql.types.analytics import Analytics, load_analytics
 from api.graphql.types.enums import Action, Role
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
 from api.graphql.types.node import load_one_visible, load_visible
@@ -213,6 +215,21 @@ class Brand(relay.Node):
         return await load_kpis(info, Subject.BRAND, self.id, from_, to, self.currency,
                                lambda s, e: prorated_production_cost(campaigns, s, e),
                                brand_id=self.id)
+
+    @strawberry.field(description="Dashboards over a period, all channels together; targets "
+                                  "are the strategy's in force on the period's last day.")
+    async def analytics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Analytics:
+        from api.graphql.types.campaign import prorated_production_cost
+
+        campaigns = await info.context.loaders.campaigns_of_brand.load(self.id)
+        strategies = await info.context.loaders.strategies_of_brand.load(self.id)
+        targets = next((json_value(r["kpi_targets"]) for r in strategies
+                        if r["starts_on"] <= to <= r["ends_on"]), None)
+        return await load_analytics(info, Subject.BRAND, self.id, self._row, from_, to,
+                                    lambda s, e: prorated_production_cost(campaigns, s, e),
+                                    targets)
 
     @strawberry.field(description="Daily series of canonical metrics, all channels together.")
     async def metrics(

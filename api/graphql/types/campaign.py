@@ -14,6 +14,7 @@ from api.graphql.loaders.metrics import Subject
 from api.graphql.loaders.rows import CountKey, PageKey
 from api.graphql.loaders.sql import Cond, json_value
 from api.graphql.pagination import Connection, PageRequest, build_connection
+from api.graphql.types.analytics import Analytics, load_analytics
 from api.graphql.types.common import KpiTarget, Money
 from api.graphql.types.enums import CampaignObjective, CampaignStatus
 from api.graphql.types.in_brand import InBrand
@@ -105,6 +106,17 @@ class Campaign(InBrand, relay.Node):
         return await load_kpis(info, Subject.CAMPAIGN, self.id, from_, to, row["currency"],
                                lambda s, e: prorated_production_cost([row], s, e),
                                brand_id=row["brand"])
+
+    @strawberry.field(description="Dashboards of the campaign's posts over a period, against "
+                                  "the campaign's KPI targets.")
+    async def analytics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Analytics:
+        row = self._row
+        brand = await info.context.loaders.brand.load(row["brand"])
+        return await load_analytics(info, Subject.CAMPAIGN, self.id, brand, from_, to,
+                                    lambda s, e: prorated_production_cost([row], s, e),
+                                    json_value(row["kpi_targets"]))
 
     @strawberry.field
     async def metrics(

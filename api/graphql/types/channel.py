@@ -12,6 +12,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.loaders.metrics import Subject
 from api.graphql.pagination import Connection
+from api.graphql.types.analytics import Analytics, load_analytics
 from api.graphql.types.enums import Platform
 from api.graphql.types.in_brand import InBrand
 from api.graphql.types.metrics import Kpis, MetricSeries, load_kpis, load_series
@@ -89,6 +90,13 @@ class Channel(InBrand, relay.Node):
         brand = await info.context.loaders.brand.load(self._row["brand"])
         return await load_kpis(info, Subject.CHANNEL, self.id, from_, to, brand["currency"],
                                brand_id=brand["id"])
+
+    @strawberry.field(description="Dashboards of the channel over a period (no targets).")
+    async def analytics(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date,
+    ) -> Analytics:
+        brand = await info.context.loaders.brand.load(self._row["brand"])
+        return await load_analytics(info, Subject.CHANNEL, self.id, brand, from_, to)
 
     @strawberry.field
     async def metrics(

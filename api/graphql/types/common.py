@@ -48,9 +48,10 @@ class KpiTargetInput:
 def check_period(start: date, end: date) -> None:
     """Reject reversed or oversized windows before any query runs."""
     if end < start:
-        raise PublicError("to must not be before from")
+        raise PublicError("to must not be before from", code="BAD_RANGE", field="to")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise PublicError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+        raise PublicError(f"a period spans at most {MAX_PERIOD_DAYS} days",
+                          code="RANGE_TOO_LONG", field="to")
 
 
 __all__ = ["JSON", "KpiTarget", "KpiTargetInput", "Money", "check_period"]
