@@ -17,6 +17,7 @@ from domain.connectors import connector_for
 from domain.connectors.base import InboxConnector, RemoteMessage, SyncError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, ConversationStatus, MessageDirection, SyncKind
+from domain.events import EventKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Conversation, Message, Post
 from domain.rules.inbox import PLATFORMS, reopens, summarize
@@ -25,6 +26,7 @@ from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
 from domain.sync import runs
 from domain.sync.base import TRANSIENT_DB_ERRORS, attempt_of, describe, is_transient, retry_delay
+from domain.sync.inbox_events import MAX_CREATED, announce
 from domain.sync.jobs import enqueue_run, failed, recorded
 
 BACKFILL = timedelta(days=14)
@@ -127,9 +129,14 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
     """Write fetched messages into their threads, advance the watermark to `until` and
     finish the run, in one transaction; (messages inserted, messages updated)."""
     async with write_transaction():
+        known = await _known_threads(channel["id"], fetched)
         threads = await _threads(channel, fetched)
         inserted, updated, touched, fresh = await _messages(threads, fetched)
         await refresh_conversations(touched, reopen=fresh)
+        created = set(threads.values()) - known
+        if channel["inbox_watermark"] is not None and len(created) <= MAX_CREATED:
+            await announce(created, EventKind.CONVERSATION_CREATED, "created")
+        await announce(fresh - created, EventKind.CONVERSATION_CHANGED, "new message")
         current = await locked(Channel.select(Channel.inbox_watermark).where(
             Channel.id == channel["id"]), "NO KEY UPDATE").first()
         mark = (current or {}).get("inbox_watermark")
@@ -139,6 +146,18 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
             await runs.succeed_run(run_id, api_version=api_version, items_in=len(fetched),
                                    inserted=inserted, updated=updated)
     return inserted, updated
+
+
+async def _known_threads(channel_id: int, fetched: Sequence[RemoteMessage]) -> set[int]:
+    """Ids of the conversations these messages belong to that are stored already."""
+    keys = sorted({m.thread_id for m in fetched})
+    found: set[int] = set()
+    for start in range(0, len(keys), CHUNK):
+        rows = await Conversation.select(Conversation.id).where(
+            Conversation.channel == channel_id,
+            Conversation.external_id.is_in(keys[start:start + CHUNK]))
+        found |= {row["id"] for row in rows}
+    return found
 
 
 async def _threads(channel: dict[str, Any], fetched: Sequence[RemoteMessage]

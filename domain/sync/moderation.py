@@ -15,6 +15,7 @@ from domain.connectors import connector_for
 from domain.connectors.base import InboxConnector, SyncError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, Moderation
+from domain.events import EventKind
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, Conversation, Message
 from domain.services.channels import channel_auth, mark_token_expired
@@ -28,6 +29,7 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.inbox import refresh_conversations
+from domain.sync.inbox_events import announce
 
 ERROR_LIMIT = 2000
 
@@ -108,4 +110,7 @@ async def _done(message_id: int, action: Moderation | None, error: str) -> str:
             Message.conversation)
         if rows and action is Moderation.DELETE:
             await refresh_conversations({rows[0]["conversation"]})
+        if rows:
+            change = action.lower() if action is not None else "moderation failed"
+            await announce({rows[0]["conversation"]}, EventKind.CONVERSATION_CHANGED, change)
     return action.lower() if action is not None else error.partition(":")[0]

@@ -15,6 +15,7 @@ from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, InboxConnector, ReplyTarget, SentReply, SyncError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, ConversationKind, ReplyStatus
+from domain.events import EventKind
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, Conversation, Message
 from domain.services.channels import channel_auth, mark_token_expired
@@ -29,6 +30,7 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.inbox import refresh_conversations
+from domain.sync.inbox_events import announce
 from domain.sync.once import CLOCK_SLACK, claim_grace, exactly_once
 
 ERROR_LIMIT = 2000
@@ -140,15 +142,20 @@ async def _record_sent(message: dict[str, Any], conversation: dict[str, Any],
             await Conversation.update({Conversation.first_responder: message["author"]}).where(
                 Conversation.id == conversation["id"])
         await refresh_conversations({conversation["id"]})
+        await announce({conversation["id"]}, EventKind.CONVERSATION_CHANGED, "reply published")
 
 
 async def _refused(message_id: int, code: str, reason: str) -> str:
     """The reply will not go out: FAILED with the reason, claim released."""
-    await Message.update({
+    rows = await Message.update({
         Message.reply_status: ReplyStatus.FAILED,
         Message.reply_error: f"{code}: {reason}"[:ERROR_LIMIT], Message.reply_claim: None,
         Message.reply_claimed_at: None}).where(Message.id == message_id,
-                                               Message.reply_status == ReplyStatus.QUEUED)
+                                               Message.reply_status == ReplyStatus.QUEUED
+                                               ).returning(Message.conversation)
+    if rows:
+        await announce({rows[0]["conversation"]}, EventKind.CONVERSATION_CHANGED,
+                       "reply failed")
     return code
 
 
