@@ -129,7 +129,9 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
     """Write fetched messages into their threads, advance the watermark to `until` and
     finish the run, in one transaction; (messages inserted, messages updated)."""
     async with write_transaction():
-        known = await _known_threads(channel["id"], fetched)
+        stored = await _known_threads(channel["id"], fetched)
+        known = set(stored.values())
+        fetched = _with_community(fetched, set(stored))
         threads = await _threads(channel, fetched)
         inserted, updated, touched, fresh = await _messages(threads, fetched)
         await refresh_conversations(touched, reopen=fresh)
@@ -148,15 +150,26 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
     return inserted, updated
 
 
-async def _known_threads(channel_id: int, fetched: Sequence[RemoteMessage]) -> set[int]:
-    """Ids of the conversations these messages belong to that are stored already."""
+def _with_community(fetched: Sequence[RemoteMessage], stored: set[tuple[str, str]]
+                    ) -> list[RemoteMessage]:
+    """Leave out the account's own messages in threads Coso has never seen anyone else
+    write in (an answer to a comment older than the window): no conversation to put
+    them in."""
+    spoken = stored | {(m.kind.value, m.thread_id) for m in fetched if not m.from_account}
+    return [m for m in fetched if not m.from_account or (m.kind.value, m.thread_id) in spoken]
+
+
+async def _known_threads(channel_id: int, fetched: Sequence[RemoteMessage]
+                         ) -> dict[tuple[str, str], int]:
+    """The stored conversations these messages belong to, by (kind, thread id)."""
     keys = sorted({m.thread_id for m in fetched})
-    found: set[int] = set()
+    found: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), CHUNK):
-        rows = await Conversation.select(Conversation.id).where(
+        rows = await Conversation.select(Conversation.id, Conversation.kind,
+                                         Conversation.external_id).where(
             Conversation.channel == channel_id,
             Conversation.external_id.is_in(keys[start:start + CHUNK]))
-        found |= {row["id"] for row in rows}
+        found.update({(row["kind"], row["external_id"]): row["id"] for row in rows})
     return found
 
 
