@@ -14,20 +14,22 @@ from typing import Any, cast
 
 from domain import sentiment
 from domain.connectors import connector_for
-from domain.connectors.base import InboxConnector, RemoteMessage, SyncError
+from domain.connectors.base import ChannelAuth, InboxConnector, RemoteMessage, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, ConversationStatus, MessageDirection, SyncKind
 from domain.events import EventKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Conversation, Message, Post
 from domain.rules.inbox import PLATFORMS, reopens, summarize
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
 from domain.sync import runs
 from domain.sync.base import TRANSIENT_DB_ERRORS, attempt_of, describe, is_transient, retry_delay
 from domain.sync.inbox_events import MAX_CREATED, announce
 from domain.sync.jobs import enqueue_run, failed, recorded
+from domain.sync.tokens import TokenRefused, call_with_token
 
 BACKFILL = timedelta(days=14)
 """How far back a channel's first inbox sync reads."""
@@ -92,15 +94,26 @@ async def sync_inbox(ctx: dict[str, Any], run_id: int) -> str:
         return "unsupported"
     api_version = ""
     try:
-        auth = channel_auth(channel)
         connector = cast(InboxConnector, connector_for(channel["platform"], ctx["http"]))
         api_version = connector.api_version
         until = datetime.now(UTC)
         mark = channel["inbox_watermark"]
         since = mark - OVERLAP if mark is not None else until - BACKFILL
-        fetched = [m async for m in connector.messages(auth, since, until)]
+
+        async def fetch(auth: ChannelAuth) -> list[RemoteMessage]:
+            return [m async for m in connector.messages(auth, since, until)]
+
+        fetched, channel = await call_with_token(ctx, channel, fetch)
         stored = await store_inbox(run_id, channel, fetched, until=until,
                                    api_version=api_version)
+    except TokenRefused as refused:
+        await runs.fail_run(run_id, "NEEDS_RECONNECT", refused.message,
+                            api_version=api_version)
+        return "needs reconnection"
+    except OAuthError as error:
+        await failed(run_id, attempt, "TOKEN_REFRESH_FAILED", error.message, transient=True,
+                     api_version=api_version, channel_id=channel["id"])
+        return "token refresh failed"
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         await runs.fail_run(run_id, "TOKEN_UNREADABLE", str(error))
