@@ -17,6 +17,7 @@ from domain.connectors import API_VERSIONS
 from domain.db import write_transaction
 from domain.demo import access, store
 from domain.demo.agency import BRANDS, METRIC_DAYS, SYNCED_DAYS_AGO
+from domain.demo.inbox import COMMUNITY_MANAGER, seed_inbox
 from domain.demo.plan import PostSpec, plan
 from domain.demo.simulation import SimulatedPost, add_up, channel_days, post_days
 from domain.demo.sources import CHANNEL_RAW, POST_RAW
@@ -47,6 +48,7 @@ async def seed_demo(today: date | None = None, *,
         elif synced:
             await access.synced_through(channel_ids, today)
         users = await store.seed_people(brand_ids, workspace_id)
+        await seed_inbox(brand_ids, users[COMMUNITY_MANAGER])
         campaigns = await store.seed_campaigns(today, brand_ids, channel_ids)
         specs: list[PostSpec] = []
         for b in BRANDS:
