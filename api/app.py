@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql, http_guard
 from api.graphql.access import ANONYMOUS, load_access
@@ -21,15 +24,20 @@ from api.graphql.context import Context
 from api.graphql.schema import schema
 from api.jobs.queues import job_queue
 from api.links import ROUTES as link_routes
+from api.live import CosoTransportWS, CosoWebSocketAdapter
 from api.oauth import ROUTES as oauth_routes
 from api.observability import RequestObserver, metrics
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
 from api.reports.uploads import upload_agency_logo, upload_brand_logo
 from domain.db import close_pool, engine, open_pool
+from domain.events.broker import close_broker
 from domain.jobs import drain
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
+
+CONNECTION_INIT_WAIT = timedelta(seconds=10)
+"""How long a new WebSocket may take to send connection_init before it is closed (4408)."""
 
 
 class InvalidToken(Exception):
@@ -60,7 +68,21 @@ class CosoGraphQL(GraphQL):
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )(scope, receive, send)
 
+    graphql_transport_ws_handler_class = CosoTransportWS
+    websocket_adapter_class = CosoWebSocketAdapter  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def max_subscriptions_per_connection(self) -> int | None:
+        """Read per connection (settings are not read at import)."""
+        return get_settings().max_subscriptions_per_connection or None
+
+    @max_subscriptions_per_connection.setter
+    def max_subscriptions_per_connection(self, _: int | None) -> None:
+        pass  # strawberry's __init__ sets its default: the setting rules
+
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
+        if isinstance(request, WebSocket):  # authenticated by connection_init (api/live.py)
+            return Context(user=None, access=ANONYMOUS, request=request)
         return await context_for(request.headers.get("authorization"), request)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -93,13 +115,17 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await resume_stalled(job_queue())
     yield
     await drain()  # the reports this process renders in the background (embedded mode)
+    await close_broker()
     await close_pool()
 
 
 def create_app() -> Starlette:
-    graphql = CosoGraphQL(schema, graphql_ide="graphiql")
+    graphql = CosoGraphQL(
+        schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=CONNECTION_INIT_WAIT)
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
+                WebSocketRoute("/graphql", graphql),
                 graphiql.route,
                 Route("/health", health, methods=["GET"]),
                 Route("/metrics", metrics, methods=["GET"]),

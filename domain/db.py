@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
@@ -117,7 +118,9 @@ async def write_transaction() -> AsyncIterator[None]:
     # Only reached when the outermost transaction committed: a rollback skips them.
     for callback in callbacks:
         try:
-            callback()
+            result = callback()
+            if inspect.isawaitable(result):  # an async step (publishing an event)
+                await result
         except Exception:
             log.exception("after-commit step %r failed", callback)
 
@@ -128,12 +131,19 @@ _after_commit: ContextVar[list[Callable[[], object]] | None] = ContextVar(
 
 def after_commit(callback: Callable[[], object]) -> None:
     """Run `callback` once the outermost write_transaction commits (never if it rolls back);
-    outside a transaction, now. For what the database cannot undo: removing files."""
+    outside a transaction, now. For what the database cannot undo: removing files, and
+    raising events (`domain.events.publish`: a callback returning an awaitable is awaited
+    after the commit; outside a transaction its caller awaits it itself)."""
     callbacks = _after_commit.get()
     if callbacks is None:
         callback()
     else:
         callbacks.append(callback)
+
+
+def in_write_transaction() -> bool:
+    """Whether this task is inside a write_transaction (after_commit would wait for it)."""
+    return _after_commit.get() is not None
 
 
 def current_connection() -> Any | None:

@@ -63,6 +63,23 @@ SYNC_FAILURES = Counter(
     ["platform", "kind", "code"],
 )
 
+EVENTS_PUBLISHED = Counter(
+    "coso_events_published_total",
+    "Domain events raised (after their transaction committed), by kind.",
+    ["kind"],
+)
+EVENTS_DELIVERED = Counter(
+    "coso_events_delivered_total",
+    "Events sent to live subscribers over WebSocket, by kind.",
+    ["kind"],
+)
+WEBHOOK_DELIVERIES = Counter(
+    "coso_webhook_delivery_attempts_total",
+    "Webhook delivery attempts, by outcome: delivered, failed (will retry), gave_up, "
+    "refused (address not allowed), skipped (endpoint disabled or deleted).",
+    ["outcome"],
+)
+
 
 def observe_query_cost(cost: float) -> None:
     """Record the estimated cost of one GraphQL operation (the query cost limiter's hook)."""

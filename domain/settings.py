@@ -141,6 +141,29 @@ class Settings:
     """`COSO_SENTIMENT_MODEL`: which sentiment model `domain.sentiment` uses: a name in
     `domain.sentiment.MODELS` (`lexicon`, the default) or `package.module:factory`, a
     callable returning a `SentimentModel`."""
+    max_subscriptions_per_connection: int
+    """`COSO_MAX_SUBSCRIPTIONS_PER_CONNECTION`: live subscriptions one WebSocket may hold."""
+    max_subscriptions_per_viewer: int
+    """`COSO_MAX_SUBSCRIPTIONS_PER_VIEWER`: live subscriptions one user may hold on one API
+    process, over all their connections and tokens."""
+    webhook_allow_private: bool
+    """`COSO_WEBHOOK_ALLOW_PRIVATE`: let webhook URLs be `http://` and resolve to private,
+    loopback, link-local or reserved addresses (tests, a receiver on the same host); never
+    in production."""
+    webhook_timeout: float
+    """`COSO_WEBHOOK_TIMEOUT`: seconds one webhook delivery attempt may take."""
+    webhook_max_attempts: int
+    """`COSO_WEBHOOK_MAX_ATTEMPTS`: attempts of one delivery before it is given up."""
+    webhook_retry_base: float
+    """`COSO_WEBHOOK_RETRY_BASE`: seconds before the first retry; each later one waits
+    `COSO_WEBHOOK_RETRY_FACTOR` times longer."""
+    webhook_retry_factor: float
+    """`COSO_WEBHOOK_RETRY_FACTOR`: growth of the pause between attempts."""
+    webhook_disable_after: int
+    """`COSO_WEBHOOK_DISABLE_AFTER`: consecutive failed deliveries (each after all its
+    attempts) after which an endpoint is disabled."""
+    max_webhooks_per_workspace: int
+    """`COSO_MAX_WEBHOOKS_PER_WORKSPACE`: endpoints one workspace may register."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -234,6 +257,16 @@ def get_settings() -> Settings:
         worker_metrics_port=int(env.get("COSO_WORKER_METRICS_PORT", "9464")),
         worker_metrics_host=env.get("COSO_WORKER_METRICS_HOST", "127.0.0.1"),
         sentiment_model=env.get("COSO_SENTIMENT_MODEL", "").strip() or "lexicon",
+        max_subscriptions_per_connection=int(
+            env.get("COSO_MAX_SUBSCRIPTIONS_PER_CONNECTION", "10")),
+        max_subscriptions_per_viewer=int(env.get("COSO_MAX_SUBSCRIPTIONS_PER_VIEWER", "50")),
+        webhook_allow_private=_flag(env.get("COSO_WEBHOOK_ALLOW_PRIVATE", "")),
+        webhook_timeout=float(env.get("COSO_WEBHOOK_TIMEOUT", "10")),
+        webhook_max_attempts=int(env.get("COSO_WEBHOOK_MAX_ATTEMPTS", "6")),
+        webhook_retry_base=float(env.get("COSO_WEBHOOK_RETRY_BASE", "30")),
+        webhook_retry_factor=float(env.get("COSO_WEBHOOK_RETRY_FACTOR", "4")),
+        webhook_disable_after=int(env.get("COSO_WEBHOOK_DISABLE_AFTER", "5")),
+        max_webhooks_per_workspace=int(env.get("COSO_MAX_WEBHOOKS_PER_WORKSPACE", "20")),
         oauth_clients=_oauth_clients(env),
         oauth_state_minutes=int(env.get("COSO_OAUTH_STATE_MINUTES", "15")),
         token_refresh_ahead=float(env.get("COSO_TOKEN_REFRESH_AHEAD", "1800")),

@@ -27,6 +27,10 @@ class Context:
     access: Access
     loaders: Loaders = field(default_factory=Loaders)
     request: Any = None
+    token: str | None = None
+    """A WebSocket's bearer token, read again at each live event (api/live.py)."""
+    connection_params: dict[str, Any] | None = None
+    """A WebSocket's connection_init payload (strawberry sets it)."""
 
     @property
     def viewer(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from api.graphql.errors import should_mask
 from api.graphql.mutations import MUTATION_CLASSES
 from api.graphql.observe import MaskWithRequestId, ObserveOperation, log_errors
 from api.graphql.queries import Query
+from api.graphql.subscriptions import Subscription
 from api.graphql.timeslice import TimeSlice
 from domain.settings import get_settings
 
@@ -42,7 +43,8 @@ def build_schema() -> strawberry.Schema:
         ObserveOperation,
     ]
     mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
-    return CosoSchema(query=Query, mutation=mutation, extensions=extensions)
+    return CosoSchema(query=Query, mutation=mutation, subscription=Subscription,
+                      extensions=extensions)
 
 
 class CosoSchema(strawberry.Schema):

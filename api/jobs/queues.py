@@ -23,6 +23,7 @@ from domain.jobs import InlineQueue, JobQueue, QueueUnavailable
 from domain.logs import current_request_id
 from domain.settings import get_settings
 from domain.sync.base import job_resources
+from domain.webhooks.dispatch import use_queue as use_webhook_queue
 
 # Commands retried over a Redis restart: about half a minute for a worker, a few seconds
 # for an API request that only enqueues.
@@ -82,3 +83,8 @@ def inline_queue(*, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) ->
 def job_queue() -> JobQueue:
     """The queue jobs go to: arq when REDIS_URL is set, else this process (embedded mode)."""
     return ArqQueue() if get_settings().redis_url else inline_queue()
+
+
+# Events raised anywhere (a mutation, a worker's job, the CLI) queue their webhook
+# deliveries here: the domain has no queue of its own.
+use_webhook_queue(job_queue)

@@ -25,6 +25,7 @@ from domain.sync.moderation import moderate_message, requeue_moderations
 from domain.sync.publish import publish_due_posts, publish_post
 from domain.sync.replies import requeue_replies, send_reply
 from domain.sync.tokens import MAIL_JOB, plan_token_refreshes, refresh_token_job
+from domain.webhooks.deliver import MAX_ATTEMPTS_CAP, deliver_webhook
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
@@ -43,6 +44,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("send_reply", send_reply, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("moderate_message", moderate_message, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec("generate_report", generate_report, REPORT_QUEUE, max_tries=3, background=True),
+    # Short HTTP calls: with the syncs. Each try is one attempt; the job gives up by itself
+    # after COSO_WEBHOOK_MAX_ATTEMPTS (at most the cap), hours later, so it runs apart.
+    JobSpec("deliver_webhook", deliver_webhook, SYNC_QUEUE, max_tries=MAX_ATTEMPTS_CAP,
+            background=True),
     JobSpec("refresh_channel_token", refresh_token_job, SYNC_QUEUE, max_tries=SYNC_TRIES),
     JobSpec(MAIL_JOB, mail_reconnect_needed, REPORT_QUEUE, max_tries=3),
 )}

@@ -12,6 +12,7 @@ from typing import Any
 from api.reports.sandbox import Limits, SandboxError, run_limited
 from api.reports.storage import Storage, report_key
 from domain.enums import ReportFormat, ReportKind, ReportStatus
+from domain.events import EventKind, publish_for_brand
 from domain.jobs import JobQueue
 from domain.models import Report
 from domain.services.usecase import utcnow
@@ -90,6 +91,10 @@ async def generate(report_id: int, *, storage: Storage | None = None,
         Report.status: ReportStatus.READY, Report.storage_key: key, Report.size_bytes: size,
         Report.pages: rendered.pages, Report.error: "", Report.finished_at: utcnow(),
     }).where(Report.id == report_id)
+    await publish_for_brand(EventKind.REPORT_READY, row["brand"], "Report", report_id, {
+        "kind": str(row["kind"]), "format": str(row["format"]),
+        "periodStart": row["period_start"], "periodEnd": row["period_end"],
+        "pages": rendered.pages, "sizeBytes": size})
     return ReportStatus.READY
 
 

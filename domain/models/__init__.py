@@ -13,6 +13,7 @@ from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
 from domain.models.posts import Post, PostTransition
 from domain.models.reports import Report, ReportDelivery, ReportSchedule
 from domain.models.sync import SyncRun
+from domain.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # Typed as Piccolo's Table: AppConfig takes a list of those (lists are invariant).
 ALL_TABLES: list[type[PiccoloTable]] = [
@@ -25,6 +26,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     SyncRun,
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
+    Webhook, WebhookDelivery, WebhookAttempt,
     ChannelConnection,
     Conversation, Message, InternalNote, SavedReply,
 ]
@@ -43,4 +45,5 @@ __all__ = [
     "Post", "PostTransition",
     "Report", "ReportDelivery", "ReportSchedule",
     "SyncRun",
+    "Webhook", "WebhookAttempt", "WebhookDelivery",
 ]

@@ -26,6 +26,7 @@ class Action(StrEnum):
     INBOX_READ = "INBOX_READ"
     INBOX_WRITE = "INBOX_WRITE"  # reply, assign, resolve, sentiment
     REQUEST_REPORT = "REQUEST_REPORT"  # request and schedule reports
+    READ_OPERATIONS = "READ_OPERATIONS"  # live sync-run events: the team's, not the CLIENT's
 
 
 _S, _M, _CM, _C = Role.STRATEGIST, Role.MANAGER, Role.COMMUNITY_MANAGER, Role.CLIENT
@@ -48,6 +49,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.INBOX_READ: frozenset({_S, _M, _CM}),
     Action.INBOX_WRITE: frozenset({_CM}),
     Action.REQUEST_REPORT: frozenset({_S, _M}),
+    Action.READ_OPERATIONS: frozenset({_S, _M, _CM}),
 }
 
 
@@ -66,6 +68,7 @@ class WorkspaceAction(StrEnum):
     CREATE_BRAND = "CREATE_BRAND"
     MANAGE_ADMINS = "MANAGE_ADMINS"  # invite, change or remove owners and admins
     DELETE_WORKSPACE = "DELETE_WORKSPACE"  # with every brand and file in it
+    MANAGE_WEBHOOKS = "MANAGE_WEBHOOKS"  # register, change, delete webhook endpoints
 
 
 _OWNER, _ADMIN = WorkspaceRole.OWNER, WorkspaceRole.ADMIN
@@ -75,6 +78,8 @@ WORKSPACE_MATRIX: dict[WorkspaceAction, frozenset[WorkspaceRole]] = {
     WorkspaceAction.CREATE_BRAND: frozenset({_OWNER, _ADMIN}),
     WorkspaceAction.MANAGE_ADMINS: frozenset({_OWNER}),
     WorkspaceAction.DELETE_WORKSPACE: frozenset({_OWNER}),
+    # Webhooks send every brand's events out of Coso: the workspace's administrators.
+    WorkspaceAction.MANAGE_WEBHOOKS: frozenset({_OWNER, _ADMIN}),
 }
 
 

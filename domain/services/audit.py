@@ -12,7 +12,7 @@ from domain.models.base import Table
 
 # Columns whose values never reach the audit log, whichever service writes the row: the
 # log records only whether they are set.
-SECRET_COLUMNS = frozenset({"access_token", "refresh_token", "token_hash"})
+SECRET_COLUMNS = frozenset({"access_token", "refresh_token", "token_hash", "secret"})
 
 
 def snapshot(row: Table | dict[str, Any] | None) -> dict[str, Any] | None:

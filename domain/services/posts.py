@@ -13,6 +13,7 @@ from typing import Any
 from domain.db import write_transaction
 from domain.enums import ContentPillar, MediaType, PostFormat, PostStatus
 from domain.errors import ValidationFailed
+from domain.events import Event, EventKind, publish
 from domain.models import Brand, Campaign, Channel, Post, PostTransition
 from domain.rules.content import MediaItem, clean_tags, media_problems, text_problems
 from domain.rules.workflow import Transition, is_editable, next_status, with_article
@@ -182,8 +183,12 @@ async def transition_post(
             reason=reason, at=now))
         after = await _load(post_id)
         assert after is not None
-        await _audit(f"post.{transition.lower()}", actor_id, await _brand(before["brand"]),
-                     before, after)
+        brand = await _brand(before["brand"])
+        await _audit(f"post.{transition.lower()}", actor_id, brand, before, after)
+        await publish(Event(
+            EventKind.POST_STATUS_CHANGED, brand["workspace"], brand["id"], "Post", post_id,
+            {"fromStatus": current.value, "toStatus": target.value,
+             "transition": transition.value, "reason": reason}))
         return after
 
 

@@ -17,6 +17,7 @@ from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Publish
 from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
+from domain.events import EventKind, publish_for_brand
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
@@ -163,6 +164,9 @@ async def _record_published(run_id: int, post: dict[str, Any], published: Publis
             Post.failure_reason: "",
         }).where(Post.id == post["id"])
         await runs.succeed_run(run_id, api_version=api_version, items_in=1, inserted=1)
+        await publish_for_brand(EventKind.POST_PUBLISHED, post["brand"], "Post", post["id"], {
+            "externalId": published.external_id, "permalink": published.permalink,
+            "publishedAt": published.published_at})
 
 
 async def _absorb_synced_twin(post: dict[str, Any], external_id: str) -> None:
@@ -190,6 +194,8 @@ async def _refused(run_id: int, post: dict[str, Any], code: str, message: str,
             await transition_post(post["id"], Transition.FAIL, None, reason=message[:2000])
             await Post.update({Post.failure_reason: message[:2000], Post.publish_claim: None,
                                Post.publish_claimed_at: None}).where(Post.id == post["id"])
+            await publish_for_brand(EventKind.POST_FAILED, post["brand"], "Post", post["id"],
+                                    {"code": code, "message": message[:2000]})
         await runs.fail_run(run_id, code, message, api_version=api_version)
     return code
 

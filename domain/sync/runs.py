@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.db import write_transaction
 from domain.enums import SyncKind, SyncStatus
+from domain.events import Event, EventKind, publish
 from domain.metrics import SYNC_FAILURES
 from domain.models import Channel, SyncRun
 from domain.services.usecase import locked, utcnow
@@ -77,12 +78,15 @@ async def start_run(run_id: int, attempt: int) -> dict[str, Any] | None:
 async def succeed_run(run_id: int, *, api_version: str = "", items_in: int = 0,
                       inserted: int = 0, updated: int = 0) -> None:
     """Call inside the transaction that wrote the run's rows: both land or neither."""
-    await SyncRun.update({
+    done = await SyncRun.update({
         SyncRun.status: SyncStatus.SUCCEEDED, SyncRun.finished_at: utcnow(),
         SyncRun.api_version: api_version, SyncRun.items_in: items_in,
         SyncRun.items_inserted: inserted, SyncRun.items_updated: updated,
         SyncRun.error_code: "", SyncRun.error: "",
-    }).where(SyncRun.id == run_id)
+    }).where(SyncRun.id == run_id).returning(SyncRun.id, SyncRun.channel, SyncRun.kind)
+    for row in done:
+        await _finished(row, {"status": SyncStatus.SUCCEEDED.value, "itemsIn": items_in,
+                              "itemsInserted": inserted, "itemsUpdated": updated})
 
 
 async def fail_run(run_id: int, code: str, message: str, *, api_version: str = "") -> None:
@@ -94,12 +98,28 @@ async def fail_run(run_id: int, code: str, message: str, *, api_version: str = "
     if api_version:
         values[SyncRun.api_version] = api_version
     failed = await SyncRun.update(values).where(SyncRun.id == run_id).returning(
-        SyncRun.channel, SyncRun.kind)
+        SyncRun.id, SyncRun.channel, SyncRun.kind)
     for row in failed:
         channel = await Channel.select(Channel.platform).where(
             Channel.id == row["channel"]).first()
         SYNC_FAILURES.labels(platform=channel["platform"] if channel else "unknown",
                              kind=str(row["kind"]), code=code[:40]).inc()
+        facts = {"status": SyncStatus.FAILED.value, "code": code[:40],
+                 "message": message[:ERROR_LIMIT]}
+        await _finished(row, facts)
+        await _finished(row, facts, EventKind.SYNC_FAILED)
+
+
+async def _finished(row: dict[str, Any], facts: dict[str, Any],
+                    kind: EventKind = EventKind.SYNC_RUN_FINISHED) -> None:
+    """The run's event, raised once its transaction commits."""
+    channel = await Channel.select(Channel.brand, Channel.brand.workspace.as_alias(
+        "workspace"), Channel.platform).where(Channel.id == row["channel"]).first()
+    if channel is None:
+        return
+    await publish(Event(kind, channel["workspace"], channel["brand"], "SyncRun", row["id"], {
+        "kind": str(row["kind"]), "channel": row["channel"], "platform": channel["platform"],
+        **facts}))
 
 
 async def retry_run(run_id: int, code: str, message: str) -> None:

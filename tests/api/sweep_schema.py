@@ -202,6 +202,11 @@ MUTATIONS: dict[str, M] = {
     "deleteReportSchedule": M(Action.REQUEST_REPORT),
     "deleteReport": M(Action.REQUEST_REPORT),
     "requestSync": M(Action.REQUEST_SYNC),
+    # A public address literal: valid without a DNS lookup.
+    "createWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS, {"url": "https://1.1.1.1/sweep"}),
+    "updateWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS, {"description": "Renamed"}),
+    "rotateWebhookSecret": M(WorkspaceAction.MANAGE_WEBHOOKS),
+    "deleteWebhook": M(WorkspaceAction.MANAGE_WEBHOOKS),
     "assignConversation": M(Action.INBOX_WRITE, {"assignee": Ref("User:community_manager")}),
     "escalateConversation": M(Action.INBOX_WRITE),
     "resolveConversation": M(Action.INBOX_WRITE),

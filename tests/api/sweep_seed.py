@@ -64,6 +64,9 @@ from domain.models import (
     Strategy,
     SyncRun,
     User,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
     Workspace,
     WorkspaceMember,
 )
@@ -105,6 +108,8 @@ NO_MARKER = {
     "post": {"publish_claim"},
     "invitation": {"roles", "token_hash"},
     "recipient_confirmation": {"token_hash"},
+    "webhook": {"events", "secret"},
+    "webhook_delivery": {"event_kind", "status"},
     "channel_connection": {"state_hash", "pick_hash", "code_verifier", "access_token",
                            "refresh_token", "connected"},
     "conversation": {"language"},
@@ -262,6 +267,13 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     put("Invitation", await _insert(Invitation(
         workspace=workspace_id, brand=brand, email=client["email"], roles=["STRATEGIST"],
         inviter=creator, token_hash=f"{tenant}-invitation".ljust(64, "0"), expires_at=week)))
+    # A webhook of the workspace, with a delivery and its attempt; their texts are the brand
+    # level's (the workspace's owners and admins only). The sibling shares the victim's
+    # workspace, so its webhook is the victim's (and as out of its reach).
+    if tenant == "sibling":
+        put("Webhook", ids[("victim", "Webhook")])
+    else:
+        await _webhook(mark, put, workspace_id)
     # An authorization the tenant's manager started, back from the platform with one account.
     put("ChannelConnection", await _insert(ChannelConnection(
         brand=brand, user=creator, platform=Platform.FACEBOOK,
@@ -273,6 +285,20 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
     put("RecipientConfirmation", await _insert(RecipientConfirmation(
         brand=brand, email=mark("confirm") + "@client.example",
         token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))
+
+
+async def _webhook(mark: _Marks, put: Any, workspace_id: int) -> None:
+    hook = put("Webhook", await _insert(Webhook(
+        workspace=workspace_id, url=f"https://hooks.example/{mark('webhook url')}",
+        description=mark("webhook description"), events=["POST_PUBLISHED"],
+        secret=encrypt_token("whsec_sweep"), disabled_reason=mark("webhook disabled"))))
+    delivery = await _insert(WebhookDelivery(
+        webhook=hook, event_id=mark("event id"), event_kind="POST_PUBLISHED",
+        body=mark("webhook body"), status="FAILED", attempts=1, last_status_code=500,
+        last_error=mark("delivery last error")))
+    await _insert(WebhookAttempt(delivery=delivery, number=1, status_code=500,
+                                 response_excerpt=mark("webhook response"),
+                                 error=mark("attempt error")))
 
 
 async def _inbox(mark: _Marks, put: Any, brand: int, channel: int, post: int, cm: int) -> None:

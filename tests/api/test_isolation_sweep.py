@@ -92,7 +92,7 @@ REFUSED = {"NOT_FOUND", "FORBIDDEN"}
 # Markers of columns no API field shows to anyone (checked: the insiders' reads miss exactly these).
 UNREAD = {"audit before", "audit after", "failure", "ref draft", "ref in_review", "ref approved",
           "ref scheduled", "ref rejected", "ref published", "cref", "cref2",
-          "note", "confirm",
+          "note", "confirm", "webhook body",
           # Platform ids of the inbox the API has no field for.
           "thread post", "fan id", "parent"}
 

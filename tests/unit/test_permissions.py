@@ -40,6 +40,8 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.INBOX_WRITE: {CM},
     # request and schedule reports: the client only reads them
     Action.REQUEST_REPORT: {S, M},
+    # live events of sync runs: the team sees its operations, the client does not
+    Action.READ_OPERATIONS: {S, M, CM},
     # Not rows of the BRIEF's table: brand settings and members are the workspace
     # owner's and admin's; archiving posts and recording metrics belong with the
     # editorial calendar and channel work the manager runs.
@@ -96,7 +98,7 @@ def test_client_only_reads_and_reviews():
 
 def test_community_manager_is_kept_out_of_strategy_and_posts():
     assert {a for a in Action if can([CM], a)} == {
-        Action.READ, Action.INBOX_READ, Action.INBOX_WRITE,
+        Action.READ, Action.INBOX_READ, Action.INBOX_WRITE, Action.READ_OPERATIONS,
     }
 
 
@@ -112,6 +114,8 @@ WORKSPACE_EXPECTED: dict[WorkspaceAction, set[WorkspaceRole]] = {
     WorkspaceAction.MANAGE_ADMINS: {OWNER},
     # the workspace itself, with every brand and file in it: owners only
     WorkspaceAction.DELETE_WORKSPACE: {OWNER},
+    # webhook endpoints (every brand's events leave Coso): owners and admins
+    WorkspaceAction.MANAGE_WEBHOOKS: {OWNER, ADMIN},
 }
 
 

@@ -47,6 +47,7 @@ from domain.models import (
     PostTransition,
     Strategy,
     User,
+    Webhook,
     Workspace,
 )
 
@@ -78,6 +79,7 @@ class Loaders:
     strategy: RowLoader = field(default_factory=lambda: row_loader(Strategy))
     campaign: RowLoader = field(default_factory=lambda: row_loader(Campaign))
     post: RowLoader = field(default_factory=lambda: row_loader(Post))
+    webhook: RowLoader = field(default_factory=lambda: row_loader(Webhook))
 
     channels_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Channel, "brand"))
@@ -91,6 +93,8 @@ class Loaders:
         default_factory=lambda: children_loader(PostTransition, "post"))
     campaigns_of_brand: ChildrenLoader = field(
         default_factory=lambda: children_loader(Campaign, "brand"))
+    webhooks_of_workspace: ChildrenLoader = field(
+        default_factory=lambda: children_loader(Webhook, "workspace"))
 
     campaign_page: PageLoader = field(default_factory=lambda: page_loader(Campaign, "brand"))
     campaign_count: CountLoader = field(default_factory=lambda: count_loader(Campaign, "brand"))

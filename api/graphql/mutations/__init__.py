@@ -15,6 +15,7 @@ from api.graphql.mutations.posts import PostMutations
 from api.graphql.mutations.reports import ReportMutations
 from api.graphql.mutations.strategies import StrategyMutations
 from api.graphql.mutations.sync import SyncMutations
+from api.graphql.mutations.webhooks import WebhookMutations
 
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
@@ -29,5 +30,6 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutations,
     ReportMutations,
     SyncMutations,
+    WebhookMutations,
     InboxMutations,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain import enums
+from domain.events import EventKind as _EventKind
 from domain.rules.permissions import Action as _Action
 from domain.rules.workflow import Transition as _Transition
 
@@ -36,6 +37,9 @@ Transition = _Transition
 strawberry.enum(Transition, name="PostTransitionKind")
 InvitationStatus = enums.InvitationStatus
 strawberry.enum(InvitationStatus)
+EventKind = _EventKind
+strawberry.enum(EventKind, description="What happened; README \"Live events\" lists each "
+                                       "kind's payload and who receives it.")
 
 ConnectionStatus = enums.ConnectionStatus
 strawberry.enum(ConnectionStatus, description="An OAuth connection: STARTED (the user is on "

@@ -14,6 +14,7 @@ from api.graphql.types.node import node_keys
 
 if TYPE_CHECKING:
     from api.graphql.types.invitation import Invitation
+    from api.graphql.types.webhook import Webhook
 
 
 @strawberry.type(description="The agency's white-label for reports.")
@@ -55,6 +56,15 @@ class Workspace(relay.Node):
         from api.graphql.types.invitation import workspace_invitations
 
         return await workspace_invitations(info, self.id)
+
+    @strawberry.field(description="Endpoints receiving this workspace's events, oldest "
+                                  "first; null unless the viewer is an owner or admin.")
+    async def webhooks(
+        self, info: Info
+    ) -> list[Annotated[Webhook, strawberry.lazy("api.graphql.types.webhook")]] | None:
+        from api.graphql.types.webhook import workspace_webhooks
+
+        return await workspace_webhooks(info, self.id)
 
     @strawberry.field(description="The viewer's role in this workspace, if owner or admin.")
     def viewer_role(self, info: Info) -> WorkspaceRole | None:

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints a workspace registers, signed deliveries of its events to them."""
