@@ -33,6 +33,7 @@ from domain.settings import get_settings
 STATE = "oau"  # the purpose of a state token
 PICK = "ocp"  # the purpose of a pick page's token
 MAX_PICKED = 50
+MAX_PENDING = 20  # authorizations one user may have under way at once
 
 
 class CallbackRefused(Exception):
@@ -86,6 +87,14 @@ async def start_connection(user_id: int, brand_id: int, platform: str, *,
     verifier = pkce_pair()[0] if spec.pkce or spec.pkce_required else ""
     async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
+        pending = await ChannelConnection.count().where(
+            ChannelConnection.user == user_id, ChannelConnection.expires_at > now,
+            ChannelConnection.status.is_in([ConnectionStatus.STARTED,
+                                            ConnectionStatus.AUTHORIZED]))
+        if pending >= MAX_PENDING:
+            raise ValidationFailed.one("platform", "TOO_MANY_CONNECTIONS", f"at most "
+                                       f"{MAX_PENDING} connections under way at once: finish "
+                                       "or let some expire first")
         inserted = (await ChannelConnection.insert(ChannelConnection(
             brand=brand_id, user=user_id, platform=which.value, state_hash=link_hash(state),
             code_verifier=encrypt_token(verifier),

@@ -22,6 +22,7 @@ from domain.connectors.oauth import SPECS
 from domain.connectors.oauth_flow import OAuthError, refresh
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, Platform
+from domain.events import EventKind, publish_for_brand
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Brand, Channel
 from domain.services.audit import record
@@ -114,6 +115,11 @@ async def refresh_channel_token(channel_id: int, http: httpx.AsyncClient, *,
                 Channel.token_version: Channel.token_version + 1,
             }).where(Channel.id == channel_id)
             action = "channel.needs_reconnect"
+            # After the commit, like every event: live subscriptions and webhooks.
+            await publish_for_brand(
+                EventKind.CHANNEL_NEEDS_RECONNECT, row["brand"], "Channel", channel_id,
+                {"platform": row["platform"], "handle": row["handle"],
+                 "reason": refused.message[:500]})
         after = await Channel.select().where(Channel.id == channel_id).first()
         assert after is not None
         brand = await Brand.select(Brand.workspace).where(Brand.id == row["brand"]).first()

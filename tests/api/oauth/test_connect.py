@@ -288,3 +288,14 @@ async def test_a_platform_failing_during_the_callback_is_a_clear_error(world: Wo
     [row] = await ChannelConnection.select()
     assert row["status"] == ConnectionStatus.FAILED and row["error"]
     assert await Channel.count().where(Channel.platform == "facebook") == 0
+
+
+async def test_connections_under_way_are_limited(world: World, platforms):
+    from domain.services.connections import MAX_PENDING
+
+    for _ in range(MAX_PENDING):
+        assert (await start(world.user("manager"), world.brand.id, "x"))["userErrors"] == []
+    refused = await start(world.user("manager"), world.brand.id, "x")
+    assert refused["userErrors"][0]["code"] == "TOO_MANY_CONNECTIONS"
+    # Another user is not held back by them.
+    assert (await start(world.user("admin"), world.brand.id, "x"))["userErrors"] == []

@@ -264,3 +264,25 @@ async def test_a_refresh_token_past_its_lifetime_is_refused(emulator, inline, sm
     async with httpx.AsyncClient() as http:
         again = await refresh_channel_token(channel["id"], http, queue=inline)
     assert again.outcome == "not connected" and len(smtp.inbox.messages) == 1
+
+
+async def test_a_refused_refresh_raises_a_live_event(emulator, inline, smtp):
+    from domain.events import EventKind
+    from domain.events.broker import broker, close_broker
+
+    await close_broker()
+    channel = await oauth_channel("linkedin")
+    emulator.fault("expired_refresh_token", platform="linkedin")
+    await expire_soon(channel["id"], 5)
+    try:
+        async with broker().subscribe() as queue:
+            assert await plan_token_refreshes(ctx_of(inline)) == 1
+            while True:  # the sync's own events may come first
+                event = await asyncio.wait_for(queue.get(), 10)
+                if event.kind is EventKind.CHANNEL_NEEDS_RECONNECT:
+                    break
+    finally:
+        await close_broker()
+    assert (event.brand_id, event.subject_type, event.subject_id) == (
+        channel["brand"], "Channel", channel["id"])
+    assert event.payload["platform"] == "linkedin" and "expired" in event.payload["reason"]
