@@ -21,6 +21,7 @@ from strawberry import relay
 
 from api.graphql.access import Access, load_access
 from api.graphql.context import Context, Info
+from api.graphql.cost import charge_subscription
 from api.graphql.errors import PublicError
 from api.graphql.ids import decode_id, global_id
 from api.graphql.loaders.registry import Loaders
@@ -140,6 +141,7 @@ class Subscription:
     ) -> AsyncGenerator[LiveEvent, None]:
         context = info.context
         brand_id = _brand_filter(brand, context.access)
+        await charge_subscription(info)
         wanted = frozenset(kinds) if kinds else None
         with subscription_slot(context.user_id):
             async with broker().subscribe() as queue:
