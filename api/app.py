@@ -25,6 +25,7 @@ from api.graphql.schema import schema
 from api.jobs.queues import job_queue
 from api.links import ROUTES as link_routes
 from api.live import CosoTransportWS, CosoWebSocketAdapter
+from api.oauth import ROUTES as oauth_routes
 from api.observability import RequestObserver, metrics
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
@@ -131,7 +132,7 @@ def create_app() -> Starlette:
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
                 Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"]),
-                *link_routes],
+                *link_routes, *oauth_routes],
         lifespan=lifespan,
         # The observer outermost: the request id is bound before anything else logs, and
         # the guard's 413 and 429 answers get it and a log line too.

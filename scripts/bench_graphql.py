@@ -198,6 +198,10 @@ async def seed(url: str) -> Seeded:
             await conn.execute("ANALYZE")
         finally:
             await conn.close()
+    # Written around the services for speed, so rolled up here as their writers would.
+    from domain.services import rollups
+
+    await rollups.rebuild(rollups.piccolo_sql(), brand.id)
     token = await issue_token(user.id, "bench")
     return Seeded(token, brand.id, post_ids, len(records))
 

@@ -290,9 +290,11 @@ async def _rollup_rows(subject: Subject, ids: Sequence[int], start: date, end: d
         return []
     column = _ROLLUP_COLUMN[subject]
     args: list[Any] = [*ids, level, start, end]
+    # Posts' rows added up over format, pillar and media type (rollups.ALL); account
+    # rows have no such split.
     conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'", 'r."level" = {}',
              'r."period_start" >= {}', 'r."period_start" <= {}',
-             "r.\"metric\" NOT LIKE 'paid:%'"]
+             "r.\"metric\" NOT LIKE 'paid:%'", "r.\"format\" IN ('*', '')"]
     if names is not None:
         conds.append(f'r."metric" IN ({_marks(names)})')
         args += names
@@ -317,7 +319,7 @@ async def _rollup_paid(subject: Subject, ids: Sequence[int], start: date, end: d
         f'SELECT {column} AS subject, r."metric" AS metric, r."period_start" AS day, '
         'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
         f"WHERE {column} IN ({_marks(ids)}) AND r.\"grain\" = 'DAY' "
-        "AND r.\"level\" = 'POST' AND r.\"metric\" LIKE 'paid:%' "
+        "AND r.\"level\" = 'POST' AND r.\"format\" = '*' AND r.\"metric\" LIKE 'paid:%' "
         'AND r."period_start" >= {} AND r."period_start" <= {} '
         f'GROUP BY {column}, r."metric", r."period_start" ORDER BY 1, 2, 3',
         *ids, start, end)
@@ -459,6 +461,8 @@ async def load_group_totals(
     from domain.services.rollups import cover  # rollups reads no analytics: no cycle
 
     column, group = _ROLLUP_COLUMN[scope], f'r."{GROUP_COLUMNS[by]}"'
+    # Channels and campaigns from the rows added up over format, pillar and media type.
+    split = "r.\"format\" = '*'" if by in ("channel", "campaign") else "r.\"format\" <> '*'"
     pieces: list[str] = []
     args: list[Any] = [*id_list, *_STOCKS]
     for grain, starts in cover(start, end).items():
@@ -470,7 +474,7 @@ async def load_group_totals(
         PostMetric,
         f'SELECT {column} AS scope, {group} AS subject, r."metric" AS metric, '
         'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
-        f"WHERE {column} IN ({_marks(id_list)}) AND r.\"level\" = 'POST' "
+        f"WHERE {column} IN ({_marks(id_list)}) AND r.\"level\" = 'POST' AND {split} "
         f'AND r."metric" NOT IN ({_marks(_STOCKS)}) AND ({" OR ".join(pieces)}) '
         f'GROUP BY {column}, {group}, r."metric"', *args)
     out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}

@@ -142,21 +142,29 @@ def _prov(alias: str, suffix: bool = False) -> list[str]:
 _STOCK_LIST = ", ".join(repr(s) for s in STOCKS)
 
 
+ALL = "*"
+"""format, pillar and media type of the POST rows that add up all of a channel's and
+campaign's posts whatever those are: what series read (the split rows are for breakdowns
+by format, pillar or media type)."""
+
+
 def _raw_selects(sql: Sql, grain: str, where_post: str, where_account: str
                  ) -> list[str]:
     """SELECTs of the rollup rows of `grain` from the raw rows matching the conditions (over
-    `m` and `p`; over `m` and `c` for account rows): posts' metrics, paid figures (over `s`,
-    spend, and `x`, the count, of the same post-day) and account metrics."""
+    `m` and `p`; over `m` and `c` for account rows): posts' metrics and paid figures (over
+    `s`, spend, and `x`, the count, of the same post-day), split by format, pillar and
+    media type and added up over them (ALL); and account metrics."""
     post_day, paid_day, account_day = (_bucket(sql, grain, f'{a}."day"') for a in "msm")
     stocks = "" if grain == "DAY" else f' AND m."metric" NOT IN ({_STOCK_LIST})'
-    attrs = ['p."brand"', 'p."channel"', 'COALESCE(p."campaign", 0)', 'p."format"',
-             'p."pillar"', 'p."media_type"']
-    group = ", ".join(attrs)
+    owner = ['p."brand"', 'p."channel"', 'COALESCE(p."campaign", 0)']
+    split = [*owner, 'p."format"', 'p."pillar"', 'p."media_type"']
+    whole = [*owner, *[f"'{ALL}'"] * 3]
     counts = ", ".join(f"'{c}'" for c in PAID_COUNTS)
 
-    def paid(name: str, value: str, currency: str) -> str:
+    def paid(attrs: list[str], name: str, value: str, currency: str) -> str:
         columns = [f"'{grain}'", paid_day, *attrs, "'POST'", name, f"SUM({value})",
                    "COUNT(*)", currency, *(["''"] * 8), 'MAX(x."fetched_at")']
+        group = ", ".join(a for a in attrs if not a.startswith("'"))
         return (f"SELECT {_columns(columns)} "
                 'FROM post_metric s JOIN post p ON p."id" = s."post" '
                 'JOIN post_metric x ON x."post" = s."post" AND x."day" = s."day" '
@@ -164,21 +172,28 @@ def _raw_selects(sql: Sql, grain: str, where_post: str, where_account: str
                 f"{where_post.replace('m.', 's.')} "
                 f'GROUP BY {paid_day}, {group}, x."metric"')
 
-    post = [f"'{grain}'", post_day, *attrs, "'POST'", 'm."metric"', 'SUM(m."value")',
-            "COUNT(*)", 'MAX(m."currency")', *_prov("m"), 'MAX(m."fetched_at")']
+    def posts(attrs: list[str]) -> str:
+        columns = [f"'{grain}'", post_day, *attrs, "'POST'", 'm."metric"', 'SUM(m."value")',
+                   "COUNT(*)", 'MAX(m."currency")', *_prov("m"), 'MAX(m."fetched_at")']
+        group = ", ".join(a for a in attrs if not a.startswith("'"))
+        return (f"SELECT {_columns(columns)} FROM post_metric m "
+                'JOIN post p ON p."id" = m."post" '
+                f'WHERE {where_post}{stocks} GROUP BY {post_day}, {group}, m."metric"')
+
     account = [f"'{grain}'", account_day, 'c."brand"', 'm."channel"', "0", "''", "''", "''",
                "'ACCOUNT'", 'm."metric"', 'SUM(m."value")', "COUNT(*)", 'MAX(m."currency")',
                *_prov("m"), 'MAX(m."fetched_at")']
-    return [
-        f"SELECT {_columns(post)} FROM post_metric m JOIN post p ON p.\"id\" = m.\"post\" "
-        f'WHERE {where_post}{stocks} GROUP BY {post_day}, {group}, m."metric"',
-        paid("'paid:' || x.\"metric\"", 'x."value"', "NULL"),
-        paid("'paid:spend/' || x.\"metric\"", 's."value"', 'MAX(s."currency")'),
-        f"SELECT {_columns(account)} FROM channel_metric m "
-        'JOIN channel c ON c."id" = m."channel" '
-        f'WHERE {where_account}{stocks} GROUP BY {account_day}, c."brand", m."channel", '
-        'm."metric"',
-    ]
+    out = []
+    for attrs in (split, whole):
+        out += [posts(attrs),
+                paid(attrs, "'paid:' || x.\"metric\"", 'x."value"', "NULL"),
+                paid(attrs, "'paid:spend/' || x.\"metric\"", 's."value"',
+                     'MAX(s."currency")')]
+    return [*out,
+            f"SELECT {_columns(account)} FROM channel_metric m "
+            'JOIN channel c ON c."id" = m."channel" '
+            f'WHERE {where_account}{stocks} GROUP BY {account_day}, c."brand", m."channel", '
+            'm."metric"']
 
 
 def _from_days(sql: Sql, grain: str, where: str) -> str:
@@ -204,6 +219,7 @@ async def refresh(sql: Sql, channel_days: ChannelDays) -> None:
     """Compute again every rollup row of these channels' days (both levels) and of the weeks
     and months holding them: four statements a channel (per 400 days). Call it inside the
     transaction that wrote the raw rows."""
+    await _lock(sql, sorted(channel_days))
     for channel, days in sorted(channel_days.items()):
         ordered = sorted(set(days))
         for i in range(0, len(ordered), _DAYS_PER_STATEMENT):
@@ -213,6 +229,21 @@ async def refresh(sql: Sql, channel_days: ChannelDays) -> None:
         for i in range(0, max(len(weeks), len(months)), _DAYS_PER_STATEMENT):
             await _refresh_buckets(sql, channel, weeks[i:i + _DAYS_PER_STATEMENT],
                                    months[i:i + _DAYS_PER_STATEMENT])
+
+
+LOCK_SPACE = 7_001
+"""The first key of the PostgreSQL advisory locks that serialise refreshes per channel."""
+
+
+async def _lock(sql: Sql, channels: Sequence[int]) -> None:
+    """Wait for any other transaction refreshing these channels to end (PostgreSQL).
+
+    Two writers of the same channel-day would each delete and insert its rows from what
+    they see: the later insert would collide with the earlier's, or leave out its raw
+    rows. Taken in channel order, until the transaction ends; SQLite has one writer."""
+    if sql.postgres:
+        for channel in channels:
+            await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, ?::int)", channel)
 
 
 async def _refresh_days(sql: Sql, channel: int, days: Sequence[date]) -> None:
@@ -304,6 +335,9 @@ async def refresh_keys(sql: Sql, keys: str) -> None:
     """`refresh` of the (channel, day) pairs in the table `keys` (columns "channel", "day"),
     set-based: however many pairs, eight statements and nothing held in memory."""
     pairs = f'(SELECT "channel", "day" FROM "{keys}")'
+    if sql.postgres:
+        await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, k.\"channel\") FROM "
+                        f'(SELECT DISTINCT "channel" FROM "{keys}" ORDER BY 1) k')
     await sql.execute(f"DELETE FROM {TABLE} WHERE \"grain\" = 'DAY' AND "
                       f'("channel", "period_start") IN {pairs}')
     selects = _raw_selects(sql, "DAY", f'(p."channel", m."day") IN {pairs}',

@@ -9,6 +9,7 @@ import pytest
 from domain.demo import seed_demo
 from domain.enums import PostStatus
 from domain.models import ALL_TABLES, ApiToken, Channel, ChannelMetric, Post, PostMetric
+from domain.services import rollups
 from domain.services.tokens import authenticate
 
 pytestmark = pytest.mark.storage
@@ -25,6 +26,8 @@ async def test_seeding_twice_changes_nothing_but_the_tokens():
     first = await counts()
     second_logins = await seed_demo(TODAY)
     assert await counts() == first
+    # Its metrics are rolled up as they are written, the second time too.
+    assert (await rollups.verify(rollups.piccolo_sql(), sample=300))[1] == []
     assert first["post"] >= 100 and first["campaign"] == 3 and first["brand"] == 2
     assert await ApiToken.count().where(ApiToken.revoked_at.is_null()) == len(second_logins)
 

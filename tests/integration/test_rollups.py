@@ -130,7 +130,7 @@ async def test_imports_of_metrics_and_posts_keep_rollups_up_to_date():
     assert summary.written and summary.problems == [], summary.problems
     formats = {r["format"] for r in await MetricRollup.select(MetricRollup.format).where(
         MetricRollup.channel == ig.id, MetricRollup.level == "POST")}
-    assert "VIDEO" not in formats
+    assert "VIDEO" not in formats and "IMAGE" in formats and rollups.ALL in formats
     assert await differences() == []
 
 
@@ -144,6 +144,33 @@ async def test_deleting_a_channel_deletes_its_rollups():
     await delete_channel(owner.id, ig.id)
     assert await MetricRollup.count().where(MetricRollup.channel == ig.id) == 0
     assert await differences() == []
+
+
+async def test_concurrent_writers_of_one_channel_day_both_count():
+    brand, fb, ig, _, posts = await world()
+    extra = [await make_post(brand, ig) for _ in range(6)]
+    # Seven writers of the same Instagram day at once, each its own post and transaction.
+    await asyncio.gather(*(upsert_post_metrics([obs(p.id, "reach", START, 10 + n)])
+                           for n, p in enumerate([posts[1], *extra])))
+    assert await differences() == []
+    series = await load_series(Subject.CHANNEL, [ig.id], START, START)
+    assert series[ig.id]["reach"].points == [(START, D(sum(10 + n for n in range(7))))]
+
+
+async def test_the_publishing_merge_of_a_synced_twin_moves_its_rollups():
+    from domain.sync.publish import _absorb_synced_twin
+
+    brand, fb, ig, campaign, posts = await world()
+    ours = await make_post(brand, ig, external_id=None, format=PostFormat.REEL)
+    twin = await make_post(brand, ig, external_id="ig-1", format=PostFormat.IMAGE)
+    await upsert_post_metrics([obs(twin.id, "reach", START + timedelta(days=i), 40 + i)
+                               for i in range(3)])
+    async with write_transaction():
+        await _absorb_synced_twin({"id": ours.id, "channel": ig.id}, "ig-1")
+    assert await differences() == []
+    formats = {r["format"] for r in await MetricRollup.select(MetricRollup.format).where(
+        MetricRollup.channel == ig.id)}
+    assert formats == {"REEL", rollups.ALL}
 
 
 @pytest.fixture

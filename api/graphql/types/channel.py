@@ -48,6 +48,9 @@ class Channel(InBrand, relay.Node):
         description="Every day up to this one is synced from the platform.")
     backfilled_from: date | None = strawberry.field(
         description="The first day of history fetched from the platform.")
+    inbox_watermark: datetime | None = strawberry.field(
+        description="Every comment, mention and message created before this instant is in "
+                    "the community inbox (channels whose inbox Coso reads).")
     last_error: str | None = strawberry.field(
         description="Why the last sync or publishing failed; null after a success.")
     _row: strawberry.Private[dict[str, Any]]
@@ -60,6 +63,7 @@ class Channel(InBrand, relay.Node):
                    connected_at=row["connected_at"], token_expires_at=row["token_expires_at"],
                    metrics_watermark=row["metrics_watermark"],
                    backfilled_from=row["backfilled_from"],
+                   inbox_watermark=row["inbox_watermark"],
                    last_error=row["last_error"] or None, _row=row)
 
     @classmethod

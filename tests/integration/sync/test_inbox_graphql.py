@@ -55,3 +55,6 @@ async def test_a_community_manager_works_the_synced_inbox(emulator, inline):
     assert hidden["hideMessage"] == {"message": {"hidden": True, "moderation": None,
                                                  "moderationError": None}, "userErrors": []}
     assert emulator.stats()["hidden"] != []
+    mark = await gql("""query($id: ID!) { node(id: $id) { ... on Channel { inboxWatermark } } }""",
+                     as_=cm, variables={"id": gid("Channel", channel["id"])})
+    assert mark["node"]["inboxWatermark"] is not None

@@ -9,6 +9,7 @@ import pytest
 
 from domain.enums import ChannelStatus, SyncKind, SyncStatus
 from domain.models import Channel, ChannelMetric, PostMetric, SyncRun
+from domain.services import rollups
 from domain.settings import get_settings
 from domain.sync import runs
 from domain.sync.base import MAX_TRIES
@@ -37,6 +38,8 @@ async def test_a_sync_stores_exactly_what_the_platform_served(emulator, inline, 
     stored = await channel_row(channel["id"])
     assert (stored["backfilled_from"], stored["metrics_watermark"]) == (start, end)
     assert stored["last_error"] == ""
+    # Rolled up in the sync's transaction (domain.services.rollups).
+    assert (await rollups.verify(rollups.piccolo_sql(), sample=200))[1] == []
 
 
 async def test_syncing_again_changes_nothing(emulator, inline):
