@@ -35,6 +35,7 @@ from domain.events.broker import close_broker
 from domain.jobs import drain
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
+from domain.webhooks.dispatch import resume_deliveries
 
 CONNECTION_INIT_WAIT = timedelta(seconds=10)
 """How long a new WebSocket may take to send connection_init before it is closed (4408)."""
@@ -113,6 +114,7 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
     await open_pool(settings.db_pool_size)
     if not settings.redis_url:  # embedded mode: no worker's cron will pick them up
         await resume_stalled(job_queue())
+        await resume_deliveries(job_queue())
     yield
     await drain()  # the reports this process renders in the background (embedded mode)
     await close_broker()

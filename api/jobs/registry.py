@@ -26,6 +26,7 @@ from domain.sync.publish import publish_due_posts, publish_post
 from domain.sync.replies import requeue_replies, send_reply
 from domain.sync.tokens import MAIL_JOB, plan_token_refreshes, refresh_token_job
 from domain.webhooks.deliver import MAX_ATTEMPTS_CAP, deliver_webhook
+from domain.webhooks.dispatch import requeue_stalled_deliveries
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
@@ -81,6 +82,8 @@ CRONS: tuple[Cron, ...] = (
          minute=set(range(0, 60, INBOX_EVERY_MINUTES))),
     Cron("requeue_replies", requeue_replies, SYNC_QUEUE, minute={3, 33}),
     Cron("requeue_moderations", requeue_moderations, SYNC_QUEUE, minute={4, 34}),
+    Cron("requeue_stalled_deliveries", requeue_stalled_deliveries, SYNC_QUEUE,
+         minute={9, 19, 29, 39, 49, 59}),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.

@@ -47,5 +47,9 @@ def live_app(port: int | None = None, **extra_env: str) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy machine, a connection held open
+            process.kill()
+            process.wait(timeout=10)
         process.stderr.close()
