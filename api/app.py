@@ -25,6 +25,7 @@ from api.graphql.schema import schema
 from api.jobs.queues import job_queue
 from api.links import ROUTES as link_routes
 from api.live import CosoTransportWS, CosoWebSocketAdapter
+from api.oauth import ROUTES as oauth_routes
 from api.observability import RequestObserver, metrics
 from api.reports.jobs import resume_stalled
 from api.reports.routes import download_report
@@ -34,6 +35,7 @@ from domain.events.broker import close_broker
 from domain.jobs import drain
 from domain.services.tokens import authenticate
 from domain.settings import get_settings
+from domain.webhooks.dispatch import resume_deliveries
 
 CONNECTION_INIT_WAIT = timedelta(seconds=10)
 """How long a new WebSocket may take to send connection_init before it is closed (4408)."""
@@ -112,6 +114,7 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
     await open_pool(settings.db_pool_size)
     if not settings.redis_url:  # embedded mode: no worker's cron will pick them up
         await resume_stalled(job_queue())
+        await resume_deliveries(job_queue())
     yield
     await drain()  # the reports this process renders in the background (embedded mode)
     await close_broker()
@@ -131,7 +134,7 @@ def create_app() -> Starlette:
                 Route("/reports/{id}", download_report, methods=["GET"]),
                 Route("/brands/{id}/logo", upload_brand_logo, methods=["PUT"]),
                 Route("/workspaces/{id}/logo", upload_agency_logo, methods=["PUT"]),
-                *link_routes],
+                *link_routes, *oauth_routes],
         lifespan=lifespan,
         # The observer outermost: the request id is bound before anything else logs, and
         # the guard's 413 and 429 answers get it and a log line too.

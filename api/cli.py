@@ -143,13 +143,21 @@ def demo() -> None:
 
     Migrates first; seeding again keeps the data and replaces the demo users' tokens.
     """
-    from api.cli_sync import emulator_tokens
     from domain.demo import seed_demo
     from domain.migrate import migrate as run_migrations
 
+    emulated = bool(get_settings().platform_base_url)
+
     async def work() -> list[Any]:
         await run_migrations()
-        return await seed_demo(channel_token=emulator_tokens())
+        logins = await seed_demo(synced=emulated)
+        if emulated:
+            # Through each platform's OAuth flow, the consent answered on the emulator.
+            from api.demo_connect import connect_demo_channels
+
+            for channel in await connect_demo_channels():
+                console.print(f"connected {channel} through OAuth", highlight=False)
+        return logins
 
     logins = run(work, schema=False)
     console.print(demo_logins_table(logins))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,14 +18,6 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("sync")(sync)
     app.command("rekey-tokens")(rekey_tokens)
-
-
-def emulator_tokens() -> Callable[[str, str], str] | None:
-    """With COSO_PLATFORM_BASE_URL set (the demo), the emulator's token for each account."""
-    from api.emulator import token_for
-    from domain.settings import get_settings
-
-    return token_for if get_settings().platform_base_url else None
 
 
 def worker(

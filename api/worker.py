@@ -23,6 +23,7 @@ from arq.worker import Function
 from api.jobs.queues import ArqQueue
 from api.jobs.registry import CRONS, JOBS, REPORT_QUEUE, SYNC_QUEUE, SYNC_TRIES
 from domain.db import close_pool, open_pool
+from domain.events.broker import close_broker
 from domain.jobs import RetryLater, run_job
 from domain.settings import get_settings
 from domain.sync.base import http_client
@@ -72,6 +73,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["http"].aclose()
     _database_users -= 1
     if _database_users == 0:
+        await close_broker()  # the Redis connection events were published on
         await close_pool()
 
 

@@ -97,6 +97,19 @@ class ChannelStatus(StrEnum):
     DISCONNECTED = "DISCONNECTED"
     CONNECTED = "CONNECTED"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    NEEDS_RECONNECT = "NEEDS_RECONNECT"
+    """The platform refused to refresh the token (app removed, refresh token expired):
+    only a new authorization (startChannelConnection) brings the channel back."""
+
+
+class ConnectionStatus(StrEnum):
+    """An OAuth connection: sent to the platform, back with accounts, done."""
+
+    STARTED = "STARTED"
+    AUTHORIZED = "AUTHORIZED"
+    COMPLETED = "COMPLETED"
+    DENIED = "DENIED"
+    FAILED = "FAILED"
 
 
 class SyncKind(StrEnum):

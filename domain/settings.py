@@ -127,6 +127,16 @@ class Settings:
     """`COSO_WORKER_METRICS_PORT`: port of `coso worker`'s `/metrics` (0: none)."""
     worker_metrics_host: str
     """`COSO_WORKER_METRICS_HOST`: address that `/metrics` binds."""
+    oauth_clients: dict[str, tuple[str, str]]
+    """`COSO_<PLATFORM>_CLIENT_ID` / `COSO_<PLATFORM>_CLIENT_SECRET` (FACEBOOK, INSTAGRAM,
+    LINKEDIN, X, YOUTUBE, TIKTOK): Coso's app on each platform, platform → (id, secret).
+    With COSO_PLATFORM_BASE_URL set (the emulator), a platform left out uses the
+    emulator's app `coso-emulator`."""
+    oauth_state_minutes: int
+    """`COSO_OAUTH_STATE_MINUTES`: minutes an authorization (its `state`) may take."""
+    token_refresh_ahead: float
+    """`COSO_TOKEN_REFRESH_AHEAD`: seconds before an access token expires that it is
+    refreshed (more than the planner's period, 10 minutes)."""
     sentiment_model: str
     """`COSO_SENTIMENT_MODEL`: which sentiment model `domain.sentiment` uses: a name in
     `domain.sentiment.MODELS` (`lexicon`, the default) or `package.module:factory`, a
@@ -174,6 +184,22 @@ def default_database_url() -> str:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+OAUTH_PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok")
+EMULATOR_CLIENT = ("coso-emulator", "coso-emulator-secret")
+
+
+def _oauth_clients(env: os._Environ[str] | dict[str, str]) -> dict[str, tuple[str, str]]:
+    found = {}
+    for platform in OAUTH_PLATFORMS:
+        client_id = env.get(f"COSO_{platform.upper()}_CLIENT_ID", "").strip()
+        secret = env.get(f"COSO_{platform.upper()}_CLIENT_SECRET", "").strip()
+        if client_id:
+            found[platform] = (client_id, secret)
+        elif env.get("COSO_PLATFORM_BASE_URL"):
+            found[platform] = EMULATOR_CLIENT
+    return found
 
 
 @cache
@@ -241,4 +267,7 @@ def get_settings() -> Settings:
         webhook_retry_factor=float(env.get("COSO_WEBHOOK_RETRY_FACTOR", "4")),
         webhook_disable_after=int(env.get("COSO_WEBHOOK_DISABLE_AFTER", "5")),
         max_webhooks_per_workspace=int(env.get("COSO_MAX_WEBHOOKS_PER_WORKSPACE", "20")),
+        oauth_clients=_oauth_clients(env),
+        oauth_state_minutes=int(env.get("COSO_OAUTH_STATE_MINUTES", "15")),
+        token_refresh_ahead=float(env.get("COSO_TOKEN_REFRESH_AHEAD", "1800")),
     )

@@ -126,6 +126,20 @@ async def media(request: Request) -> Response:
     return Response(seed[:MEDIA_BYTES], media_type=kind)
 
 
+async def clock(request: Request) -> Response:
+    """POST {"advance": seconds}: move the token clock on (tokens expire sooner)."""
+    try:
+        raw = await _json(request)
+        advance = float(raw["advance"]) if isinstance(raw, dict) else None
+    except (ValueError, KeyError, TypeError) as error:
+        return _bad(f"bad clock change: {error}")
+    if advance is None or advance < 0:
+        return _bad("give {\"advance\": seconds} (0 or more)")
+    oauth = _state(request).oauth
+    oauth.offset += advance
+    return JSON({"offset": oauth.offset, "refreshes": oauth.refreshes})
+
+
 ROUTES = [
     Route("/_emulator/faults", add_faults, methods=["POST"]),
     Route("/_emulator/faults", list_faults, methods=["GET"]),
@@ -134,4 +148,5 @@ ROUTES = [
     Route("/_emulator/reset", reset, methods=["POST"]),
     Route("/_emulator/config", configure, methods=["POST"]),
     Route("/_emulator/media/{name}", media, methods=["GET"]),
+    Route("/_emulator/oauth/clock", clock, methods=["POST"]),
 ]

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.emulator import admin
+from api.emulator import admin, oauth
 from api.emulator.core import JSON, PlatformApi
 from api.emulator.data import Config
 from api.emulator.facebook import FacebookApi
@@ -31,7 +31,7 @@ def create_app(config: Config | None = None, faults: list[Fault] | None = None,
     """An emulator serving every platform; its State is `app.state.emulator`."""
     routes = list(admin.ROUTES)
     for api in PLATFORM_APIS:
-        routes += api.routes()
+        routes += oauth.routes(api) + api.routes()
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     state = State(config or Config())
     for fault in faults or []:

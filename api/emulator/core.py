@@ -186,6 +186,9 @@ class PlatformApi:
             return self.error(401, "auth", "No access token was given")
         if token.startswith("expired"):
             return self.error(401, "expired", "The access token has expired")
+        dead = state.oauth.check(self.name, token)
+        if dead is not None:
+            return self.error(401, "expired", dead)
         used, limit, reset = state.hit(self.name, token)
         if fault is not None:  # a "quota" fault: report the quota nearly used up
             used, reset = int(limit * fault.used), time.time() + (fault.retry_after or 1)
@@ -219,6 +222,8 @@ class PlatformApi:
                          "elements": None, "items": {}, "meta": []})
         if fault.kind == "expired_token":
             return self.error(401, "expired", "The access token has expired")
+        if fault.kind == "revoked_app":
+            return self.error(401, "expired", "The user has not authorized this application")
         return self.error(400, "reject", "The content was refused")
 
     @staticmethod

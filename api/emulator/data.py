@@ -247,6 +247,29 @@ def said(cfg: Config, at: datetime, *key: object) -> str:
 
 
 _COMMENTS: dict[str, Comment] = {}
+# The account answers some comments itself, in the platform's own app, hours later.
+ANSWERS = ("Grazie mille! ☕", "Thank you so much!", "Ti abbiamo scritto in privato 🙏",
+           "We've sent you a DM", "Certo! Trovi tutto sul nostro sito.")
+ANSWERED_SHARE = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    id: str
+    text: str
+    created_at: datetime
+
+
+def answer_of(cfg: Config, comment: Comment) -> Answer | None:
+    """The account's own reply to a comment, if it gave one (and it is not in the future)."""
+    if u(cfg.seed, "answered", comment.id) >= ANSWERED_SHARE:
+        return None
+    at = comment.created_at + timedelta(minutes=20 + int(u(cfg.seed, "answer-at",
+                                                           comment.id) * 600))
+    if at > cfg.now():
+        return None
+    pick = h(cfg.seed, "answer", comment.id)
+    return Answer(f"a{pick % 10 ** 17:017d}", ANSWERS[pick % len(ANSWERS)], at)
 
 
 def comments_of(cfg: Config, post: Post) -> list[Comment]:

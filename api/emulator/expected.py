@@ -21,6 +21,7 @@ from api.emulator import youtube as yt
 from api.emulator.data import (
     Comment,
     Post,
+    answer_of,
     available,
     comments_of,
     find_post,
@@ -287,8 +288,8 @@ def comments(state: State, platform: str, post_id: str) -> list[Comment]:
 def inbox(state: State, platform: str, account: str, since: datetime, until: datetime
           ) -> set[tuple[str, str, str]]:
     """(kind, thread id, message id) of every comment on the account's posts of the last
-    30 days, mention and direct message created in since..until, as the inbox reads them
-    (the account's own replies included, deleted comments left out)."""
+    30 days, mention and direct message created in since..until, as a fresh inbox stores
+    them: with the account's own replies to those comments, deleted comments left out."""
     cfg = state.config
     found: set[tuple[str, str, str]] = set()
     first = (until - timedelta(days=30)).date()
@@ -300,8 +301,12 @@ def inbox(state: State, platform: str, account: str, since: datetime, until: dat
         for comment in comments_of(cfg, post):
             if comment.id in state.deleted:
                 continue
-            if since <= comment.created_at < until:
-                found.add(("COMMENT", comment.id, comment.id))
+            if not since <= comment.created_at < until:
+                continue  # the account's answers to older comments have no thread to go in
+            found.add(("COMMENT", comment.id, comment.id))
+            answer = answer_of(cfg, comment)
+            if answer is not None and since <= answer.created_at < until:
+                found.add(("COMMENT", comment.id, answer.id))
             for reply in state.replies_to(comment.id):
                 if since <= reply.created_at < until:
                     found.add(("COMMENT", comment.id, reply.id))

@@ -11,7 +11,14 @@ import orjson
 
 from api.emulator import meta
 from api.emulator.core import Call, Refused, body_params, parse_instant
-from api.emulator.data import Comment, Post, comments_of, find_comment, find_post
+from api.emulator.data import (
+    Comment,
+    Post,
+    answer_of,
+    comments_of,
+    find_comment,
+    find_post,
+)
 from api.emulator.inbox_data import (
     DirectMessage,
     Mention,
@@ -57,7 +64,10 @@ def thread_of(call: Call, platform: str, comment: Comment) -> list[Said]:
     name = account_name(platform, post.account)
     top = Said(comment.id, comment.author, _author_id(comment.author), comment.text,
                comment.created_at)
-    return [top, *(_from_reply(r, name) for r in call.state.replies_to(comment.id))]
+    answer = answer_of(call.config, comment)
+    own = [Said(answer.id, name, post.account, answer.text, answer.created_at, comment.id)
+           ] if answer is not None else []
+    return [top, *own, *(_from_reply(r, name) for r in call.state.replies_to(comment.id))]
 
 
 def _author_id(author: str) -> str:

@@ -11,9 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from api.emulator.data import Config, Post, h, post_id, remember
+from api.emulator.grants import OAuthState
 
 FAULT_KINDS = frozenset({"429", "throttled", "500", "503", "slow", "malformed",
-                         "wrong_shape", "expired_token", "reject", "quota"})
+                         "wrong_shape", "expired_token", "reject", "quota",
+                         "expired_refresh_token", "revoked_app", "consent_denied"})
+# Faults only the authorization server serves (revoked_app: both it and the API).
+OAUTH_ONLY = frozenset({"expired_refresh_token", "consent_denied"})
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok")
 # Generous by default (the benchmark must not be throttled); tests tighten them.
 DEFAULT_LIMIT = (1_000_000, 60)
@@ -26,7 +30,10 @@ class Fault:
     429 (HTTP 429 in the platform's shape, Retry-After when retry_after is set),
     throttled (the platform's native throttle: Meta's code 80001 on HTTP 400), 500, 503,
     slow (answer after `delay` seconds), malformed (truncated JSON), wrong_shape (valid
-    JSON, not the documented shape), expired_token,
+    JSON, not the documented shape), expired_token, expired_refresh_token (the token
+    endpoint refuses a refresh: invalid_grant), revoked_app (the user removed the app:
+    every API call 401, every token grant invalid_grant), consent_denied (the consent
+    page answers error=access_denied whatever is clicked),
     reject (the platform refuses the content), quota (answer normally but report the
     quota `used` (0..1) up, resetting in retry_after seconds).
     """
@@ -126,16 +133,21 @@ class State:
     deleted: set[str] = field(default_factory=set)  # comment ids deleted by their account
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    oauth: OAuthState = field(default_factory=OAuthState)
 
     def add_fault(self, fault: Fault) -> Fault:
         fault.id = next(self.ids)
         self.faults.append(fault)
         return fault
 
-    def take_fault(self, platform: str, path: str, method: str) -> Fault | None:
-        """The first matching fault that fires for this call (and count it)."""
+    def take_fault(self, platform: str, path: str, method: str,
+                   kinds: frozenset[str] | set[str] | None = None) -> Fault | None:
+        """The first matching fault that fires for this call (and count it); `kinds`
+        narrows the faults considered (the API's, the authorization server's)."""
         for fault in self.faults:
             if not fault.matches(platform, path, method):
+                continue
+            if (fault.kind not in kinds) if kinds is not None else fault.kind in OAUTH_ONLY:
                 continue
             if fault.probability is not None and self.rng.random() >= fault.probability:
                 continue
@@ -231,6 +243,7 @@ class State:
         self.pending.clear()
         self.windows.clear()
         self.limits.clear()
+        self.oauth.clear()
         self.replies.clear()
         self.hidden.clear()
         self.deleted.clear()

@@ -89,7 +89,9 @@ class TikTokApi(PlatformApi):
         account = call.account(PLATFORM)
         fields = self._fields(call)
         total = followers(call.config, PLATFORM, account, call.today)
-        user = {"open_id": account, "follower_count": total, "following_count": total // 30,
+        user = {"open_id": account, "display_name": f"TikTok {account[-4:]}",
+                "username": f"tiktok{h('handle', account) % 10 ** 5}",
+                "follower_count": total, "following_count": total // 30,
                 "likes_count": total * 12, "video_count": 300}
         return _ok({"user": {k: v for k, v in user.items() if k in fields}})
 

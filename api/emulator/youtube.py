@@ -171,6 +171,8 @@ class YouTubeApi(PlatformApi):
         call.own(PLATFORM, channel)
         count = followers(call.config, PLATFORM, channel, call.today)
         item = {"kind": "youtube#channel", "id": channel,
+                "snippet": {"title": f"Channel {channel[-4:]}",
+                            "customUrl": f"@youtube{h('handle', channel) % 10 ** 5}"},
                 "statistics": {"viewCount": str(count * 40), "subscriberCount": str(count),
                                "hiddenSubscriberCount": False, "videoCount": "120"}}
         return JSON({"kind": "youtube#channelListResponse", "items": [item],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,34 +82,38 @@ ANONYMOUS = Access(user_id=None)
 
 
 async def load_access(user_id: int) -> Access:
-    """Three queries whatever the number of brands: memberships (with their brands'
-    workspaces), workspace roles, then the brands of the workspaces the viewer administers."""
-    roles: dict[int, set[Role]] = {}
-    member_workspaces: set[int] = set()
+    """The viewer's access: `load_accesses` for one user."""
+    return (await load_accesses([user_id]))[user_id]
+
+
+async def load_accesses(user_ids: Iterable[int]) -> dict[int, Access]:
+    """Three queries whatever the number of users and brands: memberships (with their
+    brands' workspaces), workspace roles, then the brands of the workspaces they administer.
+    Many at once for the live subscriptions, which check every event's viewers together."""
+    ids = sorted(set(user_ids))
+    roles: dict[int, dict[int, set[Role]]] = {pk: {} for pk in ids}
+    member_workspaces: dict[int, set[int]] = {pk: set() for pk in ids}
     for row in await Membership.select(
-        Membership.brand, Membership.brand.workspace.as_alias("workspace"), Membership.role
-    ).where(Membership.user == user_id):
-        roles.setdefault(row["brand"], set()).add(Role(row["role"]))
-        member_workspaces.add(row["workspace"])
-    workspace_roles = {
-        row["workspace"]: WorkspaceRole(row["role"])
-        for row in await WorkspaceMember.select(
-            WorkspaceMember.workspace, WorkspaceMember.role
-        ).where(WorkspaceMember.user == user_id)
-    }
-    admin_workspaces = list(workspace_roles)
-    admin_brands: frozenset[int] = frozenset()
-    if admin_workspaces:
-        admin_brands = frozenset(
-            row["id"]
-            for row in await Brand.select(Brand.id).where(
-                Brand.workspace.is_in(admin_workspaces)
-            )
-        )
-    return Access(
-        user_id=user_id,
-        roles={brand: frozenset(r) for brand, r in roles.items()},
-        admin_brands=admin_brands,
-        workspace_roles=workspace_roles,
-        member_workspaces=frozenset(member_workspaces),
-    )
+        Membership.user, Membership.brand, Membership.brand.workspace.as_alias("workspace"),
+        Membership.role,
+    ).where(Membership.user.is_in(ids or [0])):
+        roles[row["user"]].setdefault(row["brand"], set()).add(Role(row["role"]))
+        member_workspaces[row["user"]].add(row["workspace"])
+    workspace_roles: dict[int, dict[int, WorkspaceRole]] = {pk: {} for pk in ids}
+    for row in await WorkspaceMember.select(
+        WorkspaceMember.user, WorkspaceMember.workspace, WorkspaceMember.role
+    ).where(WorkspaceMember.user.is_in(ids or [0])):
+        workspace_roles[row["user"]][row["workspace"]] = WorkspaceRole(row["role"])
+    administered = sorted({ws for per_user in workspace_roles.values() for ws in per_user})
+    brands_of: dict[int, set[int]] = {}
+    if administered:
+        for row in await Brand.select(Brand.id, Brand.workspace).where(
+                Brand.workspace.is_in(administered)):
+            brands_of.setdefault(row["workspace"], set()).add(row["id"])
+    return {pk: Access(
+        user_id=pk,
+        roles={brand: frozenset(r) for brand, r in roles[pk].items()},
+        admin_brands=frozenset(b for ws in workspace_roles[pk] for b in brands_of.get(ws, ())),
+        workspace_roles=workspace_roles[pk],
+        member_workspaces=frozenset(member_workspaces[pk]),
+    ) for pk in ids}

@@ -45,8 +45,10 @@ from graphql import (
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from api import limits
+from api.graphql.errors import PublicError
 from api.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from domain.metrics import count_rate_limit_refusal, observe_query_cost
 from domain.settings import get_settings
@@ -217,6 +219,28 @@ def too_costly(message: str, **extensions: Any) -> GraphQLExecutionResult:
     return GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
+async def charge_subscription(info: Any) -> None:
+    """A subscription's cost, estimated and taken from the budget once, when it starts (the
+    extension's on_execute does not run for subscriptions); refused as an operation is."""
+    raw = info._raw_info  # graphql-core's: the operation, its fragments, the GraphQLSchema
+    document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+    cost = estimate(raw.schema, document, None, raw.variable_values)
+    observe_query_cost(cost.points)
+    budget = get_settings().cost_budget_per_minute
+    bucket = limits.Bucket("graphql:cost", budget) if budget > 0 else None
+    refused = QueryCost.refusal(cost, bucket)
+    if refused is not None and refused.errors:
+        raise PublicError(refused.errors[0].message)
+    if bucket is None:
+        return
+    verdict = await limits.take(bucket, _who(info.context), cost.points)
+    if not verdict.allowed:
+        count_rate_limit_refusal("cost")
+        raise PublicError(f"Throttled: this subscription costs {cost.points} points and "
+                          f"{verdict.remaining:.0f} of the {budget} a minute are left; "
+                          f"retry in {verdict.retry_after} s")
+
+
 def _who(context: Any) -> str:
     """Whose budget pays: the signed-in user's (all their tokens share one, so issuing more
     tokens buys no more), else (anonymous) the client address's."""
@@ -235,8 +259,8 @@ class QueryCost(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
         document = context.graphql_document
-        if document is None:
-            yield
+        if document is None or context.operation_type is StrawberryOperationType.SUBSCRIPTION:
+            yield  # a subscription is charged as it starts (charge_subscription)
             return
         settings = get_settings()
         cost = estimate(context.schema._schema, document, context.operation_name,

@@ -17,6 +17,7 @@ from api.graphql.pagination import Connection, PageRequest, build_connection
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types.api_token import ApiToken, viewer_tokens
 from api.graphql.types.brand import Brand
+from api.graphql.types.channel_connection import ChannelConnection, viewer_connections
 from api.graphql.types.enums import Role
 from api.graphql.types.invitation import Invitation, viewer_invitations
 from api.graphql.types.user import User
@@ -57,6 +58,12 @@ class Viewer:
                                   "accept or decline them by id.")
     async def invitations(self, info: Info) -> list[Invitation]:
         return await viewer_invitations(info)
+
+    @strawberry.field(description="The viewer's latest OAuth connections (startChannel"
+                                  "Connection), newest first: AUTHORIZED ones list the "
+                                  "accounts to pick.")
+    async def channel_connections(self, info: Info) -> list[ChannelConnection]:
+        return await viewer_connections(info)
 
     @strawberry.field(description="The viewer's API tokens, revoked ones included.")
     async def tokens(self, info: Info) -> list[ApiToken]:

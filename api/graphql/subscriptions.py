@@ -11,16 +11,20 @@ or after reconnecting.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator, Iterator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
-from api.graphql.access import Access, load_access
+from api.graphql.access import Access, load_accesses
 from api.graphql.context import Context, Info
+from api.graphql.cost import charge_subscription
 from api.graphql.errors import PublicError
 from api.graphql.ids import decode_id, global_id
 from api.graphql.loaders.registry import Loaders
@@ -32,7 +36,8 @@ from domain.errors import ValidationFailed
 from domain.events import AUDIENCE, Event
 from domain.events.broker import broker
 from domain.metrics import EVENTS_DELIVERED
-from domain.services.tokens import authenticate
+from domain.models import Brand as BrandTable
+from domain.services.tokens import users_of_tokens
 from domain.settings import get_settings
 
 
@@ -47,22 +52,22 @@ class LiveEvent:
     payload: JSON = strawberry.field(description="Facts of the change, by kind (README).")
     request_id: str | None = strawberry.field(
         description="The request (or job) that caused it, as in the server's logs.")
-    _brand_id: strawberry.Private[int | None]
+    _brand_row: strawberry.Private[dict[str, Any] | None]
 
     @strawberry.field(description="The brand it happened in.")
-    async def brand(self, info: Info) -> Brand | None:
-        if self._brand_id is None or not info.context.access.can_read(self._brand_id):
+    def brand(self, info: Info) -> Brand | None:
+        row = self._brand_row
+        if row is None or not info.context.access.can_read(row["id"]):
             return None
-        row = await info.context.loaders.brand.load(self._brand_id)
-        return Brand.from_row(row) if row else None
+        return Brand.from_row(row)
 
     @classmethod
-    def of(cls, event: Event) -> LiveEvent:
+    def of(cls, event: Event, brand_row: dict[str, Any] | None) -> LiveEvent:
         return cls(id=event.id, kind=event.kind,
                    subject=global_id(event.subject_type, event.subject_id),
                    subject_type=event.subject_type, occurred_at=event.occurred_at,
                    payload=event.payload, request_id=event.request_id,
-                   _brand_id=event.brand_id)
+                   _brand_row=brand_row)
 
 
 def may_receive(access: Access, event: Event) -> bool:
@@ -85,14 +90,51 @@ class Unauthenticated(PublicError):
                          "user deactivated; connect again with a valid token")
 
 
-async def refresh(context: Context) -> None:
-    """The connection's viewer read again: token, user and roles (4 queries)."""
-    token = getattr(context, "token", None)
-    user = await authenticate(token) if token else None
-    if user is None:
+class EventChecks:
+    """What every subscriber of this process needs to know about one event, read once for
+    them all: each connection's viewer (token, user and roles, batched: five queries
+    whatever the number of viewers) and the event's brand row."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.viewers: DataLoader[str, tuple[dict[str, Any], Access] | None] = DataLoader(
+            load_fn=self._load_viewers)
+        self._brand: asyncio.Task[dict[str, Any] | None] | None = None
+
+    async def _load_viewers(self, tokens: list[str]) -> list[tuple[dict[str, Any], Access] | None]:
+        users = await users_of_tokens(tokens)
+        accesses = await load_accesses(user["id"] for user in users.values())
+        return [(users[t], accesses[users[t]["id"]]) if t in users else None for t in tokens]
+
+    async def brand(self) -> dict[str, Any] | None:
+        if self.event.brand_id is None:
+            return None
+        if self._brand is None:
+            self._brand = asyncio.ensure_future(BrandTable.select().where(
+                BrandTable.id == self.event.brand_id).first())
+        return await asyncio.shield(self._brand)
+
+
+_checks: OrderedDict[tuple[int, str], EventChecks] = OrderedDict()
+CHECKS_KEPT = 256  # events whose checks stay shared (far more than are in flight at once)
+
+
+def checks_for(event: Event) -> EventChecks:
+    key = (id(asyncio.get_running_loop()), event.id)
+    found = _checks.get(key)
+    if found is None:
+        found = _checks[key] = EventChecks(event)
+        while len(_checks) > CHECKS_KEPT:
+            _checks.popitem(last=False)
+    return found
+
+
+async def refresh(context: Context, checks: EventChecks) -> None:
+    """The connection's viewer as they are now: token, user and roles read again."""
+    found = await checks.viewers.load(context.token) if context.token else None
+    if found is None:
         raise Unauthenticated()
-    context.user = user.to_dict()
-    context.access = await load_access(user.id)
+    context.user, context.access = found
     context.loaders = Loaders()  # fields of this event read fresh rows
 
 
@@ -140,6 +182,7 @@ class Subscription:
     ) -> AsyncGenerator[LiveEvent, None]:
         context = info.context
         brand_id = _brand_filter(brand, context.access)
+        await charge_subscription(info)
         wanted = frozenset(kinds) if kinds else None
         with subscription_slot(context.user_id):
             async with broker().subscribe() as queue:
@@ -150,8 +193,9 @@ class Subscription:
                         continue
                     if not might_receive(context.access, event):
                         continue
-                    await refresh(context)
+                    checks = checks_for(event)
+                    await refresh(context, checks)
                     if not may_receive(context.access, event):
                         continue
                     EVENTS_DELIVERED.labels(kind=event.kind.value).inc()
-                    yield LiveEvent.of(event)
+                    yield LiveEvent.of(event, await checks.brand())

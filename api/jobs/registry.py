@@ -13,6 +13,7 @@ from typing import Any
 
 from arq.constants import default_queue_name
 
+from api.reconnect_mail import mail_reconnect_needed
 from api.reports.jobs import JOB_MARGIN, generate_report, requeue_stalled_reports
 from api.reports.schedules import send_scheduled_reports_job
 from domain.jobs import JobSpec
@@ -23,7 +24,9 @@ from domain.sync.jobs import plan_syncs, sync_channel
 from domain.sync.moderation import moderate_message, requeue_moderations
 from domain.sync.publish import publish_due_posts, publish_post
 from domain.sync.replies import requeue_replies, send_reply
+from domain.sync.tokens import MAIL_JOB, plan_token_refreshes, refresh_token_job
 from domain.webhooks.deliver import MAX_ATTEMPTS_CAP, deliver_webhook
+from domain.webhooks.dispatch import requeue_stalled_deliveries
 
 SYNC_QUEUE = "coso:sync"
 """Syncs and publishing (minutes)."""
@@ -46,6 +49,8 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     # after COSO_WEBHOOK_MAX_ATTEMPTS (at most the cap), hours later, so it runs apart.
     JobSpec("deliver_webhook", deliver_webhook, SYNC_QUEUE, max_tries=MAX_ATTEMPTS_CAP,
             background=True),
+    JobSpec("refresh_channel_token", refresh_token_job, SYNC_QUEUE, max_tries=SYNC_TRIES),
+    JobSpec(MAIL_JOB, mail_reconnect_needed, REPORT_QUEUE, max_tries=3),
 )}
 """The jobs a queue takes by name."""
 
@@ -70,10 +75,15 @@ CRONS: tuple[Cron, ...] = (
     Cron("plan_syncs", plan_syncs, SYNC_QUEUE,
          minute=set(range(0, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     Cron("publish_due_posts", publish_due_posts, SYNC_QUEUE, run_at_startup=True),
+    # Tokens expiring within COSO_TOKEN_REFRESH_AHEAD (more than this period) are refreshed.
+    Cron("plan_token_refreshes", plan_token_refreshes, SYNC_QUEUE,
+         minute=set(range(5, 60, PLAN_EVERY_MINUTES)), run_at_startup=True),
     Cron("plan_inbox_syncs", plan_inbox_syncs, SYNC_QUEUE,
          minute=set(range(0, 60, INBOX_EVERY_MINUTES))),
     Cron("requeue_replies", requeue_replies, SYNC_QUEUE, minute={3, 33}),
     Cron("requeue_moderations", requeue_moderations, SYNC_QUEUE, minute={4, 34}),
+    Cron("requeue_stalled_deliveries", requeue_stalled_deliveries, SYNC_QUEUE,
+         minute={9, 19, 29, 39, 49, 59}),
     # Daily at 06:00 UTC: due-ness is judged on the brand's local date, and in every
     # timezone (UTC-12 to UTC+14) that hour still falls on the local day it is due. The
     # delivery claim makes even a second start harmless.

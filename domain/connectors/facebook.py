@@ -145,7 +145,7 @@ class FacebookConnector(MetaConnector):
                        ) -> AsyncIterator[RemoteComment]:
         async for page in self.graph.pages(
                 f"{post_external_id}/comments", auth.access_token,
-                fields="id,from,message,created_time", filter="stream",
+                fields="id,from,message,created_time", filter="toplevel",
                 order="chronological", limit=self.page_size):
             for row in page:
                 author = row.get("from") or {}

@@ -59,7 +59,18 @@ async def connect_channels(channel_ids: dict[str, dict[str, int]], today: date,
                 Channel.status: ChannelStatus.CONNECTED, Channel.access_token: token,
                 Channel.connected_at: now(), Channel.last_error: "",
             }).where(Channel.id == channel_id)
+    await synced_through(channel_ids, today)
+
+
+async def synced_through(channel_ids: dict[str, dict[str, int]], today: date) -> None:
+    """The generated history of the channels Coso has a connector for counts as synced up
+    to a week ago: the first sync fetches the last week from the platform."""
+    for b in BRANDS:
+        for ch in b.channels:
+            if ch.platform not in API_VERSIONS:
+                continue
             await Channel.update({
                 Channel.metrics_watermark: today - timedelta(days=SYNCED_DAYS_AGO),
                 Channel.backfilled_from: today - timedelta(days=METRIC_DAYS),
-            }).where(Channel.id == channel_id, Channel.metrics_watermark.is_null())
+            }).where(Channel.id == channel_ids[b.slug][ch.handle],
+                     Channel.metrics_watermark.is_null())

@@ -17,6 +17,7 @@ from domain.connectors import API_VERSIONS
 from domain.db import write_transaction
 from domain.demo import access, store
 from domain.demo.agency import BRANDS, METRIC_DAYS, SYNCED_DAYS_AGO
+from domain.demo.inbox import COMMUNITY_MANAGER, seed_inbox
 from domain.demo.plan import PostSpec, plan
 from domain.demo.simulation import SimulatedPost, add_up, channel_days, post_days
 from domain.demo.sources import CHANNEL_RAW, POST_RAW
@@ -26,12 +27,16 @@ from domain.services.metrics import Observation, upsert_channel_metrics, upsert_
 
 
 async def seed_demo(today: date | None = None, *,
-                    channel_token: Callable[[str, str], str] | None = None
-                    ) -> list[access.DemoLogin]:
+                    channel_token: Callable[[str, str], str] | None = None,
+                    synced: bool | None = None) -> list[access.DemoLogin]:
     """Create or refresh the demo agency; returns each demo user with a working token.
 
     With `channel_token(platform, external_id)` the channels are connected with its tokens.
+    `synced` (default: with a channel_token) makes the last week of the channels Coso has a
+    connector for a platform's to fetch: connected here, or later through OAuth
+    (api/demo_connect.py).
     """
+    synced = channel_token is not None if synced is None else synced
     today = today or datetime.now(UTC).date()
     now_ref = datetime.combine(today, time.min, UTC)
     yesterday, first = today - timedelta(days=1), today - timedelta(days=METRIC_DAYS)
@@ -40,7 +45,10 @@ async def seed_demo(today: date | None = None, *,
         brand_ids, channel_ids = await store.seed_brands(workspace_id, today)
         if channel_token is not None:
             await access.connect_channels(channel_ids, today, channel_token)
+        elif synced:
+            await access.synced_through(channel_ids, today)
         users = await store.seed_people(brand_ids, workspace_id)
+        await seed_inbox(brand_ids, users[COMMUNITY_MANAGER])
         campaigns = await store.seed_campaigns(today, brand_ids, channel_ids)
         specs: list[PostSpec] = []
         for b in BRANDS:
@@ -66,7 +74,7 @@ async def seed_demo(today: date | None = None, *,
         for b in BRANDS:
             for ch in b.channels:
                 channel_id = channel_ids[b.slug][ch.handle]
-                last = (synced_to if channel_token and ch.platform in API_VERSIONS
+                last = (synced_to if synced and ch.platform in API_VERSIONS
                         else yesterday)
                 days = channel_days(ch.handle, ch.platform, ch.followers, first, last,
                                     by_channel.get(channel_id, {}),

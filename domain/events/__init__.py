@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     CONVERSATION_CREATED = "CONVERSATION_CREATED"
     CONVERSATION_CHANGED = "CONVERSATION_CHANGED"
     ALERT_RAISED = "ALERT_RAISED"
+    CHANNEL_NEEDS_RECONNECT = "CHANNEL_NEEDS_RECONNECT"
 
 
 AUDIENCE: dict[EventKind, Action] = {
@@ -51,6 +52,8 @@ AUDIENCE: dict[EventKind, Action] = {
     EventKind.CONVERSATION_CREATED: Action.INBOX_READ,
     EventKind.CONVERSATION_CHANGED: Action.INBOX_READ,
     EventKind.ALERT_RAISED: Action.INBOX_READ,
+    # The platform refused to refresh a channel's token: those who run the brand reconnect.
+    EventKind.CHANNEL_NEEDS_RECONNECT: Action.READ_OPERATIONS,
 }
 """The brand action a viewer needs to receive an event of each kind live."""
 

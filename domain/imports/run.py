@@ -393,7 +393,7 @@ class _Run:
                                                 ordered=target.table in self.interleaved)
                     with self.timed("rollups"):
                         await rollups.refresh_staged(store, self.staging[target.table],
-                                                     target.table)
+                                                     target.table, sum(counts))
                     inserted += counts[0]
                     updated += counts[1]
                     if sum(counts) >= ANALYZE_AFTER_ROWS:

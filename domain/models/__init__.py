@@ -6,6 +6,7 @@ from domain.models.accounts import ApiToken, User, Workspace, WorkspaceMember
 from domain.models.audit import AuditLog
 from domain.models.brands import Brand, Channel, Membership, Strategy
 from domain.models.campaigns import Campaign, CampaignChannel
+from domain.models.connections import ChannelConnection
 from domain.models.inbox import Conversation, InternalNote, Message, SavedReply
 from domain.models.invitations import Invitation, RecipientConfirmation
 from domain.models.metrics import ChannelMetric, MetricRollup, PostMetric
@@ -26,6 +27,7 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     ReportSchedule, Report, ReportDelivery,
     Invitation, RecipientConfirmation,
     Webhook, WebhookDelivery, WebhookAttempt,
+    ChannelConnection,
     Conversation, Message, InternalNote, SavedReply,
 ]
 
@@ -36,6 +38,7 @@ __all__ = [
     "AuditLog",
     "Brand", "Channel", "Membership", "Strategy",
     "Campaign", "CampaignChannel",
+    "ChannelConnection",
     "ChannelMetric", "MetricRollup", "PostMetric",
     "Conversation", "InternalNote", "Message", "SavedReply",
     "Invitation", "RecipientConfirmation",

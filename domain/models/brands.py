@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 
 from domain.enums import ChannelStatus, Platform, Role
 from domain.models.accounts import User, Workspace
@@ -52,6 +52,8 @@ class Channel(Table):
     refresh_token = Text(default="")
     token_expires_at = Timestamptz(null=True, default=None)
     connected_at = Timestamptz(null=True, default=None)
+    token_version = Integer(default=0)
+    """Bumped by every token written: a refresh compares it so two jobs refresh once."""
     # Sync state: every day up to metrics_watermark is synced; advanced in the same
     # transaction as the metric rows it covers.
     metrics_watermark = Date(null=True, default=None)

@@ -160,8 +160,10 @@ def _point_source(row: Mapping[str, Any]) -> PointSource:
                        _fetched(row["fetched_at"]))
 
 
-def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectSeries]:
-    """Series per subject; rows of several parts (channels) on one day are added up."""
+def _collect(rows: list[dict[str, Any]], prefix: str = "", *, provenance: bool = True
+             ) -> dict[int, SubjectSeries]:
+    """Series per subject; rows of several parts (channels) on one day are added up. Without
+    `provenance`, no point sources (the dashboards do not show them)."""
     sums: dict[int, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     sources: dict[tuple[int, str], dict[date, PointSource]] = defaultdict(dict)
     currency: dict[tuple[int, str], str | None] = {}
@@ -172,21 +174,14 @@ def _collect(rows: list[dict[str, Any]], prefix: str = "") -> dict[int, SubjectS
         days[day] = days.get(day, Decimal(0)) + exact_decimal(row["value"])
         key = (row["subject"], name)
         currency[key] = currency.get(key) or row["currency"]
+        if not provenance:
+            continue
         source, known = _point_source(row), sources[key].get(day)
         sources[key][day] = source if known is None else known.merge(source)
     return {subject: {name: Series(name, sorted(days.items()), currency[(subject, name)],
                                    sources[(subject, name)])
                       for name, days in by_name.items()}
             for subject, by_name in sums.items()}
-
-
-def _per_channel_fallback(post: list[dict[str, Any]], account: list[dict[str, Any]]
-                          ) -> list[dict[str, Any]]:
-    """Post rows of the (subject, channel, metric)s that have no account rows, plus all
-    account rows: a channel reporting a metric only per post still counts in its brand."""
-    has_account = {(r["subject"], r["part"], r["metric"]) for r in account}
-    return [r for r in post if (r["subject"], r["part"], r["metric"]) not in has_account] \
-        + account
 
 
 async def _paid_rows(column: str, scope: str, ids: Sequence[int], start: date, end: date,
@@ -243,24 +238,21 @@ async def _paid_series(subject: Subject, ids: Sequence[int], start: date, end: d
 
 async def load_series(
     subject: Subject, ids: Sequence[int], start: date, end: date,
-    names: tuple[str, ...] | None = None, *, paid: bool = False,
+    names: tuple[str, ...] | None = None, *, paid: bool = False, provenance: bool = True,
 ) -> dict[int, SubjectSeries]:
     """Daily series of each subject id (every id present, {} when it has no data).
 
     Channels and brands take a metric channel by channel: from the channel's account-level
     rows where it has any for that metric in the window, else from the sum of its posts'
-    rows. With `paid`, also the paid:* series CPM and CPC read (see PAID_PREFIX).
+    rows. With `paid`, also the paid:* series CPM and CPC read (see PAID_PREFIX); without
+    `provenance`, no point sources.
     """
     id_list = sorted(set(ids))
-    split = subject in _ACCOUNT_LEVEL
     if subject is Subject.POST:
         rows = await _level_rows(_POST_LEVEL, subject, id_list, start, end, names)
     else:  # brands, channels and campaigns read the daily rollups (domain.services.rollups)
-        rows = await _rollup_rows(subject, id_list, start, end, names, "POST", split)
-    if split:
-        account = await _rollup_rows(subject, id_list, start, end, names, "ACCOUNT", True)
-        rows = _per_channel_fallback(rows, account)
-    merged = _collect(rows)
+        rows = await _rollup_rows(subject, id_list, start, end, names)
+    merged = _collect(rows, provenance=provenance)
     if paid:
         paid_series = (await _paid_series(subject, id_list, start, end)
                        if subject is Subject.POST
@@ -283,29 +275,40 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 async def _rollup_rows(subject: Subject, ids: Sequence[int], start: date, end: date,
-                       names: tuple[str, ...] | None, level: str, by_channel: bool
-                       ) -> list[dict[str, Any]]:
-    """Rows shaped as `_level_rows` gives them, from the daily rollups of one level."""
+                       names: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """Rows shaped as `_level_rows` gives them (one per subject, metric and day), from the
+    daily rollups: for brands and channels, a channel's account rows of a metric where it
+    has any in the window, else its posts' (the choice made in SQL, channel by channel);
+    for campaigns, their posts'."""
     if not ids or names == ():
         return []
     column = _ROLLUP_COLUMN[subject]
-    args: list[Any] = [*ids, level, start, end]
+    args: list[Any] = [*ids, start, end]
     # Posts' rows added up over format, pillar and media type (rollups.ALL); account
     # rows have no such split.
-    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'", 'r."level" = {}',
+    conds = [f"{column} IN ({_marks(ids)})", "r.\"grain\" = 'DAY'",
              'r."period_start" >= {}', 'r."period_start" <= {}',
              "r.\"metric\" NOT LIKE 'paid:%'", "r.\"format\" IN ('*', '')"]
     if names is not None:
         conds.append(f'r."metric" IN ({_marks(names)})')
         args += names
-    part = 'r."channel"' if by_channel else "NULL"
-    group = f"{column}, {part}" if by_channel else column
+    if subject in _ACCOUNT_LEVEL:
+        # Not correlated, so it is computed once (a hashed subplan), not per row.
+        owner = column.replace("r.", "a.", 1)
+        conds.append(
+            "(r.\"level\" = 'ACCOUNT' OR (r.\"channel\", r.\"metric\") NOT IN (SELECT "
+            f'a."channel", a."metric" FROM metric_rollup a WHERE {owner} IN '
+            f"({_marks(ids)}) AND a.\"grain\" = 'DAY' AND a.\"level\" = 'ACCOUNT' "
+            'AND a."period_start" >= {} AND a."period_start" <= {}))')
+        args += [*ids, start, end]
+    else:
+        conds.append("r.\"level\" = 'POST'")
     return await raw_rows(
         PostMetric,
-        f'SELECT {column} AS subject, {part} AS part, r."metric" AS metric, '
+        f'SELECT {column} AS subject, NULL AS part, r."metric" AS metric, '
         f'r."period_start" AS day, SUM(r."value") AS value, MAX(r."currency") AS currency, '
         f'{_ROLLUP_PROVENANCE} FROM metric_rollup r WHERE {" AND ".join(conds)} '
-        f'GROUP BY {group}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
+        f'GROUP BY {column}, r."metric", r."period_start" ORDER BY 1, 3, 4', *args)
 
 
 async def _rollup_paid(subject: Subject, ids: Sequence[int], start: date, end: date
@@ -450,9 +453,13 @@ async def load_group_totals(
     """Per scope id, its posts grouped by `by` (a GROUP_COLUMNS key; None is the group of
     posts without a value, e.g. without a campaign): each group's totals over [start, end]
     of the summed metrics and the paid:* figures, as one point dated `start` per metric,
-    ready for `period_kpis(…, start, end, …)`. Post-level rows only: from the rollups
-    (whole months and weeks from theirs, the days around them from the daily ones), but
-    per post from the raw rows."""
+    ready for `period_kpis(…, start, end, …)`. From the rollups (whole months and weeks
+    from theirs, the days around them from the daily ones), but per post from the raw rows.
+
+    A brand's or channel's channels are read as `load_series` reads them: a channel's
+    account rows of a metric where it has any in the period, else its posts'; their
+    stocks (followers) come day by day from the day before `start`. Any other split, and
+    a campaign's channels, add up posts only."""
     id_list = sorted(set(ids))
     if not id_list:
         return {}
@@ -461,27 +468,52 @@ async def load_group_totals(
     from domain.services.rollups import cover  # rollups reads no analytics: no cycle
 
     column, group = _ROLLUP_COLUMN[scope], f'r."{GROUP_COLUMNS[by]}"'
-    # Channels and campaigns from the rows added up over format, pillar and media type.
-    split = "r.\"format\" = '*'" if by in ("channel", "campaign") else "r.\"format\" <> '*'"
     pieces: list[str] = []
-    args: list[Any] = [*id_list, *_STOCKS]
+    spans: list[Any] = []
     for grain, starts in cover(start, end).items():
         if starts:
             pieces.append(f"(r.\"grain\" = '{grain}' AND r.\"period_start\" IN "
                           f"({_marks(starts)}))")
-            args += starts
+            spans += starts
+    within = " OR ".join(pieces)
+    accounts = by == "channel" and scope in _ACCOUNT_LEVEL
+    args: list[Any] = [*id_list, *_STOCKS, *spans]
+    if accounts:
+        # Not correlated, so computed once: the (channel, metric)s with account rows.
+        level = ("(r.\"level\" = 'ACCOUNT' OR (r.\"channel\", r.\"metric\") NOT IN (SELECT "
+                 f'r."channel", r."metric" FROM metric_rollup r WHERE {column} IN '
+                 f"({_marks(id_list)}) AND r.\"level\" = 'ACCOUNT' AND ({within})))")
+        args += [*id_list, *spans]
+    else:
+        level = "r.\"level\" = 'POST'"
+    # Channels and campaigns from the rows added up over format, pillar and media type.
+    split = ("r.\"format\" IN ('*', '')" if by in ("channel", "campaign")
+             else "r.\"format\" NOT IN ('*', '')")
     rows = await raw_rows(
         PostMetric,
         f'SELECT {column} AS scope, {group} AS subject, r."metric" AS metric, '
         'SUM(r."value") AS value, MAX(r."currency") AS currency FROM metric_rollup r '
-        f"WHERE {column} IN ({_marks(id_list)}) AND r.\"level\" = 'POST' AND {split} "
-        f'AND r."metric" NOT IN ({_marks(_STOCKS)}) AND ({" OR ".join(pieces)}) '
+        f"WHERE {column} IN ({_marks(id_list)}) AND {split} "
+        f'AND r."metric" NOT IN ({_marks(_STOCKS)}) AND ({within}) AND {level} '
         f'GROUP BY {column}, {group}, r."metric"', *args)
     out: dict[int, dict[Any, SubjectSeries]] = {pk: {} for pk in id_list}
     for row in rows:
         key = None if by == "campaign" and row["subject"] == 0 else row["subject"]
         out[row["scope"]].setdefault(key, {})[row["metric"]] = Series(
             row["metric"], [(start, exact_decimal(row["value"]))], row["currency"])
+    if accounts:
+        for row in await raw_rows(
+                PostMetric,
+                f'SELECT {column} AS scope, r."channel" AS subject, r."metric" AS metric, '
+                'r."period_start" AS day, SUM(r."value") AS value FROM metric_rollup r '
+                f"WHERE {column} IN ({_marks(id_list)}) AND r.\"grain\" = 'DAY' "
+                f"AND r.\"level\" = 'ACCOUNT' AND r.\"metric\" IN ({_marks(_STOCKS)}) "
+                'AND r."period_start" >= {} AND r."period_start" <= {} '
+                f'GROUP BY {column}, r."channel", r."metric", r."period_start" '
+                'ORDER BY 4', *id_list, *_STOCKS, series_window(start), end):
+            series = out[row["scope"]].setdefault(row["subject"], {}).setdefault(
+                row["metric"], Series(row["metric"]))
+            series.points.append((_as_day(row["day"]), exact_decimal(row["value"])))
     return out
 
 
@@ -577,14 +609,15 @@ async def _channel_progress(channel_ids: Sequence[int]
     rows = await raw_rows(
         ChannelMetric,
         'SELECT c."id" AS channel, c."status" AS status, c."metrics_watermark" AS watermark, '
-        '(SELECT MAX(a."day") FROM channel_metric a WHERE a."channel" = c."id") AS account, '
-        '(SELECT MAX(m."day") FROM post_metric m JOIN post p ON p."id" = m."post" '
-        f'WHERE p."channel" = c."id") AS posts FROM channel c WHERE c."id" IN ({marks})',
-        *ids)
+        # The last day with any row, account or post: from the daily rollups (an index
+        # lookup), not a scan of every post's rows.
+        '(SELECT MAX(r."period_start") FROM metric_rollup r WHERE r."channel" = c."id" '
+        "AND r.\"grain\" = 'DAY') AS last FROM channel c "
+        f'WHERE c."id" IN ({marks})', *ids)
     out: dict[int, tuple[date | None, bool]] = {}
     for row in rows:
         watermark = _as_date(row["watermark"])
-        last = [d for d in (_as_date(row["account"]), _as_date(row["posts"])) if d]
+        last = [d for d in (_as_date(row["last"]),) if d]
         out[row["channel"]] = (watermark if watermark is not None else max(last, default=None),
                                row["status"] != ChannelStatus.DISCONNECTED)
     return out

@@ -178,12 +178,17 @@ def _connected_values(access: str, refresh: str, expires: datetime | None,
         Channel.status: ChannelStatus.CONNECTED, Channel.access_token: encrypt_token(access),
         Channel.refresh_token: encrypt_token(refresh), Channel.token_expires_at: expires,
         Channel.connected_at: now, Channel.last_error: "",
+        Channel.token_version: Channel.token_version + 1,
     }
 
 
 async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection, *,
-                          now: datetime | None = None) -> Connected:
-    """Connect the brand's channel (platform, handle), creating it when it does not exist."""
+                          now: datetime | None = None,
+                          by_external_id: bool = False) -> Connected:
+    """Connect the brand's channel (platform, handle), creating it when it does not exist.
+
+    `by_external_id` (an account picked after OAuth): the brand's channel with this id on
+    the platform is the one, whatever its handle; it keeps its handle and name."""
     now = utcnow(now)
     problems = Problems()
     values = ChannelValues(platform=str(conn.platform), handle=(conn.handle or "").strip(),
@@ -200,9 +205,18 @@ async def connect_channel(actor_id: int | None, brand_id: int, conn: Connection,
     problems.check()
     async with write_transaction():
         brand = await must_exist(Brand, brand_id, "brand")
-        before = await locked(Channel.select().where(
-            Channel.brand == brand_id, Channel.platform == values.platform,
-            Channel.handle == values.handle)).first()
+        before = None
+        if by_external_id:
+            before = await locked(Channel.select().where(
+                Channel.brand == brand_id, Channel.platform == values.platform,
+                Channel.external_id == values.external_id).order_by(Channel.id)).first()
+            if before is not None:
+                values = replace(values, handle=before["handle"],
+                                 name=before["name"] or values.name)
+        if before is None:
+            before = await locked(Channel.select().where(
+                Channel.brand == brand_id, Channel.platform == values.platform,
+                Channel.handle == values.handle)).first()
         if before is None:
             # The audit log accepts no actor (the CLI, the demo): None is passed through.
             before = await create_channel(actor_id, brand_id, values)  # type: ignore[arg-type]
@@ -261,6 +275,29 @@ async def disconnect_channel(actor_id: int | None, channel_id: int) -> dict[str,
         after = await _written(channel_id)
         await _audit("channel.disconnect", actor_id, before, after)
     return after
+
+
+async def revoke_tokens(row: dict[str, Any]) -> bool:
+    """Ask the platform to forget a channel's tokens (a disconnected channel's row as it
+    was); best effort: False when it could not. Meta's Page tokens are left alone: revoking
+    one removes the app from the user's every Page."""
+    from domain.connectors.oauth import SPECS
+    from domain.connectors.oauth_flow import revoke
+    from domain.sync.base import http_client
+
+    spec = SPECS.get(Platform(row["platform"]))
+    if spec is None or spec.long_lived_exchange:
+        return False
+    try:
+        tokens = [decrypt_token(row["refresh_token"]), decrypt_token(row["access_token"])]
+    except TokenUnreadable:
+        return False
+    done = False
+    async with http_client() as http:
+        for token in tokens:
+            if token:
+                done = await revoke(spec.platform, http, token) or done
+    return done
 
 
 def channel_auth(row: dict[str, Any]) -> ChannelAuth:

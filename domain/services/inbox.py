@@ -24,6 +24,7 @@ from domain.enums import (
     SentimentSource,
 )
 from domain.errors import ValidationFailed
+from domain.events import EventKind
 from domain.models import (
     Brand,
     Channel,
@@ -49,6 +50,7 @@ from domain.rules.inbox import (
 from domain.services.audit import record
 from domain.services.usecase import Problems, insert_unique, locked, row_of, update_unique
 from domain.sync.inbox import refresh_conversations, syncs_inbox
+from domain.sync.inbox_events import announce
 
 MAX_NOTE = 5000
 MAX_TITLE = 200
@@ -89,6 +91,8 @@ async def _change(conversation_id: int, actor_id: int | None, action: str,
         after = await _conversation(conversation_id)
         await _audit(actor_id, action, "conversation", conversation_id, before["brand"],
                      before, after)
+        await announce({conversation_id}, EventKind.CONVERSATION_CHANGED,
+                       action.removeprefix("conversation."))
         return after
 
 
@@ -162,6 +166,7 @@ async def set_sentiment(conversation_id: int, sentiment: Sentiment | None,
         after = await _conversation(conversation_id)
         await _audit(actor_id, "conversation.sentiment", "conversation", conversation_id,
                      before["brand"], before, after)
+        await announce({conversation_id}, EventKind.CONVERSATION_CHANGED, "sentiment")
         return after
 
 
@@ -179,6 +184,7 @@ async def add_note(conversation_id: int, text: str, actor_id: int | None) -> dic
             created_at=datetime.now(UTC))).returning(*InternalNote.all_columns()))[0]
         await _audit(actor_id, "conversation.note", "internal_note", row["id"],
                      conversation["brand"], None, row)
+        await announce({conversation_id}, EventKind.CONVERSATION_CHANGED, "note")
         return row
 
 
@@ -242,6 +248,7 @@ async def queue_reply(conversation_id: int, text: str | None, saved_reply_id: in
             reply_status=ReplyStatus.QUEUED)).returning(*Message.all_columns()))[0]
         await _audit(actor_id, "conversation.reply", "message", row["id"],
                      conversation["brand"], None, row)
+        await announce({conversation_id}, EventKind.CONVERSATION_CHANGED, "reply queued")
         return row
 
 

@@ -232,18 +232,23 @@ async def refresh(sql: Sql, channel_days: ChannelDays) -> None:
 
 
 LOCK_SPACE = 7_001
-"""The first key of the PostgreSQL advisory locks that serialise refreshes per channel."""
+"""The first key of the PostgreSQL advisory locks that serialise refreshes per brand."""
 
 
 async def _lock(sql: Sql, channels: Sequence[int]) -> None:
-    """Wait for any other transaction refreshing these channels to end (PostgreSQL).
+    """Wait for any other transaction refreshing rollups of these channels' brands to end
+    (PostgreSQL; SQLite has one writer anyway).
 
     Two writers of the same channel-day would each delete and insert its rows from what
     they see: the later insert would collide with the earlier's, or leave out its raw
-    rows. Taken in channel order, until the transaction ends; SQLite has one writer."""
-    if sql.postgres:
-        for channel in channels:
-            await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, ?::int)", channel)
+    rows. The lock is the brand's, not the channel's: a transaction refreshes one brand
+    (a sync, an import, a mutation), so however many refreshes it makes, in whatever order
+    of channels, two transactions cannot each hold what the other waits for."""
+    if sql.postgres and channels:
+        cond, args = _in(sql, '"id"', sorted(set(channels)), "int")
+        await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, b.\"brand\") FROM "
+                        f'(SELECT DISTINCT "brand" FROM channel WHERE {cond} ORDER BY 1) b',
+                        *args)
 
 
 async def _refresh_days(sql: Sql, channel: int, days: Sequence[date]) -> None:
@@ -335,9 +340,10 @@ async def refresh_keys(sql: Sql, keys: str) -> None:
     """`refresh` of the (channel, day) pairs in the table `keys` (columns "channel", "day"),
     set-based: however many pairs, eight statements and nothing held in memory."""
     pairs = f'(SELECT "channel", "day" FROM "{keys}")'
-    if sql.postgres:
-        await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, k.\"channel\") FROM "
-                        f'(SELECT DISTINCT "channel" FROM "{keys}" ORDER BY 1) k')
+    if sql.postgres:  # as `_lock`, for the keys' brands
+        await sql.fetch(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, b.\"brand\") FROM "
+                        '(SELECT DISTINCT c."brand" FROM channel c WHERE c."id" IN '
+                        f'(SELECT "channel" FROM "{keys}") ORDER BY 1) b')
     await sql.execute(f"DELETE FROM {TABLE} WHERE \"grain\" = 'DAY' AND "
                       f'("channel", "period_start") IN {pairs}')
     selects = _raw_selects(sql, "DAY", f'(p."channel", m."day") IN {pairs}',
@@ -357,10 +363,14 @@ async def refresh_keys(sql: Sql, keys: str) -> None:
         await sql.execute(_INSERT + _from_days(sql, grain, where))
 
 
-async def refresh_staged(sql: Sql, staging: str, table: str) -> None:
+async def refresh_staged(sql: Sql, staging: str, table: str, written: int | None = None
+                         ) -> None:
     """After an import's upsert from the staging table `staging` into `table`: refresh the
     channel-days of the staged metric rows, or of the stored posts staged (set-based, see
-    `refresh_keys`)."""
+    `refresh_keys`). `written`, the rows the upsert inserted or changed: 0 skips it all
+    (a file imported again unchanged)."""
+    if written == 0:
+        return
     if table == "post_metric":
         pairs = ('SELECT DISTINCT p."channel" AS "channel", s."day" AS "day" FROM '
                  f'"{staging}" s JOIN post p ON p."id" = s."post"')

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from domain.models import ApiToken, User
 from domain.models.columns import now
@@ -45,6 +47,21 @@ async def authenticate(token: str) -> User | None:
     if row["last_used_at"] is None or current - row["last_used_at"] > LAST_USED_RESOLUTION:
         await ApiToken.update({ApiToken.last_used_at: current}).where(ApiToken.id == row["id"])
     return user
+
+
+async def users_of_tokens(tokens: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The active user (row) of each unrevoked token among `tokens`, in two queries: the
+    same rule as `authenticate`, for many live connections at once (no use recorded)."""
+    hashes = {hash_token(t): t for t in tokens if t.startswith(TOKEN_PREFIX) and len(t) <= 200}
+    if not hashes:
+        return {}
+    rows = await ApiToken.select(ApiToken.token_hash, ApiToken.user).where(
+        ApiToken.token_hash.is_in(list(hashes)), ApiToken.revoked_at.is_null())
+    owners = {row["user"] for row in rows}
+    users = {row["id"]: row for row in await User.select().where(
+        User.id.is_in(list(owners) or [0]), User.is_active.eq(True))}
+    return {hashes[row["token_hash"]]: users[row["user"]] for row in rows
+            if row["user"] in users}
 
 
 async def revoke_token(token_id: int, user_id: int) -> bool:

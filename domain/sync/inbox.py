@@ -14,18 +14,22 @@ from typing import Any, cast
 
 from domain import sentiment
 from domain.connectors import connector_for
-from domain.connectors.base import InboxConnector, RemoteMessage, SyncError
+from domain.connectors.base import ChannelAuth, InboxConnector, RemoteMessage, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, ConversationStatus, MessageDirection, SyncKind
+from domain.events import EventKind
 from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Conversation, Message, Post
 from domain.rules.inbox import PLATFORMS, reopens, summarize
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
 from domain.sync import runs
 from domain.sync.base import TRANSIENT_DB_ERRORS, attempt_of, describe, is_transient, retry_delay
+from domain.sync.inbox_events import MAX_CREATED, announce
 from domain.sync.jobs import enqueue_run, failed, recorded
+from domain.sync.tokens import TokenRefused, call_with_token
 
 BACKFILL = timedelta(days=14)
 """How far back a channel's first inbox sync reads."""
@@ -90,15 +94,26 @@ async def sync_inbox(ctx: dict[str, Any], run_id: int) -> str:
         return "unsupported"
     api_version = ""
     try:
-        auth = channel_auth(channel)
         connector = cast(InboxConnector, connector_for(channel["platform"], ctx["http"]))
         api_version = connector.api_version
         until = datetime.now(UTC)
         mark = channel["inbox_watermark"]
         since = mark - OVERLAP if mark is not None else until - BACKFILL
-        fetched = [m async for m in connector.messages(auth, since, until)]
+
+        async def fetch(auth: ChannelAuth) -> list[RemoteMessage]:
+            return [m async for m in connector.messages(auth, since, until)]
+
+        fetched, channel = await call_with_token(ctx, channel, fetch)
         stored = await store_inbox(run_id, channel, fetched, until=until,
                                    api_version=api_version)
+    except TokenRefused as refused:
+        await runs.fail_run(run_id, "NEEDS_RECONNECT", refused.message,
+                            api_version=api_version)
+        return "needs reconnection"
+    except OAuthError as error:
+        await failed(run_id, attempt, "TOKEN_REFRESH_FAILED", error.message, transient=True,
+                     api_version=api_version, channel_id=channel["id"])
+        return "token refresh failed"
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         await runs.fail_run(run_id, "TOKEN_UNREADABLE", str(error))
@@ -127,9 +142,16 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
     """Write fetched messages into their threads, advance the watermark to `until` and
     finish the run, in one transaction; (messages inserted, messages updated)."""
     async with write_transaction():
+        stored = await _known_threads(channel["id"], fetched)
+        known = set(stored.values())
+        fetched = _with_community(fetched, set(stored))
         threads = await _threads(channel, fetched)
         inserted, updated, touched, fresh = await _messages(threads, fetched)
         await refresh_conversations(touched, reopen=fresh)
+        created = set(threads.values()) - known
+        if channel["inbox_watermark"] is not None and len(created) <= MAX_CREATED:
+            await announce(created, EventKind.CONVERSATION_CREATED, "created")
+        await announce(fresh - created, EventKind.CONVERSATION_CHANGED, "new message")
         current = await locked(Channel.select(Channel.inbox_watermark).where(
             Channel.id == channel["id"]), "NO KEY UPDATE").first()
         mark = (current or {}).get("inbox_watermark")
@@ -139,6 +161,29 @@ async def store_inbox(run_id: int | None, channel: dict[str, Any],
             await runs.succeed_run(run_id, api_version=api_version, items_in=len(fetched),
                                    inserted=inserted, updated=updated)
     return inserted, updated
+
+
+def _with_community(fetched: Sequence[RemoteMessage], stored: set[tuple[str, str]]
+                    ) -> list[RemoteMessage]:
+    """Leave out the account's own messages in threads Coso has never seen anyone else
+    write in (an answer to a comment older than the window): no conversation to put
+    them in."""
+    spoken = stored | {(m.kind.value, m.thread_id) for m in fetched if not m.from_account}
+    return [m for m in fetched if not m.from_account or (m.kind.value, m.thread_id) in spoken]
+
+
+async def _known_threads(channel_id: int, fetched: Sequence[RemoteMessage]
+                         ) -> dict[tuple[str, str], int]:
+    """The stored conversations these messages belong to, by (kind, thread id)."""
+    keys = sorted({m.thread_id for m in fetched})
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = await Conversation.select(Conversation.id, Conversation.kind,
+                                         Conversation.external_id).where(
+            Conversation.channel == channel_id,
+            Conversation.external_id.is_in(keys[start:start + CHUNK]))
+        found.update({(row["kind"], row["external_id"]): row["id"] for row in rows})
+    return found
 
 
 async def _threads(channel: dict[str, Any], fetched: Sequence[RemoteMessage]

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.connectors import connector_for
-from domain.connectors.base import RemotePost, SyncError
+from domain.connectors.base import ChannelAuth, MetricPoint, RemotePost, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.enums import ChannelStatus, SyncKind, SyncStatus
 from domain.errors import ValidationFailed
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, SyncRun
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.secrets import TokenUnreadable
 from domain.settings import get_settings
 from domain.sync import runs
@@ -31,6 +32,7 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.store import store_window
+from domain.sync.tokens import TokenRefused, call_with_token
 from domain.sync.windows import Window, planned_window
 
 # Scheduled syncs re-read recent days this often: platforms revise them for a day or two,
@@ -171,15 +173,26 @@ async def sync_channel(ctx: dict[str, Any], run_id: int) -> str:
         return "not connected"
     api_version = ""
     try:
-        auth = channel_auth(channel)
         connector = connector_for(channel["platform"], ctx["http"])
         api_version = connector.api_version
         start, end = run["window_from"], run["window_to"]
-        points = await connector.channel_metrics(auth, start, end)
-        posts: list[RemotePost] = [post async for post in connector.posts(auth, start, end)]
+
+        async def fetch(auth: ChannelAuth) -> tuple[list[MetricPoint], list[RemotePost]]:
+            points = await connector.channel_metrics(auth, start, end)
+            return points, [post async for post in connector.posts(auth, start, end)]
+
+        (points, posts), channel = await call_with_token(ctx, channel, fetch)
         stored = await store_window(run_id, channel, api_version=api_version, start=start,
                                     end=end, points=points, posts=posts,
                                     fetched_at=datetime.now(UTC))
+    except TokenRefused as refused:
+        await runs.fail_run(run_id, "NEEDS_RECONNECT", refused.message,
+                            api_version=api_version)
+        return "needs reconnection"
+    except OAuthError as error:
+        await failed(run_id, attempt, "TOKEN_REFRESH_FAILED", error.message, transient=True,
+                     api_version=api_version, channel_id=channel["id"])
+        return "token refresh failed"
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         await runs.fail_run(run_id, "TOKEN_UNREADABLE", str(error))

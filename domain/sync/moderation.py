@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from domain.connectors import connector_for
-from domain.connectors.base import InboxConnector, SyncError
+from domain.connectors.base import ChannelAuth, InboxConnector, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, Moderation
+from domain.events import EventKind
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, Conversation, Message
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.secrets import TokenUnreadable
 from domain.sync.base import (
     MAX_TRIES,
@@ -28,6 +30,8 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.inbox import refresh_conversations
+from domain.sync.inbox_events import announce
+from domain.sync.tokens import TokenRefused, call_with_token
 
 ERROR_LIMIT = 2000
 
@@ -74,11 +78,20 @@ async def moderate_message(ctx: dict[str, Any], message_id: int) -> str:
                                              f"{channel['status']}: connect it first")
     try:
         connector = cast(InboxConnector, connector_for(channel["platform"], ctx["http"]))
-        auth = channel_auth(channel)
-        if action is Moderation.DELETE:
-            await connector.delete(auth, message["external_id"])
-        else:
-            await connector.hide(auth, message["external_id"], action is Moderation.HIDE)
+
+        async def act(auth: ChannelAuth) -> None:
+            if action is Moderation.DELETE:
+                await connector.delete(auth, message["external_id"])
+            else:
+                await connector.hide(auth, message["external_id"], action is Moderation.HIDE)
+
+        await call_with_token(ctx, channel, act)
+    except TokenRefused as refused:
+        return await _done(message_id, None, f"NEEDS_RECONNECT: {refused.message}")
+    except OAuthError as error:
+        if attempt < MAX_TRIES:
+            raise RetryLater(retry_delay(attempt), str(error)) from error
+        return await _done(message_id, None, f"TOKEN_REFRESH_FAILED: {error.message}")
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         return await _done(message_id, None, f"TOKEN_UNREADABLE: {error}")
@@ -108,4 +121,7 @@ async def _done(message_id: int, action: Moderation | None, error: str) -> str:
             Message.conversation)
         if rows and action is Moderation.DELETE:
             await refresh_conversations({rows[0]["conversation"]})
+        if rows:
+            change = action.lower() if action is not None else "moderation failed"
+            await announce({rows[0]["conversation"]}, EventKind.CONVERSATION_CHANGED, change)
     return action.lower() if action is not None else error.partition(":")[0]

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, Connector, OutgoingPost, Published, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, PostFormat, PostStatus, SyncKind
 from domain.events import EventKind, publish_for_brand
@@ -21,7 +22,7 @@ from domain.jobs import JobQueue, RetryLater
 from domain.models import Channel, Post, PostMetric
 from domain.rules.workflow import Transition, WorkflowError
 from domain.services import rollups
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.posts import transition_post
 from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
@@ -36,6 +37,7 @@ from domain.sync.base import (
 )
 from domain.sync.jobs import enqueue_run, failed, recorded
 from domain.sync.once import CLOCK_SLACK, claim_grace, exactly_once
+from domain.sync.tokens import TokenRefused, call_with_token
 
 PUBLISHABLE = (PostStatus.SCHEDULED, PostStatus.APPROVED)
 
@@ -87,11 +89,22 @@ async def publish_post(ctx: dict[str, Any], run_id: int, post_id: int) -> str:
         return await _refused(run_id, post, "CHANNEL_NOT_CONNECTED",
                               f"the channel is {channel['status']}: connect it to publish")
     api_version = ""
+    auth: ChannelAuth | None = None
     try:
-        auth = channel_auth(channel)
         connector = connector_for(channel["platform"], ctx["http"])
         api_version = connector.api_version
-        published = await _publish_once(connector, auth, post)
+
+        async def attempt_publish(token: ChannelAuth) -> Published | None:
+            nonlocal auth
+            auth = token
+            return await _publish_once(connector, token, post)
+
+        async def release() -> None:
+            # The platform refused the token: nothing was published, the claim goes.
+            await Post.update({Post.publish_claim: None, Post.publish_claimed_at: None}).where(
+                Post.id == post["id"])
+
+        published, channel = await call_with_token(ctx, channel, attempt_publish, release)
         if published is None:
             await failed(run_id, attempt, "PUBLISH_IN_FLIGHT", "an earlier attempt may still "
                          "be publishing this post: waiting before looking again",
@@ -99,13 +112,19 @@ async def publish_post(ctx: dict[str, Any], run_id: int, post_id: int) -> str:
             return "in flight"
         await _record_published(run_id, post, published, api_version)
         return f"published {published.external_id}"
+    except TokenRefused as refused:
+        return await _refused(run_id, post, "NEEDS_RECONNECT", refused.message, api_version)
+    except OAuthError as error:
+        await failed(run_id, attempt, "TOKEN_REFRESH_FAILED", error.message, transient=True,
+                     api_version=api_version)
+        return "token refresh failed"
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         return await _refused(run_id, post, "TOKEN_UNREADABLE", str(error))
     except SyncError as error:
         if error.code == "TOKEN_EXPIRED":
             await mark_token_expired(channel["id"], error.message)
-        if is_transient(error):
+        if is_transient(error) and auth is not None:
             return await _uncertain(ctx, run_id, post, auth, error, api_version)
         return await _refused(run_id, post, error.code, error.message, api_version)
     except TRANSIENT_DB_ERRORS as error:

@@ -13,11 +13,13 @@ from typing import Any, cast
 
 from domain.connectors import connector_for
 from domain.connectors.base import ChannelAuth, InboxConnector, ReplyTarget, SentReply, SyncError
+from domain.connectors.oauth_flow import OAuthError
 from domain.db import write_transaction
 from domain.enums import ChannelStatus, ConversationKind, ReplyStatus
+from domain.events import EventKind
 from domain.jobs import JobQueue, QueueUnavailable, RetryLater
 from domain.models import Channel, Conversation, Message
-from domain.services.channels import channel_auth, mark_token_expired
+from domain.services.channels import mark_token_expired
 from domain.services.secrets import TokenUnreadable
 from domain.services.usecase import locked
 from domain.sync.base import (
@@ -29,7 +31,9 @@ from domain.sync.base import (
     retry_delay,
 )
 from domain.sync.inbox import refresh_conversations
+from domain.sync.inbox_events import announce
 from domain.sync.once import CLOCK_SLACK, claim_grace, exactly_once
+from domain.sync.tokens import TokenRefused, call_with_token
 
 ERROR_LIMIT = 2000
 
@@ -81,20 +85,35 @@ async def send_reply(ctx: dict[str, Any], message_id: int) -> str:
     target = ReplyTarget(ConversationKind(conversation["kind"]), conversation["external_id"],
                          message["parent_external_id"], conversation["author_external_id"],
                          conversation["post_external_id"])
+    auth: ChannelAuth | None = None
     try:
-        auth = channel_auth(channel)
         connector = cast(InboxConnector, connector_for(channel["platform"], ctx["http"]))
-        sent = await exactly_once(
-            Message, message_id, Message.reply_claim, Message.reply_claimed_at,
-            lambda since: connector.find_reply(auth, target, message["text"], since),
-            lambda: connector.reply(auth, target, message["text"]),
-            claimable=[Message.reply_status == ReplyStatus.QUEUED])
+
+        async def send(token: ChannelAuth) -> SentReply | None:
+            nonlocal auth
+            auth = token
+            return await exactly_once(
+                Message, message_id, Message.reply_claim, Message.reply_claimed_at,
+                lambda since: connector.find_reply(token, target, message["text"], since),
+                lambda: connector.reply(token, target, message["text"]),
+                claimable=[Message.reply_status == ReplyStatus.QUEUED])
+
+        async def release() -> None:
+            # The platform refused the token: nothing was sent, the claim goes.
+            await Message.update({Message.reply_claim: None, Message.reply_claimed_at: None}
+                                 ).where(Message.id == message_id)
+
+        sent, channel = await call_with_token(ctx, channel, send, release)
         if sent is None:
             return await _again(message_id, attempt, "REPLY_IN_FLIGHT", "an earlier attempt "
                                 "may still be sending this reply: waiting before looking "
                                 "again", claim_grace().total_seconds())
         await _record_sent(message, conversation, sent)
         return f"sent {sent.external_id}"
+    except TokenRefused as refused:
+        return await _refused(message_id, "NEEDS_RECONNECT", refused.message)
+    except OAuthError as error:
+        return await _again(message_id, attempt, "TOKEN_REFRESH_FAILED", error.message, None)
     except TokenUnreadable as error:
         await mark_token_expired(channel["id"], str(error))
         return await _refused(message_id, "TOKEN_UNREADABLE", str(error))
@@ -103,7 +122,7 @@ async def send_reply(ctx: dict[str, Any], message_id: int) -> str:
             await mark_token_expired(channel["id"], error.message)
         if not is_transient(error):
             return await _refused(message_id, error.code, error.message)
-        if attempt < MAX_TRIES:
+        if attempt < MAX_TRIES or auth is None:
             return await _again(message_id, attempt, error.code, error.message,
                                 error.retry_after)
         return await _last_look(connector, auth, target, message, conversation, error)
@@ -140,15 +159,20 @@ async def _record_sent(message: dict[str, Any], conversation: dict[str, Any],
             await Conversation.update({Conversation.first_responder: message["author"]}).where(
                 Conversation.id == conversation["id"])
         await refresh_conversations({conversation["id"]})
+        await announce({conversation["id"]}, EventKind.CONVERSATION_CHANGED, "reply published")
 
 
 async def _refused(message_id: int, code: str, reason: str) -> str:
     """The reply will not go out: FAILED with the reason, claim released."""
-    await Message.update({
+    rows = await Message.update({
         Message.reply_status: ReplyStatus.FAILED,
         Message.reply_error: f"{code}: {reason}"[:ERROR_LIMIT], Message.reply_claim: None,
         Message.reply_claimed_at: None}).where(Message.id == message_id,
-                                               Message.reply_status == ReplyStatus.QUEUED)
+                                               Message.reply_status == ReplyStatus.QUEUED
+                                               ).returning(Message.conversation)
+    if rows:
+        await announce({rows[0]["conversation"]}, EventKind.CONVERSATION_CHANGED,
+                       "reply failed")
     return code
 
 

@@ -36,6 +36,7 @@ EXCERPT_BYTES = 1024
 MAX_ATTEMPTS_CAP = 20
 """COSO_WEBHOOK_MAX_ATTEMPTS is held to this (the job registry's tries for the job)."""
 USER_AGENT = "Coso-Webhooks/1.0"
+RETRY_SLACK = timedelta(seconds=1)
 
 
 class DeliveryState(StrEnum):
@@ -132,6 +133,11 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int) -> str:
         await _finish(delivery_id, DeliveryState.SKIPPED, "the endpoint is disabled")
         WEBHOOK_DELIVERIES.labels(outcome="skipped").inc()
         return DeliveryState.SKIPPED
+    waiting = delivery["next_attempt_at"]
+    if ctx.get("job_try", 1) == 1 and waiting is not None and waiting > utcnow() + RETRY_SLACK:
+        # Queued afresh before its retry's time (a restart, the stalled-delivery cron); a
+        # retry the queue itself deferred (job_try > 1) is on time.
+        raise RetryLater((waiting - utcnow()).total_seconds(), "not yet time to retry")
     attempt = delivery["attempts"] + 1
     try:
         secret = decrypt_token(hook["secret"])

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from domain.events import Event, webhook_body
 from domain.jobs import JobQueue, QueueUnavailable
 from domain.models import Webhook, WebhookDelivery
+from domain.services.usecase import utcnow
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "deliver_webhook"
+STALLED_GRACE = timedelta(minutes=10)
+"""A PENDING delivery this late for its attempt lost its job (see requeue_stalled)."""
 
 _queue: Callable[[], JobQueue] | None = None
 
@@ -55,3 +60,39 @@ async def enqueue_deliveries(event: Event) -> int:
         except QueueUnavailable:
             log.warning("webhook delivery %s stays PENDING: the queue is unreachable", delivery)
     return len(ids)
+
+
+async def requeue_stalled(queue: JobQueue, *, due_before: datetime | None = None,
+                          most: int = 500) -> int:
+    """Queue again the PENDING deliveries whose job was lost (a flushed Redis, a process
+    that died between recording and queueing, an embedded server restarted while waiting
+    to retry): those due before `due_before` (None: all). The queue drops the ones it
+    still holds, and the job itself waits for a retry's time. How many were queued."""
+    where: Any = WebhookDelivery.status == "PENDING"
+    if due_before is not None:
+        where = where & (
+            (WebhookDelivery.next_attempt_at.is_null()
+             & (WebhookDelivery.created_at < due_before))
+            | (WebhookDelivery.next_attempt_at < due_before))
+    rows = await WebhookDelivery.select(WebhookDelivery.id).where(where).order_by(
+        WebhookDelivery.id).limit(most)
+    queued = 0
+    for row in rows:
+        try:
+            queued += await queue.enqueue(JOB_NAME, row["id"], job_id=job_id(row["id"]))
+        except QueueUnavailable:
+            break
+    if queued:
+        log.warning("queued %d stalled webhook deliveries again", queued)
+    return queued
+
+
+async def requeue_stalled_deliveries(ctx: dict[str, Any]) -> int:
+    """The cron job: deliveries more than STALLED_GRACE late, on the worker's queue."""
+    return await requeue_stalled(ctx["queue"], due_before=utcnow() - STALLED_GRACE)
+
+
+async def resume_deliveries(queue: JobQueue) -> int:
+    """Embedded mode (no Redis), when a process starts: every PENDING delivery, whose task
+    went with the process that recorded it; each waits for its retry's time."""
+    return await requeue_stalled(queue, most=10_000)

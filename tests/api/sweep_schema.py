@@ -65,7 +65,7 @@ class Known:
 ID_FIELDS = {"brand": "Brand", "channel": "Channel", "channels": "Channel",
              "campaign": "Campaign", "post": "Post", "workspace": "Workspace", "user": "User"}
 # Types with global ids besides the Node types.
-OTHER_ID_TYPES = ("User", "ApiToken", "Invitation")
+OTHER_ID_TYPES = ("User", "ApiToken", "Invitation", "ChannelConnection")
 RECENT = date.today() - timedelta(days=10)  # a whole day every platform still keeps
 
 
@@ -143,6 +143,11 @@ MUTATIONS: dict[str, M] = {
     "connectChannel": M(Action.CONNECT_CHANNEL, {"input": {"externalId": "178400"}}),
     "updateChannelToken": M(Action.CONNECT_CHANNEL),
     "disconnectChannel": M(Action.CONNECT_CHANNEL),
+    "startChannelConnection": M(Action.CONNECT_CHANNEL),
+    # The seeded connection is the manager's (who started it): anyone else, owners
+    # included, gets NOT_FOUND, like any viewer for a connection that does not exist.
+    "completeChannelConnection": M(SELF, {"connection": Ref("ChannelConnection"),
+                                          "accounts": ["sweep-account"]}, who="manager"),
     "createStrategy": M(Action.EDIT_STRATEGY),
     "updateStrategy": M(Action.EDIT_STRATEGY, {"input": {"name": "Renamed"}}),
     "deleteStrategy": M(Action.EDIT_STRATEGY),

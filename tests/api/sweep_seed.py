@@ -22,6 +22,7 @@ from domain.enums import (
     CampaignObjective,
     CampaignStatus,
     ChannelStatus,
+    ConnectionStatus,
     ConversationKind,
     ConversationStatus,
     DeliveryStatus,
@@ -45,6 +46,7 @@ from domain.models import (
     Campaign,
     CampaignChannel,
     Channel,
+    ChannelConnection,
     ChannelMetric,
     Conversation,
     InternalNote,
@@ -108,6 +110,8 @@ NO_MARKER = {
     "recipient_confirmation": {"token_hash"},
     "webhook": {"events", "secret"},
     "webhook_delivery": {"event_kind", "status"},
+    "channel_connection": {"state_hash", "pick_hash", "code_verifier", "access_token",
+                           "refresh_token", "connected"},
     "conversation": {"language"},
     "message": {"language", "reply_claim"},
 }
@@ -270,6 +274,14 @@ async def _tenant(seed: Seed, tenant: str, workspace_id: int, users: dict[str, i
         put("Webhook", ids[("victim", "Webhook")])
     else:
         await _webhook(mark, put, workspace_id)
+    # An authorization the tenant's manager started, back from the platform with one account.
+    put("ChannelConnection", await _insert(ChannelConnection(
+        brand=brand, user=creator, platform=Platform.FACEBOOK,
+        status=ConnectionStatus.AUTHORIZED, state_hash=f"{tenant}-state".ljust(64, "0"),
+        access_token=encrypt_token("sweep-user-token"), error=mark("connection error"),
+        accounts=[{"id": "sweep-account", "name": mark("account name"),
+                   "handle": "@" + mark("account handle"), "token": ""}],
+        expires_at=week)))
     put("RecipientConfirmation", await _insert(RecipientConfirmation(
         brand=brand, email=mark("confirm") + "@client.example",
         token_hash=f"{tenant}-confirmation".ljust(64, "0"), expires_at=week)))

@@ -93,6 +93,7 @@ async def test_who_reads_the_inbox_and_its_notes(inbox, viewer):
     assert (note_node.get("node") is not None) == (viewer in READERS)
 
 
+@pytest.mark.storage  # raw keyset SQL with the search's subquery, on both engines
 @pytest.mark.parametrize(("filter_", "expected"), [
     ({"unassigned": True}, ["gio", "luca.r", "marta"]),
     ({"mine": True}, ["anna"]),
@@ -110,6 +111,7 @@ async def test_filters(inbox, filter_, expected):
     assert await handles(cm, {"filter": filter_}) == expected
 
 
+@pytest.mark.storage
 async def test_filters_by_channel_post_and_time(inbox):
     cm = inbox.world.user("community_manager")
     assert await handles(cm, {"filter": {"channels": [gid("Channel", inbox.world.channel.id)]}}

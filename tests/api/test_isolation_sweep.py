@@ -183,7 +183,9 @@ async def world(database, tmp_path_factory) -> AsyncIterator[World]:
            "COSO_RATE_LIMIT_PER_MINUTE": "0", "COSO_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0",
            "COSO_STORAGE_DIR": str(tmp_path_factory.mktemp("sweep-files")),
            "COSO_SMTP_HOST": "127.0.0.1", "COSO_SMTP_PORT": str(smtp.port),
-           "COSO_PUBLIC_URL": "http://coso.test"}
+           "COSO_PUBLIC_URL": "http://coso.test",
+           # startChannelConnection needs an app; nothing calls the platform.
+           "COSO_FACEBOOK_CLIENT_ID": "sweep-app", "COSO_FACEBOOK_CLIENT_SECRET": "sweep"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     get_settings.cache_clear()
@@ -447,6 +449,10 @@ ROUTES: dict[str, list[tuple[str, str, bytes, bool]] | None] = {
     "/invitations/{token}/decline": [("POST", "Invitation", b"", True)],
     "/recipients/{token}": [("GET", "RecipientConfirmation", b"", True),
                             ("POST", "RecipientConfirmation", b"", True)],
+    # The platform's redirect: its `state` and the pick page's token are secrets whose hash
+    # only is stored; forged, foreign and replayed ones are refused (tests/api/oauth).
+    "/oauth/callback/{platform}": None,
+    "/oauth/connections/{token}": None,
 }
 
 

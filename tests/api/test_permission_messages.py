@@ -7,6 +7,7 @@ import typing
 import pytest
 from strawberry.dataloader import DataLoader
 
+from api.graphql.loaders.inbox import InboxLoaders
 from api.graphql.loaders.registry import Loaders
 from api.graphql.loaders.reports import ReportLoaders
 from api.graphql.loaders.sync_runs import SyncLoaders
@@ -108,12 +109,12 @@ async def test_only_owners_manage_the_workspace_admins(world):
                        "message": "only the workspace's owners may inviteWorkspaceAdmin"}]
 
 
-@pytest.mark.parametrize("loaders", [Loaders, SyncLoaders, ReportLoaders])
+@pytest.mark.parametrize("loaders", [Loaders, SyncLoaders, ReportLoaders, InboxLoaders])
 def test_every_loader_says_what_it_loads(loaders):
     """No bare DataLoader in the context: each names its key and value types."""
     for name, hint in typing.get_type_hints(loaders).items():
         if typing.get_origin(hint) is dict:
             hint = typing.get_args(hint)[1]
-        if hint in (SyncLoaders, ReportLoaders):
+        if hint in (SyncLoaders, ReportLoaders, InboxLoaders):
             continue
         assert typing.get_origin(hint) is DataLoader and len(typing.get_args(hint)) == 2, name

@@ -23,11 +23,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_app() -> Iterator[str]:
+def live_app(port: int | None = None, **extra_env: str) -> Iterator[str]:
     """The base URL of the app served on the test database (the environment's
-    DATABASE_URL) until the block ends."""
-    port = free_port()
-    env = {**os.environ, "COSO_DB_POOL_SIZE": "2"}
+    DATABASE_URL, and `extra_env`) until the block ends."""
+    port = port or free_port()
+    env = {**os.environ, "COSO_DB_POOL_SIZE": "2", **extra_env}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"],
@@ -47,5 +47,9 @@ def live_app() -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy machine, a connection held open
+            process.kill()
+            process.wait(timeout=10)
         process.stderr.close()

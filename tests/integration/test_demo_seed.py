@@ -67,3 +67,17 @@ async def test_plan_metrics_and_logins():
     assert await PostMetric.count().where(PostMetric.day > last) == 0
     assert await PostMetric.count().where(
         PostMetric.metric.is_in(["spend", "revenue"]), PostMetric.currency.is_null()) == 0
+
+
+async def test_the_demo_inbox_has_saved_replies_and_business_hours():
+    from domain.demo import IT
+    from domain.models import Brand, SavedReply
+    from domain.rules.inbox import unknown_placeholders
+
+    await seed_demo(TODAY)
+    await seed_demo(TODAY)
+    replies = await SavedReply.select(SavedReply.text)
+    assert len(replies) == 6 and not any(unknown_placeholders(r["text"]) for r in replies)
+    aurora = await Brand.select(Brand.business_hours).where(Brand.slug == IT).output(
+        load_json=True).first()
+    assert {"weekday": 5, "opens": "09:00", "closes": "13:00"} in aurora["business_hours"]

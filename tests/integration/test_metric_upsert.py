@@ -85,8 +85,8 @@ async def test_many_subjects_across_chunks():
     before = query_count()
     result = await upsert_post_metrics(batch)
     # Multi-row statements: subject check, then per 1,000-row chunk one read and one write;
-    # then the rollups: the posts' channels, and for the one channel its lock (PostgreSQL),
-    # two statements for its days and two for their weeks and months.
+    # then the rollups: the posts' channels, the brand's lock (PostgreSQL), and for the one
+    # channel two statements for its days and two for their weeks and months.
     assert 3 + 5 <= query_count() - before <= 8 + 6
     assert result.inserted == 1250
     assert await PostMetric.count() == 1250

@@ -212,3 +212,19 @@ def test_best_times_need_enough_posts():
              Slot(2, 18, 4, 3, D(450), D(150))]
     assert [(s.weekday, s.hour) for s in best_times(slots, 3, 5)] == [(2, 18), (0, 9)]
     assert best_times(slots, 6, 5) == []
+
+
+@given(days_, st.integers(0, 500))
+def test_rollup_cover_is_whole_buckets_that_tile_the_range(start, span):
+    from domain.services.rollups import bucket_start, cover
+
+    end = start + timedelta(days=span)
+    covered: list[date] = []
+    for grain, starts in cover(start, end).items():
+        for first in starts:
+            assert bucket_start(grain, first) == first
+            last = first if grain == "DAY" else (
+                first + timedelta(days=6) if grain == "WEEK"
+                else p.month_of(first)[1])
+            covered += [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(span + 1)]

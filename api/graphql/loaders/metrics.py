@@ -40,19 +40,23 @@ class SeriesKey:
     end: date
     names: tuple[str, ...] | None = None  # None: every metric
     paid: bool = False  # also the paid:* series CPM and CPC read
+    sources: bool = True  # each point's provenance (the dashboards do without)
 
 
 def series_loader() -> DataLoader[SeriesKey, SubjectSeries]:
     async def load(keys: Sequence[SeriesKey]) -> list[SubjectSeries]:
         groups: dict[tuple, set[int]] = defaultdict(set)
         for key in keys:
-            groups[(key.subject, key.start, key.end, key.names, key.paid)].add(key.id)
+            groups[(key.subject, key.start, key.end, key.names, key.paid, key.sources)].add(
+                key.id)
         found: dict[tuple, SubjectSeries] = {}
-        for (subject, start, end, names, paid), ids in groups.items():
-            by_id = await load_series(subject, sorted(ids), start, end, names, paid=paid)
+        for (subject, start, end, names, paid, sources), ids in groups.items():
+            by_id = await load_series(subject, sorted(ids), start, end, names, paid=paid,
+                                      provenance=sources)
             for subject_id, by_metric in by_id.items():
-                found[(subject, start, end, names, paid, subject_id)] = by_metric
-        return [found[(k.subject, k.start, k.end, k.names, k.paid, k.id)] for k in keys]
+                found[(subject, start, end, names, paid, sources, subject_id)] = by_metric
+        return [found[(k.subject, k.start, k.end, k.names, k.paid, k.sources, k.id)]
+                for k in keys]
 
     return Loader(load_fn=load)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.graphql.mutations.brands import BrandMutations
 from api.graphql.mutations.campaigns import CampaignMutations
 from api.graphql.mutations.channels import ChannelMutations
+from api.graphql.mutations.connections import ConnectionMutations
 from api.graphql.mutations.imports import ImportMutations
 from api.graphql.mutations.inbox import InboxMutations
 from api.graphql.mutations.invitations import InvitationMutations
@@ -19,6 +20,7 @@ from api.graphql.mutations.webhooks import WebhookMutations
 MUTATION_CLASSES: tuple[type, ...] = (
     BrandMutations,
     ChannelMutations,
+    ConnectionMutations,
     StrategyMutations,
     MemberMutations,
     InvitationMutations,

@@ -206,12 +206,18 @@ class ChannelMutations:
                                  id: strawberry.ID) -> DisconnectChannelPayload:
         user_id = info.context.user_id
 
-        async def work() -> DisconnectChannelPayload:
+        async def check() -> tuple[dict[str, Any], dict[str, Any]]:
             pk = decode(id, "Channel", label="Channel")
-            await load_for(info, info.context.loaders.channel, pk, Action.CONNECT_CHANNEL,
-                           field="id", type_name="Channel")
+            before = await load_for(info, info.context.loaders.channel, pk,
+                                    Action.CONNECT_CHANNEL, field="id", type_name="Channel")
             row = await service.disconnect_channel(user_id, pk)
             forget(info.context.loaders.channel, pk)
-            return DisconnectChannelPayload(channel=Channel.from_row(row))
+            return before, row
 
-        return await run(DisconnectChannelPayload, work)
+        async def revoke(done: tuple[dict[str, Any], dict[str, Any]],
+                         _: JobQueue) -> DisconnectChannelPayload:
+            # Once committed: the platform forgets the tokens too (best effort).
+            await service.revoke_tokens(done[0])
+            return DisconnectChannelPayload(channel=Channel.from_row(done[1]))
+
+        return await checked_then_queued(DisconnectChannelPayload, check, revoke)

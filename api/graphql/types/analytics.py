@@ -6,7 +6,7 @@ module only checks arguments, loads and shapes the answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -33,7 +33,14 @@ from domain.rules.definitions import TARGET_STATUS
 from domain.rules.metric_catalog import MONEY_METRICS
 from domain.rules.targets import TargetStatus
 from domain.services import dashboard as dash
-from domain.services.analytics import PeriodKpis, kpi_value, measured_end, series_window
+from domain.services.analytics import (
+    PAID_PREFIX,
+    PeriodKpis,
+    kpi_value,
+    measured_end,
+    series_window,
+)
+from domain.services.provenance import kpi_inputs
 from domain.settings import get_settings
 
 if TYPE_CHECKING:
@@ -323,16 +330,18 @@ class Analytics:
     _scope: strawberry.Private[Scope]
     _measured: strawberry.Private[date]
 
-    async def _series(self, info: Info, first: date) -> SubjectSeries:
+    async def _series(self, info: Info, first: date, figures: Iterable[str]) -> SubjectSeries:
+        """The daily series `figures` are computed from (their inputs only: fewer rows)."""
         s = self._scope
+        names, paid = _inputs(figures)
         return await info.context.loaders.series.load(
-            SeriesKey(s.subject, s.id, first, self.end, paid=True))
+            SeriesKey(s.subject, s.id, first, self.end, names, paid=paid, sources=False))
 
     @strawberry.field(description="A metric or KPI per day, week or month.")
     async def series(self, info: Info, metric: str, granularity: Granularity
                      ) -> AnalyticsSeries:
         _checked(lambda: dash.check_figure(metric))
-        by_metric = await self._series(info, series_window(self.start))
+        by_metric = await self._series(info, series_window(self.start), [metric])
         buckets = dash.bucketed(by_metric, metric, self.start, self.end, self._measured,
                                 granularity, self._scope.brand["locale"], self._scope.cost_of)
         return AnalyticsSeries(
@@ -346,18 +355,8 @@ class Analytics:
 
     async def _groups(self, info: Info, by: dash.Dimension, start: date, end: date
                       ) -> dict[Any, SubjectSeries]:
-        """The members' series over [start, end]: a brand's or channel's channels from their
-        own series (account rows first), any other split from the posts' rows."""
+        """The members' totals over [start, end] (see analytics.load_group_totals)."""
         s = self._scope
-        if by is dash.Dimension.CHANNEL and s.subject is not Subject.CAMPAIGN:
-            if s.subject is Subject.CHANNEL:
-                ids = [s.id]
-            else:
-                ids = [r["id"] for r in await info.context.loaders.channels_of_brand.load(s.id)]
-            found = await info.context.loaders.series.load_many(
-                [SeriesKey(Subject.CHANNEL, pk, series_window(start), end, paid=True)
-                 for pk in ids])
-            return dict(zip(ids, found, strict=True))
         return await info.context.loaders.groups.load(
             GroupKey(s.subject, s.id, by.value, start, end))
 
@@ -397,7 +396,7 @@ class Analytics:
             _checked(lambda name=name, i=i: dash.check_figure(name, f"metrics.{i}"))
         if len(metrics) > len(dash.FIGURE_NAMES):
             raise PublicError("too many metrics", code="OUT_OF_RANGE", field="metrics")
-        by_metric = await self._series(info, dash.comparison_window(self.start))
+        by_metric = await self._series(info, dash.comparison_window(self.start), metrics)
         result = dash.compare(by_metric, self.start, self.end, self._measured,
                               self._scope.cost_of)
 
@@ -427,7 +426,8 @@ class Analytics:
     async def targets(self, info: Info) -> list[TargetProgress]:
         if not self._scope.targets:
             return []
-        by_metric = await self._series(info, series_window(self.start))
+        by_metric = await self._series(info, series_window(self.start),
+                                       [kpi for kpi, _ in self._scope.targets])
         results = dash.evaluate_targets(self._scope.targets, by_metric, self.start, self.end,
                                         self._measured, self._scope.cost_of)
         return [TargetProgress(kpi=r.kpi, target=shown(r.target) or r.target,
@@ -525,6 +525,19 @@ class Analytics:
                 contribution=shown(c.contribution) or Decimal(0),
                 rate_effect=shown(c.rate_effect), mix_effect=shown(c.mix_effect),
                 _dimension=by, _pk=c.key) for c in top])
+
+
+def _inputs(figures: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """The canonical metrics the figures read, and whether they read paid figures; a name
+    that is no figure reads nothing (its value is unknown)."""
+    names: set[str] = set()
+    for figure in figures:
+        try:
+            names.update(kpi_inputs(figure))
+        except KeyError:
+            continue
+    paid = any(n.startswith(PAID_PREFIX) for n in names)
+    return tuple(sorted(n for n in names if not n.startswith(PAID_PREFIX))), paid
 
 
 def _slot(s: dash.Slot) -> HeatmapSlot:

@@ -45,8 +45,16 @@ class KpiTargetInput:
     target: float
 
 
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+"""Periods lie between these: a day before, a month after or a year earlier must exist."""
+
+
 def check_period(start: date, end: date) -> None:
-    """Reject reversed or oversized windows before any query runs."""
+    """Reject reversed, oversized or out-of-calendar windows before any query runs."""
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise PublicError(f"{name} must be between {EARLIEST_DAY} and {LATEST_DAY}",
+                              code="OUT_OF_RANGE", field=name)
     if end < start:
         raise PublicError("to must not be before from", code="BAD_RANGE", field="to")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:

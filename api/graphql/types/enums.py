@@ -40,3 +40,8 @@ strawberry.enum(InvitationStatus)
 EventKind = _EventKind
 strawberry.enum(EventKind, description="What happened; README \"Live events\" lists each "
                                        "kind's payload and who receives it.")
+
+ConnectionStatus = enums.ConnectionStatus
+strawberry.enum(ConnectionStatus, description="An OAuth connection: STARTED (the user is on "
+                "the platform's consent page), AUTHORIZED (accounts to pick), COMPLETED, "
+                "DENIED (consent refused) or FAILED.")

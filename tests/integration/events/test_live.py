@@ -262,3 +262,24 @@ async def test_subscriptions_per_connection_are_limited(servers, team):
     message = await receive(ws)
     assert message["type"] == "error" and message["id"] == "over", message
     await ws.close()
+
+
+async def test_a_subscription_pays_its_cost_from_the_budget(team):
+    """In-process (the budget is this process's setting): over budget, refused at start."""
+    import os
+
+    from api.app import context_for
+    from api.graphql.schema import schema
+
+    os.environ["COSO_COST_BUDGET_PER_MINUTE"] = "5"
+    get_settings.cache_clear()
+    try:
+        context = await context_for(f"Bearer {team['tokens']['manager']}")
+        stream = await schema.stream(
+            "subscription { events { id brand { channels { id } } } }", context_value=context)
+        first = await asyncio.wait_for(anext(stream), 20)
+        await stream.aclose()
+    finally:
+        del os.environ["COSO_COST_BUDGET_PER_MINUTE"]
+        get_settings.cache_clear()
+    assert first.errors and "Query too costly" in first.errors[0].message

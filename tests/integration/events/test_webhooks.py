@@ -279,3 +279,33 @@ async def test_a_manager_may_not_register_webhooks(env, agency):
         "ws": gid("Workspace", agency["workspace"].id), "url": "https://1.1.1.1/x",
         "events": ["POST_PUBLISHED"]})
     assert [e["code"] for e in answer["createWebhook"]["userErrors"]] == ["FORBIDDEN"]
+
+
+async def test_a_delivery_whose_job_was_lost_is_queued_again(env, waits, receiver, agency):
+    """The cron finds a PENDING delivery past its time with no job, and sends it; one whose
+    retry is not due yet is left waiting (the job itself waits for its time)."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.webhooks.dispatch import requeue_stalled
+
+    await register(agency, receiver.url)
+    pk = (await Webhook.select(Webhook.id).first())["id"]
+    now = datetime.now(UTC)
+    lost = await WebhookDelivery.insert(WebhookDelivery(
+        webhook=pk, event_id="lost", event_kind="POST_PUBLISHED", body="{}",
+        created_at=now - timedelta(minutes=30))).returning(WebhookDelivery.id)
+    waiting = await WebhookDelivery.insert(WebhookDelivery(
+        webhook=pk, event_id="later", event_kind="POST_PUBLISHED", body="{}", attempts=1,
+        next_attempt_at=now + timedelta(minutes=5))).returning(WebhookDelivery.id)
+    assert await requeue_stalled(dispatch._queue(), due_before=now - timedelta(minutes=10)) == 1
+    await drain()
+    assert [r.headers["coso-event-id"] for r in receiver.requests] == ["lost"]
+    assert (await WebhookDelivery.select(WebhookDelivery.status).where(
+        WebhookDelivery.id == lost[0]["id"]).first())["status"] == "DELIVERED"
+    # At a restart (embedded mode) every PENDING one is queued: this one waits its turn.
+    assert await requeue_stalled(dispatch._queue()) == 1
+    await drain()
+    assert len(waits) == 1 and 240 < waits[0] <= 300  # slept until its retry's time
+    delivered = await WebhookDelivery.select(WebhookDelivery.status).where(
+        WebhookDelivery.id == waiting[0]["id"]).first()
+    assert delivered["status"] == "DELIVERED"

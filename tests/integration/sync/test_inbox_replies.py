@@ -20,8 +20,10 @@ from tests.integration.sync.test_inbox_sync import inbox_channel
 
 
 async def conversation_of(kind: ConversationKind, channel_id: int) -> dict[str, Any]:
+    # One the account has not answered yet in its own app (the emulator answers some).
     row = await Conversation.select().where(Conversation.channel == channel_id,
-                                            Conversation.kind == kind).order_by(
+                                            Conversation.kind == kind,
+                                            Conversation.first_response_at.is_null()).order_by(
         Conversation.last_inbound_at, ascending=False).first()
     assert row is not None, kind
     if kind is ConversationKind.DM:  # answerable: its last message within 24 hours

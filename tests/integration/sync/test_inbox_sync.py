@@ -12,6 +12,8 @@ from domain.models import Channel, Conversation, Message, SyncRun
 from domain.sync.inbox import BACKFILL, OVERLAP, plan_inbox_syncs, request_inbox_sync
 from tests.integration.sync.conftest import ACCOUNTS, connected_channel, ctx_of
 
+pytestmark = pytest.mark.storage  # upserts on the natural keys, on both engines
+
 ACCOUNTS_INBOX = {**ACCOUNTS, "instagram": "17841405822304914"}
 
 
@@ -51,6 +53,12 @@ async def test_the_inbox_holds_what_the_platform_served_once(emulator, inline, p
     conversations = await Conversation.select().where(Conversation.channel == channel["id"])
     assert len(conversations) == len({(k, t) for k, t, _ in want})
     assert all(c["status"] == "OPEN" and c["author_handle"] for c in conversations)
+    # The account's own answers, made in the platform's app, are the brand's responses.
+    answered = [c for c in conversations if c["first_response_at"] is not None]
+    assert answered and all(c["first_response_at"] > c["started_at"] for c in answered)
+    out = await Message.count().where(Message.direction == MessageDirection.OUT,
+                                      Message.conversation.channel == channel["id"])
+    assert out > 0
     dm = next(c for c in conversations if c["kind"] == ConversationKind.DM)
     assert dm["author_external_id"] and dm["last_inbound_at"] == dm["last_message_at"]
 
